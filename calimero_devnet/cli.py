@@ -1,0 +1,98 @@
+"""Provides the ``devnet`` command: parse arguments, call the library, map errors to exit codes.
+
+Adding a subcommand: write a ``_add_<name>(subparsers)`` function that declares its parser
+and sets ``handler`` (a function of the parsed namespace returning an exit code), and list it
+in ``COMMANDS``. Import heavy modules inside the handler, not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from calimero_devnet import __version__
+from calimero_devnet.errors import (
+    ClusterError,
+    ConfigError,
+    DevnetError,
+    NodeError,
+    StoreError,
+    ToolchainError,
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+# First match wins; 2 matches argparse's own usage errors.
+EXIT_CODES: tuple[tuple[type[DevnetError], int], ...] = (
+    (ConfigError, 2),
+    (ToolchainError, 3),
+    (ClusterError, 4),
+    (StoreError, 5),
+    (NodeError, 6),
+)
+INTERRUPTED = 130
+
+
+def exit_code_for(exc: DevnetError) -> int:
+    """The process exit code of an error (1 for a ``DevnetError`` of no listed kind)."""
+    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), 1)
+
+
+def guarded(run: Callable[[], int]) -> int:
+    """Run a command; turn a ``DevnetError`` into one line on stderr and its exit code."""
+    try:
+        return run()
+    except DevnetError as exc:
+        logging.getLogger("calimero_devnet").debug("command failed", exc_info=True)
+        print(f"devnet: error: {exc}", file=sys.stderr)
+        return exit_code_for(exc)
+    except KeyboardInterrupt:
+        print("devnet: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _add_node(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # Imported on use: the node entry module imports this one.
+    from calimero_devnet.node.__main__ import add_node_arguments  # noqa: PLC0415
+
+    parser = subparsers.add_parser("node", help="run one node (what `devnet up` spawns)")
+    add_node_arguments(parser)
+    parser.set_defaults(handler=_run_node)
+
+
+def _run_node(args: argparse.Namespace) -> int:
+    from calimero_devnet.node.__main__ import run_from_args  # noqa: PLC0415
+
+    return run_from_args(args)
+
+
+COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
+    _add_node,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``devnet`` argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="devnet", description="A local Calimero-style devnet.")
+    parser.add_argument("--version", action="version", version=f"devnet {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``devnet`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return guarded(lambda: handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

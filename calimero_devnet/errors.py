@@ -1,0 +1,113 @@
+"""The one error tree of calimero-devnet.
+
+Every message names the file, key, node, context or method involved, and the fix when
+there is one. ``NodeError`` subclasses carry the JSON-RPC error ``type`` users see
+(HOST-ABI §7, RPC.md)::
+
+    DevnetError
+    ├── ConfigError             a bad devnet.toml or command-line value
+    ├── ToolchainError          a build failed (TypeScript error, compiler, linker)
+    ├── StoreError              the node's RocksDB store is unusable or inconsistent
+    ├── ClusterError            the manager could not start, reach or stop something
+    └── NodeError               what a node answers to a client
+        ├── ParseError          malformed request (not JSON, not JSON-RPC, bad params)
+        ├── ContextNotFound     no such context on this node
+        ├── ApplicationNotFound no such application on this node
+        ├── MethodNotFound      the app exports no such method
+        ├── Uninitialized       the context has no state yet (``init`` never ran)
+        ├── InvalidModule       the bytes are not a WASM module that fits the host ABI
+        └── FunctionCallError   the app trapped, panicked, ran out of fuel or memory,
+                                or returned its own error
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DevnetError(Exception):
+    """Base of every error raised on purpose by calimero-devnet."""
+
+
+class ConfigError(DevnetError):
+    """A configuration file or command-line value is invalid."""
+
+
+class ToolchainError(DevnetError):
+    """Building an app failed."""
+
+
+class StoreError(DevnetError):
+    """The node's store cannot be opened or is inconsistent."""
+
+
+class ClusterError(DevnetError):
+    """The cluster manager could not start, reach or stop a part of the cluster."""
+
+
+class NodeError(DevnetError):
+    """An error a node reports to its client, in the upstream JSON-RPC shape."""
+
+    type_name = "InternalError"
+    http_status = 500
+
+    def __init__(self, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.data: Any = message if data is None else data
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the ``error`` object of a JSON-RPC response."""
+        return {"type": self.type_name, "data": self.data}
+
+
+class ParseError(NodeError):
+    """The request is not valid JSON, not JSON-RPC, or has malformed params."""
+
+    type_name = "ParseError"
+    http_status = 400
+
+
+class ContextNotFound(NodeError):
+    """No context with that id exists on this node."""
+
+    type_name = "ContextNotFound"
+    http_status = 404
+
+
+class ApplicationNotFound(NodeError):
+    """No application with that id is installed on this node."""
+
+    type_name = "ApplicationNotFound"
+    http_status = 404
+
+
+class MethodNotFound(NodeError):
+    """The application exports no callable method of that name."""
+
+    type_name = "MethodNotFound"
+    http_status = 404
+
+
+class Uninitialized(NodeError):
+    """The context has no state: ``init`` has not run."""
+
+    type_name = "Uninitialized"
+    http_status = 409
+
+    def to_json(self) -> dict[str, Any]:
+        """Upstream sends this type with no data."""
+        return {"type": self.type_name}
+
+
+class InvalidModule(NodeError):
+    """The bytes are not a WASM module that fits the host ABI module contract."""
+
+    type_name = "InvalidModule"
+    http_status = 400
+
+
+class FunctionCallError(NodeError):
+    """The call failed inside the app: a trap, a panic, a limit, or the app's own error."""
+
+    type_name = "FunctionCallError"
+    http_status = 200

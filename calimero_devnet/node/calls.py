@@ -1,0 +1,111 @@
+"""Provides the runtime seam of the node core: running one call and staging what it wrote."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from calimero_devnet.errors import FunctionCallError
+from calimero_devnet.ids import to_b58
+from calimero_devnet.node.clock import NodeClock
+from calimero_devnet.node.runtime.types import CallEnv, CallOutcome, Limits
+from calimero_devnet.node.store import NodeStore, PrivateOverlay, StoreBatch
+
+log = logging.getLogger(__name__)
+
+INIT = "init"
+SYNC_NEXT = "__calimero_sync_next"
+
+AppT = TypeVar("AppT")
+
+
+class LoadedAppLike(Protocol):
+    """What the core reads from a loaded application."""
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """Callable method names."""
+        ...
+
+    @property
+    def has_sync_next(self) -> bool:
+        """True if the module exports ``__calimero_sync_next``."""
+        ...
+
+
+class RuntimeLike(Protocol[AppT]):
+    """The shape of ``calimero_devnet.node.runtime.Runtime`` (and of the shipped fake)."""
+
+    def load(self, wasm: bytes) -> AppT:
+        """Compile and check a module; raise ``InvalidModule`` if it does not fit."""
+        ...
+
+    def call(
+        self, app: AppT, method: str, input: bytes, env: CallEnv, *, limits: Limits | None = None
+    ) -> CallOutcome:
+        """Run one method; traps raise ``FunctionCallError``."""
+        ...
+
+
+@dataclass(frozen=True)
+class CallSeat:
+    """Who runs calls on this node, and with what clock and store."""
+
+    runtime: RuntimeLike[Any]
+    store: NodeStore
+    clock: NodeClock
+    executor_id: bytes
+
+
+@dataclass
+class RanCall:
+    """A finished call and the private-storage writes it staged."""
+
+    outcome: CallOutcome
+    private: PrivateOverlay
+
+
+def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes) -> RanCall:
+    """Run ``method`` on context ``ctx``; an app's own Err becomes ``FunctionCallError``."""
+    private = PrivateOverlay(seat.store, ctx)
+    env = CallEnv(
+        context_id=ctx,
+        executor_id=seat.executor_id,
+        state=seat.store.state_reader(ctx),
+        time_now=seat.clock.now,
+        random_bytes=os.urandom,
+        private=private,
+    )
+    outcome = seat.runtime.call(app, method, input, env)
+    if outcome.app_error is not None:
+        raise app_error(ctx, method, outcome.app_error)
+    if not outcome.committed and outcome.writes:
+        log.warning(
+            "%s on context %s wrote %d key(s) but did not commit: writes dropped",
+            method, to_b58(ctx), len(outcome.writes),
+        )  # fmt: skip
+    return RanCall(outcome, private)
+
+
+def app_error(ctx: bytes, method: str, raw: bytes) -> FunctionCallError:
+    """Turn an app's Err bytes into the error users see, with the JSON decoded if it is JSON."""
+    data: Any
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = raw.decode("utf-8", "replace")
+    return FunctionCallError(
+        f"{method} on context {to_b58(ctx)} returned an error: {raw.decode('utf-8', 'replace')}",
+        data=data,
+    )
+
+
+def stage_call(batch: StoreBatch, ctx: bytes, ran: RanCall) -> None:
+    """Add a call's state writes (if it committed) and private writes to ``batch``."""
+    if ran.outcome.committed:
+        for key, value in ran.outcome.writes.items():
+            batch.put_state(ctx, key, value)
+    ran.private.flush_into(batch)

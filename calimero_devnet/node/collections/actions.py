@@ -1,0 +1,202 @@
+"""Provides the replicated actions of host collections and their strict Borsh encoding.
+
+A ``host-actions`` delta payload is ``ActionBatch`` in Borsh::
+
+    u8 version (= 1) ‖ u32 count ‖ count times (u8 variant tag ‖ fields)
+
+Variant tags follow the declaration order of :class:`Action` (``Create`` = 0 …
+``RootSet`` = 10). ``[32]`` fields are fixed arrays, ``bytes`` are ``u32 len ‖ bytes``,
+``Hlc`` is ``(u64 time, u128 node)`` and ``Option`` is a ``0``/``1`` byte. Every action is
+a value: applying it twice, or in any order relative to the others, changes nothing more.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pyborsh import U8, U64, U128, Borsh, BorshEnum, BorshError, Bytes
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from calimero_devnet.node.collections.model import CollectionKind, DeltaRejectedError, Hlc
+
+BATCH_VERSION = 1
+
+HlcWire = tuple[Annotated[int, U64], Annotated[int, U128]]
+Id32 = Annotated[bytes, Bytes(32)]
+_FROZEN = ConfigDict(frozen=True, strict=True)
+
+
+class Action(BorshEnum):
+    """Every mutation a host collection replicates; one Borsh enum."""
+
+    class Create(Borsh, BaseModel):
+        """A collection ``id`` of ``kind`` exists (travels before the actions using it)."""
+
+        model_config = _FROZEN
+        variant: Literal["Create"] = "Create"
+        id: Id32
+        kind: Annotated[int, U8]
+
+    class MapSet(Borsh, BaseModel):
+        """Map entry ``key`` becomes ``value`` at ``hlc``; ``None`` is a tombstone."""
+
+        model_config = _FROZEN
+        variant: Literal["MapSet"] = "MapSet"
+        id: Id32
+        key: bytes
+        hlc: HlcWire
+        value: bytes | None
+
+    class SetAdd(Borsh, BaseModel):
+        """Set element ``elem`` gains the unique ``tag``; the observed ``retire`` tags die."""
+
+        model_config = _FROZEN
+        variant: Literal["SetAdd"] = "SetAdd"
+        id: Id32
+        elem: bytes
+        tag: HlcWire
+        retire: list[HlcWire]
+
+    class SetRemove(Borsh, BaseModel):
+        """Set element ``elem`` loses the ``tags`` its remover observed."""
+
+        model_config = _FROZEN
+        variant: Literal["SetRemove"] = "SetRemove"
+        id: Id32
+        elem: bytes
+        tags: list[HlcWire]
+
+    class VectorPush(Borsh, BaseModel):
+        """Vector element ``elem`` (its push stamp, which orders it) holds ``value``."""
+
+        model_config = _FROZEN
+        variant: Literal["VectorPush"] = "VectorPush"
+        id: Id32
+        elem: HlcWire
+        value: bytes
+
+    class VectorPop(Borsh, BaseModel):
+        """Vector element ``elem`` is removed (a tombstone; pop of the last visible one)."""
+
+        model_config = _FROZEN
+        variant: Literal["VectorPop"] = "VectorPop"
+        id: Id32
+        elem: HlcWire
+
+    class LwwSet(Borsh, BaseModel):
+        """The LWW register holds ``value`` from ``hlc`` on; ``None`` means empty."""
+
+        model_config = _FROZEN
+        variant: Literal["LwwSet"] = "LwwSet"
+        id: Id32
+        hlc: HlcWire
+        value: bytes | None
+
+    class CounterSet(Borsh, BaseModel):
+        """``executor`` has incremented the counter ``count`` times in total."""
+
+        model_config = _FROZEN
+        variant: Literal["CounterSet"] = "CounterSet"
+        id: Id32
+        executor: Id32
+        count: Annotated[int, U64]
+
+    class UserSet(Borsh, BaseModel):
+        """``user``'s slot holds ``value`` from ``hlc`` on; only ``user`` may author it."""
+
+        model_config = _FROZEN
+        variant: Literal["UserSet"] = "UserSet"
+        id: Id32
+        user: Id32
+        hlc: HlcWire
+        value: bytes | None
+
+    class FrozenAdd(Borsh, BaseModel):
+        """``value`` is stored under ``sha256(value)`` (computed by every receiver)."""
+
+        model_config = _FROZEN
+        variant: Literal["FrozenAdd"] = "FrozenAdd"
+        id: Id32
+        value: bytes
+
+    class RootSet(Borsh, BaseModel):
+        """The root document becomes ``doc`` (with its app timestamps) at ``hlc``."""
+
+        model_config = _FROZEN
+        variant: Literal["RootSet"] = "RootSet"
+        hlc: HlcWire
+        doc: bytes
+        created_at: Annotated[int, U64]
+        updated_at: Annotated[int, U64]
+
+
+Create = Action.Create
+MapSet = Action.MapSet
+SetAdd = Action.SetAdd
+SetRemove = Action.SetRemove
+VectorPush = Action.VectorPush
+VectorPop = Action.VectorPop
+LwwSet = Action.LwwSet
+CounterSet = Action.CounterSet
+UserSet = Action.UserSet
+FrozenAdd = Action.FrozenAdd
+RootSet = Action.RootSet
+
+AnyAction = (
+    Create
+    | MapSet
+    | SetAdd
+    | SetRemove
+    | VectorPush
+    | VectorPop
+    | LwwSet
+    | CounterSet
+    | UserSet
+    | FrozenAdd
+    | RootSet
+)
+
+
+class ActionBatch(Borsh, BaseModel):
+    """The payload of one ``host-actions`` delta."""
+
+    model_config = _FROZEN
+    version: Annotated[int, U8] = BATCH_VERSION
+    actions: list[AnyAction]
+
+
+def encode_actions(actions: list[AnyAction]) -> bytes:
+    """Return the Borsh bytes of ``actions`` as one batch."""
+    return ActionBatch(actions=actions).to_borsh()
+
+
+def decode_actions(data: bytes) -> list[AnyAction]:
+    """Decode a batch strictly (no trailing bytes, valid tags and kinds) or raise."""
+    try:
+        batch = ActionBatch.from_borsh(data)
+    except (BorshError, ValidationError) as exc:
+        raise DeltaRejectedError(f"host-actions delta does not decode: {exc}") from exc
+    if batch.version != BATCH_VERSION:
+        raise DeltaRejectedError(
+            f"host-actions delta has version {batch.version}; this node reads {BATCH_VERSION}"
+        )
+    for action in batch.actions:
+        if isinstance(action, Create) and action.kind not in CollectionKind._value2member_map_:
+            raise DeltaRejectedError(f"host-actions delta creates unknown kind {action.kind}")
+    return batch.actions
+
+
+def max_stamp(actions: list[AnyAction]) -> Hlc | None:
+    """Return the largest HLC carried by ``actions`` (a receiver advances its clock past it)."""
+    stamps = [Hlc(*s) for a in actions if (s := _stamp_of(a)) is not None]
+    return max(stamps, default=None)
+
+
+def _stamp_of(action: AnyAction) -> tuple[int, int] | None:
+    if isinstance(action, MapSet | LwwSet | UserSet | RootSet):
+        return action.hlc
+    if isinstance(action, SetAdd):
+        return action.tag
+    if isinstance(action, VectorPush | VectorPop):
+        return action.elem
+    return None

@@ -1,0 +1,187 @@
+"""Provides the ``/admin-api`` routes of RPC.md (replies ``{"data": ...}`` / ``{"error": ...}``).
+
+Devnet details: ``contextSeed`` of exactly 64 hex digits is used as those 32 bytes, any other
+string as its UTF-8 bytes; ``initializationParams`` may also be a JSON object (serialised
+compactly); ``GET /admin-api/contexts/<id>/consistency`` is a devnet extension listing
+disagreements between a context's state, deltas and heads (``[]`` when consistent).
+"""
+
+from __future__ import annotations
+
+import string
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from calimero_devnet.errors import ParseError
+from calimero_devnet.ids import from_b58, to_b58
+from calimero_devnet.node.rpc.replies import (
+    dumps_compact,
+    fail,
+    json_kind,
+    ok,
+    read_json_object,
+)
+from calimero_devnet.node.rpc.sources import fetch_wasm, read_wasm_path
+from calimero_devnet.node.rpc.worker import CoreWorker
+
+if TYPE_CHECKING:
+    from calimero_devnet.node.results import AppInfo, ContextInfo
+
+NOT_YET = "arrives with replication: this node does not join or sync contexts yet"
+
+
+def app_json(info: AppInfo) -> dict[str, Any]:
+    """The JSON view of an installed application."""
+    return {
+        "id": to_b58(info.id),
+        "size": info.size,
+        "source": info.source,
+        "metadata": list(info.metadata),
+        "methods": list(info.methods),
+    }
+
+
+def context_json(info: ContextInfo) -> dict[str, Any]:
+    """The JSON view of a context, with its root hash, DAG heads and pending delta count."""
+    return {
+        "id": to_b58(info.id),
+        "applicationId": to_b58(info.application_id),
+        "rootHash": None if info.root_hash is None else to_b58(info.root_hash),
+        "dagHeads": [to_b58(head) for head in info.heads],
+        "members": [to_b58(member) for member in info.members],
+        "initialized": info.initialized,
+        "deltaCount": info.delta_count,
+        "pending": info.pending,
+    }
+
+
+def seed_bytes(seed: Any) -> bytes | None:
+    """Turn ``contextSeed`` into seed bytes: 64 hex digits → 32 bytes, else UTF-8."""
+    if seed is None:
+        return None
+    if not isinstance(seed, str) or not seed:
+        raise ParseError(f"contextSeed must be a non-empty string, got {json_kind(seed)}")
+    if len(seed) == 64 and all(ch in string.hexdigits for ch in seed):
+        return bytes.fromhex(seed)
+    return seed.encode("utf-8")
+
+
+def byte_list(value: Any, field: str, default: bytes) -> bytes:
+    """Read a JSON list of byte values (upstream's ``Vec<u8>``); absent or empty → default."""
+    if value is None or value == []:
+        return default
+    if not isinstance(value, list):
+        raise ParseError(f"{field} must be a list of byte values, got {json_kind(value)}")
+    try:
+        return bytes(value)
+    except (TypeError, ValueError) as exc:
+        raise ParseError(f"{field} must hold integers 0..255: {exc}") from exc
+
+
+def init_params(value: Any) -> bytes:
+    """Read ``initializationParams``: bytes of the init JSON, or (devnet) a JSON object."""
+    if isinstance(value, dict):
+        return dumps_compact(value)
+    return byte_list(value, "initializationParams", b"{}")
+
+
+def _id_param(request: web.Request, what: str = "context id") -> bytes:
+    return from_b58(request.match_info["id"], what)
+
+
+class AdminApi:
+    """The admin handlers; core access goes through the worker thread."""
+
+    def __init__(self, worker: CoreWorker) -> None:
+        self._worker = worker
+
+    def routes(self) -> list[web.RouteDef]:
+        """Every admin route, ready for ``app.add_routes``."""
+        return [
+            web.get("/admin-api/health", self.health),
+            web.get("/admin-api/identity", self.identity),
+            web.post("/admin-api/install-dev-application", self.install_dev),
+            web.post("/admin-api/install-application", self.install_url),
+            web.get("/admin-api/applications", self.applications),
+            web.post("/admin-api/contexts", self.create_context),
+            web.get("/admin-api/contexts", self.contexts),
+            web.post("/admin-api/contexts/sync", self.not_yet),
+            web.get("/admin-api/contexts/{id}", self.context),
+            web.post("/admin-api/contexts/{id}/join", self.not_yet),
+            web.get("/admin-api/contexts/{id}/consistency", self.consistency),
+        ]
+
+    async def health(self, _: web.Request) -> web.Response:
+        """Answer on the event loop, so it works even while an app call is running."""
+        return ok({"status": "alive"})
+
+    async def identity(self, _: web.Request) -> web.Response:
+        """The node's public key and name."""
+        core = self._worker.core
+        return ok({"publicKey": to_b58(core.public_key), "name": core.name})
+
+    async def install_dev(self, request: web.Request) -> web.Response:
+        """Install from ``{"path": "/abs/app.wasm", "metadata": [...]}``."""
+        body = await read_json_object(request)
+        path = body.get("path")
+        if not isinstance(path, str) or not path:
+            raise ParseError(f"path must be an absolute file path, got {json_kind(path)}")
+        meta = byte_list(body.get("metadata"), "metadata", b"")
+        wasm = await read_wasm_path(path)
+        return await self._install(wasm, f"file://{path}", meta)
+
+    async def install_url(self, request: web.Request) -> web.Response:
+        """Install from ``{"url": "file:///..." | "http(s)://...", "metadata": [...]}``."""
+        body = await read_json_object(request)
+        url = body.get("url")
+        if not isinstance(url, str) or not url:
+            raise ParseError(f"url must be a file:// or http(s):// URL, got {json_kind(url)}")
+        meta = byte_list(body.get("metadata"), "metadata", b"")
+        wasm = await fetch_wasm(url)
+        return await self._install(wasm, url, meta)
+
+    async def _install(self, wasm: bytes, source: str, meta: bytes) -> web.Response:
+        app_id = await self._worker.call(
+            lambda core: core.install_application(wasm, source=source, metadata=meta)
+        )
+        return ok({"applicationId": to_b58(app_id)})
+
+    async def applications(self, _: web.Request) -> web.Response:
+        """Every installed app."""
+        apps = await self._worker.call(lambda core: core.applications())
+        return ok({"apps": [app_json(app) for app in apps]})
+
+    async def create_context(self, request: web.Request) -> web.Response:
+        """Create a context and run ``init``; answer its id and our member key."""
+        body = await read_json_object(request)
+        app_field = body.get("applicationId")
+        if not isinstance(app_field, str):
+            raise ParseError(f"applicationId must be a base58 string, got {json_kind(app_field)}")
+        app_id = from_b58(app_field, "applicationId")
+        params = init_params(body.get("initializationParams"))
+        seed = seed_bytes(body.get("contextSeed"))
+        info = await self._worker.call(lambda core: core.create_context(app_id, params, seed))
+        member = to_b58(self._worker.core.public_key)
+        return ok({"contextId": to_b58(info.id), "memberPublicKey": member})
+
+    async def contexts(self, _: web.Request) -> web.Response:
+        """Every context."""
+        infos = await self._worker.call(lambda core: core.contexts())
+        return ok({"contexts": [context_json(info) for info in infos]})
+
+    async def context(self, request: web.Request) -> web.Response:
+        """One context, with ``rootHash``, ``dagHeads`` and ``pending``."""
+        ctx_id = _id_param(request)
+        info = await self._worker.call(lambda core: core.context(ctx_id))
+        return ok(context_json(info))
+
+    async def consistency(self, request: web.Request) -> web.Response:
+        """Devnet extension: ``{"problems": [...]}``, empty when state, deltas, heads agree."""
+        ctx_id = _id_param(request)
+        problems = await self._worker.call(lambda core: core.check_consistency(ctx_id))
+        return ok({"contextId": to_b58(ctx_id), "problems": problems})
+
+    async def not_yet(self, _: web.Request) -> web.Response:
+        """``join`` and ``sync`` need the replication layer."""
+        return fail(501, NOT_YET)

@@ -1,0 +1,108 @@
+"""Provides the node's aiohttp server: routes, JSON error rendering, start and stop."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from calimero_devnet.errors import ConfigError, NodeError, ParseError
+from calimero_devnet.node.rpc.admin import AdminApi
+from calimero_devnet.node.rpc.events import EventHub
+from calimero_devnet.node.rpc.jsonrpc import JsonRpcHandler, error_response
+from calimero_devnet.node.rpc.replies import (
+    MAX_BODY_BYTES,
+    AdminRequestError,
+    fail,
+    node_error_status,
+    too_large_message,
+)
+from calimero_devnet.node.rpc.worker import CoreWorker
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _http_error(request: web.Request, status: int, message: str) -> web.Response:
+    """Render an HTTP-level refusal as JSON: JSON-RPC shaped on ``/jsonrpc``."""
+    if request.path == "/jsonrpc":
+        return web.json_response(error_response(None, ParseError(message)), status=status)
+    return fail(status, message)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every refusal or bug into a JSON answer; a bad request never kills the node."""
+    try:
+        return await handler(request)
+    except AdminRequestError as exc:
+        return fail(exc.status, exc.message)
+    except NodeError as exc:
+        return fail(node_error_status(exc), str(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        if exc.status == 413:
+            return _http_error(request, 413, too_large_message(request.client_max_size))
+        message = f"{request.method} {request.path}: {exc.reason}"
+        return _http_error(request, exc.status, message)
+    except Exception as exc:
+        log.exception("%s %s failed unexpectedly", request.method, request.path)
+        message = f"internal error: {type(exc).__name__}: {exc} (see node.log)"
+        return _http_error(request, 500, message)
+
+
+def build_app(worker: CoreWorker, hub: EventHub, max_body: int = MAX_BODY_BYTES) -> web.Application:
+    """Assemble the aiohttp application of one node."""
+    app = web.Application(client_max_size=max_body, middlewares=[json_errors])
+    app.router.add_post("/jsonrpc", JsonRpcHandler(worker).handle)
+    app.router.add_get("/ws", hub.handle)
+    app.add_routes(AdminApi(worker).routes())
+
+    async def close_sockets(_: web.Application) -> None:
+        await hub.close_all()
+
+    app.on_shutdown.append(close_sockets)
+    return app
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket (port 0 picks a free one), or explain why not."""
+    try:
+        return socket.create_server((host, port), backlog=512)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            hint = "pick another --rpc-port, or 0 for a free one"
+            raise ConfigError(f"rpc port {port} on {host} is already in use: {hint}") from exc
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+class RpcServer:
+    """The running HTTP server of a node."""
+
+    def __init__(
+        self, app: web.Application, *, shutdown_timeout: float, access_log: bool = False
+    ) -> None:
+        # The access log costs CPU on every call; it is on only at --log-level debug.
+        options: dict[str, Any] = {} if access_log else {"access_log": None}
+        self._runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, **options)
+        self.port = 0
+
+    async def start(self, sock: socket.socket) -> int:
+        """Start serving on a bound socket (from ``listen``); return its port."""
+        try:
+            await self._runner.setup()
+            await web.SockSite(self._runner, sock).start()
+        except BaseException:
+            sock.close()
+            raise
+        self.port = sock.getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        """Stop accepting, close WebSockets, let in-flight requests finish (bounded)."""
+        await self._runner.cleanup()

@@ -1,0 +1,1 @@
+"""Provides fakes shipped for tests: in-memory stores, fake clocks, fake runtimes."""

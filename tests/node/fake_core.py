@@ -1,0 +1,118 @@
+"""Provides a small in-memory stand-in for NodeCore, for tests of the HTTP layer."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from calimero_devnet.errors import (
+    ContextNotFound,
+    FunctionCallError,
+    InvalidModule,
+    MethodNotFound,
+)
+from calimero_devnet.ids import sha256
+from calimero_devnet.node.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
+from calimero_devnet.node.runtime.types import Event
+
+WASM_MAGIC = b"\0asm\x01\0\0\0"
+METHODS = ("echo", "text", "none", "boom", "slow", "crash", "set")
+
+
+@dataclass
+class FakeCore:
+    """Answers like NodeCore; records every call and the thread it ran on."""
+
+    name: str = "fake"
+    public_key: bytes = bytes(range(32))
+    calls: list[tuple[str, bytes]] = field(default_factory=list)
+    threads: set[str] = field(default_factory=set)
+    created: list[tuple[bytes, bytes, bytes | None]] = field(default_factory=list)
+    apps: dict[bytes, AppInfo] = field(default_factory=dict)
+    ctxs: dict[bytes, ContextInfo] = field(default_factory=dict)
+    listeners: list[Callable[[CommitNotice], None]] = field(default_factory=list)
+    closed: bool = False
+
+    def _enter(self) -> None:
+        self.threads.add(threading.current_thread().name)
+
+    def install_application(self, wasm: bytes, *, source: str, metadata: bytes = b"") -> bytes:
+        self._enter()
+        if not wasm.startswith(WASM_MAGIC):
+            raise InvalidModule(f"{source} is not a WASM module (bad magic)")
+        app_id = sha256(wasm)
+        self.apps[app_id] = AppInfo(app_id, len(wasm), source, metadata, METHODS)
+        return app_id
+
+    def application(self, app_id: bytes) -> AppInfo:
+        return self.apps[app_id]
+
+    def applications(self) -> list[AppInfo]:
+        self._enter()
+        return list(self.apps.values())
+
+    def create_context(
+        self, app_id: bytes, init_params: bytes = b"{}", seed: bytes | None = None
+    ) -> ContextInfo:
+        self._enter()
+        self.created.append((app_id, init_params, seed))
+        ctx_id = sha256(seed or init_params + bytes([len(self.ctxs)]))
+        info = ContextInfo(ctx_id, app_id, b"\1" * 32, (b"\2" * 32,), (self.public_key,), True, 1)
+        self.ctxs[ctx_id] = info
+        return info
+
+    def contexts(self) -> list[ContextInfo]:
+        return list(self.ctxs.values())
+
+    def context(self, ctx_id: bytes) -> ContextInfo:
+        self._enter()
+        if ctx_id not in self.ctxs:
+            raise ContextNotFound(f"context {ctx_id.hex()[:8]} not found")
+        return self.ctxs[ctx_id]
+
+    def execute(self, ctx_id: bytes, method: str, args: bytes) -> ExecuteResult:
+        self.context(ctx_id)
+        self.calls.append((method, args))
+        outputs: dict[str, Callable[[], bytes | None]] = {
+            "echo": lambda: args,
+            "text": lambda: b"plain \xe2\x9c\x93 text",
+            "none": lambda: None,
+            "boom": self._boom,
+            "slow": self._slow,
+            "crash": self._crash,
+            "set": lambda: self._commit(ctx_id, args),
+        }
+        if method not in outputs:
+            raise MethodNotFound(f"no method {method!r}; the app has {', '.join(METHODS)}")
+        return ExecuteResult(outputs[method](), (), (), None, None)
+
+    @staticmethod
+    def _slow() -> bytes:
+        time.sleep(0.4)  # stands in for an app burning its fuel
+        return b"1"
+
+    @staticmethod
+    def _crash() -> bytes:
+        raise ZeroDivisionError("a bug in the core")
+
+    def _boom(self) -> bytes:
+        raise FunctionCallError("app error", {"kind": "NotFound", "data": "zz"})
+
+    def _commit(self, ctx_id: bytes, args: bytes) -> None:
+        event = Event("ItemSet", args, None)
+        for listener in list(self.listeners):
+            listener(CommitNotice(ctx_id, b"\3" * 32, (event,), None))
+
+    def subscribe(self, listener: Callable[[CommitNotice], None]) -> Callable[[], None]:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    def check_consistency(self, ctx_id: bytes) -> list[str]:
+        self.context(ctx_id)
+        return []
+
+    def close(self) -> None:
+        self._enter()
+        self.closed = True

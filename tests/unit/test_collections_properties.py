@@ -1,0 +1,149 @@
+"""Property tests: host collections converge whatever the delivery order and duplicates."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calimero_devnet.node.collections import actions as act
+from calimero_devnet.node.collections.session import CollectionsSession
+from calimero_devnet.testing.collections_node import SimNode
+
+Op = tuple[str, bytes, bytes]
+KEYS = st.sampled_from([b"a", b"b", b"c"])
+VALUES = st.binary(max_size=2)
+NONE = st.just(b"")
+
+
+def _op(name: str, first: st.SearchStrategy[bytes] = NONE, second: st.SearchStrategy[bytes] = NONE) -> st.SearchStrategy[Op]:
+    return st.tuples(st.just(name), first, second)
+
+
+OPS = st.one_of(
+    _op("map_insert", KEYS, VALUES),
+    _op("map_remove", KEYS),
+    _op("set_insert", KEYS),
+    _op("set_remove", KEYS),
+    _op("set_clear"),
+    _op("vector_push", VALUES),
+    _op("vector_pop"),
+    _op("lww_set", VALUES),
+    _op("lww_clear"),
+    _op("counter_increment"),
+    _op("user_insert", VALUES),
+    _op("user_remove"),
+    _op("frozen_add", VALUES),
+    _op("nested_add", KEYS, KEYS),
+    _op("nested_remove", KEYS, KEYS),
+    _op("root", VALUES),
+)
+NODES = 3
+PROGRAM = st.lists(st.lists(st.lists(OPS, max_size=3), min_size=NODES, max_size=NODES), max_size=5)
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def genesis(s: CollectionsSession) -> dict[str, bytes]:
+    """Create one collection of each kind (the app's ``init``)."""
+    return {
+        "map": s.map_new(), "set": s.set_new(), "vector": s.vector_new(), "lww": s.lww_new(),
+        "counter": s.counter_new(), "user": s.user_storage_new(),
+        "frozen": s.frozen_storage_new(), "groups": s.map_new(),
+    }  # fmt: skip
+
+
+def run(s: CollectionsSession, ids: dict[str, bytes], op: Op) -> None:
+    """Perform one random operation in a call."""
+    name, x, y = op
+    family, _, verb = name.partition("_")
+    if family == "nested":
+        inner = s.map_get(ids["groups"], x)
+        if inner is None:
+            inner = s.set_new()
+            s.map_insert(ids["groups"], x, inner)
+        (s.set_insert if verb == "add" else s.set_remove)(inner, y)
+        return
+    simple: dict[str, Any] = {
+        "map_insert": lambda: s.map_insert(ids["map"], x, y),
+        "map_remove": lambda: s.map_remove(ids["map"], x),
+        "set_insert": lambda: s.set_insert(ids["set"], x),
+        "set_remove": lambda: s.set_remove(ids["set"], x),
+        "set_clear": lambda: s.set_clear(ids["set"]),
+        "vector_push": lambda: s.vector_push(ids["vector"], x),
+        "vector_pop": lambda: s.vector_pop(ids["vector"]),
+        "lww_set": lambda: s.lww_set(ids["lww"], x),
+        "lww_clear": lambda: s.lww_set(ids["lww"], None),
+        "counter_increment": lambda: s.counter_increment(ids["counter"]),
+        "user_insert": lambda: s.user_storage_insert(ids["user"], x),
+        "user_remove": lambda: s.user_storage_remove(ids["user"]),
+        "frozen_add": lambda: s.frozen_storage_add(ids["frozen"], x),
+        "root": lambda: s.persist_root_state(x, 1, 2),
+    }
+    simple[name]()
+
+
+@FAST
+@given(program=PROGRAM, rnd=st.randoms(use_true_random=False), observe=st.booleans())
+def test_nodes_converge_under_any_delivery_order(
+    program: list[list[list[Op]]], rnd: random.Random, observe: bool
+) -> None:
+    nodes = [SimNode(i, observe=observe, step=lambda: rnd.randint(1, 3)) for i in range(NODES)]
+    ids, first = nodes[0].call(genesis)
+    log: list[tuple[bytes, bytes]] = [(nodes[0].executor, first or b"")]
+    for node in nodes[1:]:
+        node.receive(first or b"")
+    for round_ops in program:
+        for node, ops in zip(nodes, round_ops, strict=True):
+            _, delta = node.call(lambda s, ops=ops: [run(s, ids, op) for op in ops])
+            if delta is not None:
+                log.append((node.executor, delta))
+        for author, delta in log:  # partial gossip: concurrent histories that overlap
+            for node in nodes:
+                if rnd.random() < 0.3:
+                    node.receive(delta, author)
+    observer = SimNode(NODES)
+    for node in [*nodes, observer]:
+        for author, delta in rnd.sample(log + log[: len(log) // 2], k=len(log) + len(log) // 2):
+            node.receive(delta, author)
+    views = [node.visible() for node in [*nodes, observer]]
+    assert all(view == views[0] for view in views)
+    assert len({node.digest() for node in [*nodes, observer]}) == 1
+    increments = sum(op[0] == "counter_increment" for rnd_ops in program for ops in rnd_ops for op in ops)
+    assert nodes[0].read(lambda s: s.counter_value(ids["counter"])) == increments
+
+
+IDS = [bytes([kind]) * 32 for kind in range(7)]
+STAMPS = st.tuples(st.integers(0, 4), st.integers(1, 3))
+SMALL = st.binary(max_size=2)
+RAW_ACTIONS = st.one_of(
+    st.builds(act.Create, id=st.sampled_from(IDS).map(lambda i: i), kind=st.just(0)).map(
+        lambda a: act.Create(id=IDS[a.kind], kind=a.kind)
+    ),
+    st.builds(act.MapSet, id=st.just(IDS[0]), key=SMALL, hlc=STAMPS, value=st.none() | SMALL),
+    st.builds(act.SetAdd, id=st.just(IDS[1]), elem=SMALL, tag=STAMPS, retire=st.lists(STAMPS, max_size=2)),
+    st.builds(act.SetRemove, id=st.just(IDS[1]), elem=SMALL, tags=st.lists(STAMPS, max_size=2)),
+    st.builds(act.VectorPush, id=st.just(IDS[2]), elem=STAMPS, value=SMALL),
+    st.builds(act.VectorPop, id=st.just(IDS[2]), elem=STAMPS),
+    st.builds(act.LwwSet, id=st.just(IDS[3]), hlc=STAMPS, value=st.none() | SMALL),
+    st.builds(act.CounterSet, id=st.just(IDS[4]), executor=st.sampled_from(IDS), count=st.integers(0, 5)),
+    st.builds(act.UserSet, id=st.just(IDS[5]), user=st.sampled_from(IDS), hlc=STAMPS, value=st.none() | SMALL),
+    st.builds(act.FrozenAdd, id=st.just(IDS[6]), value=SMALL),
+    st.builds(act.RootSet, hlc=STAMPS, doc=SMALL, created_at=st.integers(0, 2), updated_at=st.integers(0, 2)),
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(actions=st.lists(RAW_ACTIONS, max_size=25), rnd=st.randoms(use_true_random=False))
+def test_apply_is_commutative_and_idempotent_even_with_colliding_stamps(
+    actions: list[act.AnyAction], rnd: random.Random
+) -> None:
+    """Arbitrary actions (equal stamps with different payloads included) in any order."""
+    one, two = SimNode(0), SimNode(1)
+    for node in (one, two):
+        batch = rnd.sample(actions * 2, k=2 * len(actions))
+        for start in range(0, len(batch), 4):
+            node.receive(act.encode_actions(batch[start : start + 4]))
+    assert one.visible() == two.visible()
+    assert one.digest() == two.digest()

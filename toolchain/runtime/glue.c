@@ -1,0 +1,226 @@
+/* Provides the per-call life of a QuickJS app: a fresh VM, the app's bytecode, the SDK's
+ * dispatcher, and every uncaught exception turned into `panic_utf8` with a JS location.
+ *
+ * The generated file of each build defines `calimero_bytecode[_len]` and one export per
+ * method that calls `calimero_run("<method>")`. Nothing is freed at the end of a call: the
+ * node discards the instance (HOST-ABI §1), so tearing the VM down would only burn fuel. */
+#include <stdint.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "cal_js.h"
+
+extern const uint8_t calimero_bytecode[];
+extern const size_t calimero_bytecode_len;
+extern void __wasm_call_ctors(void);
+void cal_install_host(JSContext *ctx);
+
+/* The wasm stack is 1 MiB (link flag); leave room for C frames below QuickJS's check. */
+#define CAL_JS_STACK (768 * 1024)
+
+static int g_ctors_done;
+static int g_clock_ready; /* the engine reads the clock while it boots: no host call then */
+static uint8_t g_rand_pool[64];
+static size_t g_rand_left;
+
+void cal_log(const char *msg, size_t len) {
+    CalBuffer b = {CAL_ADDR(msg), len};
+    env_log_utf8(CAL_ADDR(&b));
+}
+
+void cal_panic(const char *msg, size_t len, const char *file, uint32_t line, uint32_t column) {
+    CalBuffer m = {CAL_ADDR(msg), len};
+    CalLocation loc = {{CAL_ADDR(file), strlen(file)}, line, column};
+    env_panic_utf8(CAL_ADDR(&m), CAL_ADDR(&loc));
+}
+
+static __attribute__((noreturn)) void cal_panic_str(const char *msg) {
+    cal_panic(msg, strlen(msg), "<calimero-glue>", 0, 0);
+}
+
+uint64_t cal_time_now_ns(void) {
+    uint64_t ns = 0;
+    CalBuffer b = {CAL_ADDR(&ns), sizeof ns};
+    env_time_now(CAL_ADDR(&b));
+    return ns;
+}
+
+/* libc's clocks would import WASI clock_time_get; route them to the host clock instead. */
+int clock_gettime(clockid_t clk, struct timespec *ts) {
+    (void)clk;
+    uint64_t ns = g_clock_ready ? cal_time_now_ns() : 0;
+    ts->tv_sec = (time_t)(ns / 1000000000u);
+    ts->tv_nsec = (long)(ns % 1000000000u);
+    return 0;
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
+    (void)tz;
+    uint64_t ns = g_clock_ready ? cal_time_now_ns() : 0;
+    tv->tv_sec = (time_t)(ns / 1000000000u);
+    tv->tv_usec = (suseconds_t)(ns / 1000u % 1000000u);
+    return 0;
+}
+
+void __assert_fail(const char *expr, const char *file, int line, const char *func) {
+    (void)func;
+    cal_panic(expr, strlen(expr), file, (uint32_t)line, 0);
+}
+
+/* Splits the `skip`-th located frame of a QuickJS stack ("    at f (file:line:col)"). */
+int cal_stack_location(const char *stack, int skip, CalLocation *loc) {
+    for (const char *p = stack; p && *p;) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *s = p, *e = p + n;
+        p = end ? end + 1 : NULL;
+        while (s < e && *s == ' ') s++;
+        if (e - s < 4 || strncmp(s, "at ", 3) != 0) continue;
+        s += 3;
+        if (e[-1] == ')') {
+            const char *open = e - 1;
+            while (open > s && *open != '(') open--;
+            if (*open != '(') continue;
+            s = open + 1, e = e - 1;
+        }
+        uint32_t num[2] = {0, 0};
+        const char *q = e;
+        for (int k = 1; k >= 0; k--) {
+            uint32_t v = 0, scale = 1;
+            const char *d = q;
+            while (d > s && d[-1] >= '0' && d[-1] <= '9') v += (uint32_t)(d[-1] - '0') * scale, scale *= 10, d--;
+            if (d == q || d <= s || d[-1] != ':') { q = NULL; break; }
+            num[k] = v, q = d - 1;
+        }
+        if (!q || q == s || skip-- > 0) continue;
+        loc->file.ptr = CAL_ADDR(s), loc->file.len = (uint64_t)(q - s);
+        loc->line = num[0], loc->column = num[1];
+        return 1;
+    }
+    return 0;
+}
+
+/* Reports `err` (an exception value) through panic_utf8; logs the whole stack first. */
+__attribute__((noreturn)) void cal_panic_value(JSContext *ctx, JSValueConst err, const char *msg,
+                                               size_t msg_len, int skip) {
+    CalLocation loc = {{CAL_ADDR("<js>"), 4}, 0, 0};
+    JSValue stack = JS_IsObject(err) ? JS_GetPropertyStr(ctx, err, "stack") : JS_UNDEFINED;
+    const char *st = JS_IsString(stack) ? JS_ToCString(ctx, stack) : NULL;
+    if (st) {
+        cal_log(st, strlen(st));
+        cal_stack_location(st, skip, &loc);
+    }
+    CalBuffer m = {CAL_ADDR(msg), msg_len};
+    env_panic_utf8(CAL_ADDR(&m), CAL_ADDR(&loc));
+}
+
+static __attribute__((noreturn)) void cal_fail(JSContext *ctx, const char *stage) {
+    JSValue exc = JS_GetException(ctx);
+    size_t len = 0;
+    const char *msg = JS_ToCStringLen(ctx, &len, exc);
+    if (!msg) {
+        msg = stage, len = strlen(stage);
+    }
+    cal_panic_value(ctx, exc, msg, len, 0);
+}
+
+static JSValue js_date_now(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return JS_NewInt64(ctx, (int64_t)(cal_time_now_ns() / 1000000u));
+}
+
+static JSValue js_math_random(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    if (g_rand_left < 8) {
+        CalBuffer b = {CAL_ADDR(g_rand_pool), sizeof g_rand_pool};
+        env_random_bytes(CAL_ADDR(&b));
+        g_rand_left = sizeof g_rand_pool;
+    }
+    uint64_t v;
+    memcpy(&v, g_rand_pool + sizeof g_rand_pool - g_rand_left, 8);
+    g_rand_left -= 8;
+    return JS_NewFloat64(ctx, (double)(v >> 11) * 0x1.0p-53);
+}
+
+static void cal_override(JSContext *ctx, JSValueConst global, const char *obj, const char *name,
+                         JSCFunction *fn) {
+    JSValue o = JS_GetPropertyStr(ctx, global, obj);
+    JS_SetPropertyStr(ctx, o, name, JS_NewCFunction(ctx, fn, name, 0));
+    JS_FreeValue(ctx, o);
+}
+
+static void cal_settle(JSContext *ctx, JSValue result) {
+    JSContext *job_ctx;
+    int r;
+    while ((r = JS_ExecutePendingJob(JS_GetRuntime(ctx), &job_ctx)) > 0) {
+    }
+    if (r < 0) cal_fail(ctx, "a promise job threw");
+    if (JS_IsPromise(result) && JS_PromiseState(ctx, result) == JS_PROMISE_REJECTED) {
+        JS_Throw(ctx, JS_PromiseResult(ctx, result));
+        cal_fail(ctx, "the method's promise was rejected");
+    }
+    JS_FreeValue(ctx, result);
+}
+
+static JSContext *cal_new_vm(JSValue *global) {
+    if (!g_ctors_done) {
+        __wasm_call_ctors();
+        g_ctors_done = 1;
+    }
+    JSRuntime *rt = JS_NewRuntime();
+    JSContext *ctx = rt ? JS_NewContext(rt) : NULL;
+    if (!ctx) cal_panic_str("out of memory while creating the JavaScript VM");
+    JS_SetMaxStackSize(rt, CAL_JS_STACK);
+    g_clock_ready = 1;
+    *global = JS_GetGlobalObject(ctx);
+    cal_override(ctx, *global, "Date", "now", js_date_now);
+    cal_override(ctx, *global, "Math", "random", js_math_random);
+    cal_install_host(ctx);
+    JSValue fn = JS_ReadObject(ctx, calimero_bytecode, calimero_bytecode_len, JS_READ_OBJ_BYTECODE);
+    if (JS_IsException(fn)) cal_fail(ctx, "the app's bytecode does not load");
+    JSValue r = JS_EvalFunction(ctx, fn);
+    if (JS_IsException(r)) cal_fail(ctx, "the module's top level threw");
+    cal_settle(ctx, r);
+    return ctx;
+}
+
+void calimero_run(const char *method) {
+    JSValue global;
+    JSContext *ctx = cal_new_vm(&global);
+    JSValue dispatch = JS_GetPropertyStr(ctx, global, "__calimero_dispatch");
+    if (!JS_IsFunction(ctx, dispatch))
+        cal_panic_str("globalThis.__calimero_dispatch is not a function: the app must import the SDK");
+    JSValue arg = JS_NewString(ctx, method);
+    JSValue r = JS_Call(ctx, dispatch, global, 1, &arg);
+    if (JS_IsException(r)) cal_fail(ctx, "the method threw");
+    cal_settle(ctx, r);
+}
+
+/* Applies a peer's delta: the SDK's hook gets the input bytes, else the host merges them. */
+__attribute__((export_name("__calimero_sync_next"))) void calimero_sync_next(void) {
+    JSValue global;
+    JSContext *ctx = cal_new_vm(&global);
+    env_input(CAL_REG_DATA);
+    int64_t n = env_register_len(CAL_REG_DATA);
+    size_t len = n > 0 ? (size_t)n : 0;
+    JSValue arr = JS_NewUint8ArrayCopy(ctx, (const uint8_t *)"", 0);
+    if (len) {
+        uint8_t *buf = js_malloc(ctx, len);
+        if (!buf) cal_panic_str("out of memory reading the delta");
+        CalBuffer b = {CAL_ADDR(buf), len};
+        env_read_register(CAL_REG_DATA, CAL_ADDR(&b));
+        JS_FreeValue(ctx, arr);
+        arr = JS_NewUint8ArrayCopy(ctx, buf, len);
+        js_free(ctx, buf);
+    }
+    JSValue hook = JS_GetPropertyStr(ctx, global, "__calimero_sync_next");
+    if (JS_IsFunction(ctx, hook)) {
+        JSValue r = JS_Call(ctx, hook, global, 1, &arr);
+        if (JS_IsException(r)) cal_fail(ctx, "__calimero_sync_next threw");
+        cal_settle(ctx, r);
+    } else if (len) {
+        size_t sz;
+        uint8_t *p = JS_GetUint8Array(ctx, &sz, arr);
+        CalBuffer b = {CAL_ADDR(p), sz};
+        env_apply_storage_delta(CAL_ADDR(&b));
+    }
+}

@@ -1,0 +1,137 @@
+/* Provides the `__host` functions whose imports take descriptors (events, xcall, value
+ * return, panic location) or return fixed-size values; the regular ones are in host.c. */
+#include <string.h>
+
+#include "cal_js.h"
+
+#define ARG(i) ((i) < argc ? argv[i] : JS_UNDEFINED)
+
+static JSValue h_input(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    env_input(CAL_REG_DATA);
+    JSValue r = cal_reg_bytes(ctx, CAL_REG_DATA);
+    return JS_IsNull(r) ? JS_NewUint8ArrayCopy(ctx, (const uint8_t *)"", 0) : r;
+}
+
+/* value_return(value, isErr = false) */
+static JSValue h_value_return(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    Bytes b;
+    if (cal_get_bytes(ctx, ARG(0), &b, "value_return", 0)) return JS_EXCEPTION;
+    CalValueReturn vr = {(uint64_t)JS_ToBool(ctx, ARG(1)), {CAL_ADDR(b.ptr), b.len}};
+    env_value_return(CAL_ADDR(&vr));
+    cal_free_bytes(ctx, &b, 1);
+    return JS_UNDEFINED;
+}
+
+static JSValue h_log_utf8(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    Bytes b;
+    if (cal_get_bytes(ctx, ARG(0), &b, "log_utf8", 0)) return JS_EXCEPTION;
+    cal_log((const char *)b.ptr, b.len);
+    cal_free_bytes(ctx, &b, 1);
+    return JS_UNDEFINED;
+}
+
+/* panic_utf8(message, skipFrames = 0): traps; the location is the caller's JS frame, or
+ * the frame `skipFrames` further out (an SDK helper skips its own frames). */
+static JSValue h_panic_utf8(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    Bytes b;
+    int32_t skip = 0;
+    if (cal_get_bytes(ctx, ARG(0), &b, "panic_utf8", 0)) return JS_EXCEPTION;
+    if (argc > 1 && JS_ToInt32(ctx, &skip, argv[1])) return JS_EXCEPTION;
+    JS_ThrowPlainError(ctx, "panic");
+    JSValue err = JS_GetException(ctx);
+    cal_panic_value(ctx, err, (const char *)b.ptr, b.len, skip < 0 ? 0 : skip);
+}
+
+static JSValue h_id(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
+    if (magic) env_executor_id(CAL_REG_DATA);
+    else env_context_id(CAL_REG_DATA);
+    return cal_reg_bytes(ctx, CAL_REG_DATA);
+}
+
+static JSValue h_time_now(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return JS_NewBigUint64(ctx, cal_time_now_ns());
+}
+
+static JSValue h_random_bytes(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    uint64_t n;
+    if (JS_ToIndex(ctx, &n, ARG(0))) return JS_EXCEPTION;
+    uint8_t *buf = js_malloc(ctx, n ? n : 1);
+    if (!buf) return JS_EXCEPTION;
+    CalBuffer b = {CAL_ADDR(buf), n};
+    env_random_bytes(CAL_ADDR(&b));
+    JSValue r = JS_NewUint8ArrayCopy(ctx, buf, n);
+    js_free(ctx, buf);
+    return r;
+}
+
+/* emit(kind, data) / emit_with_handler(kind, data, handler | null) */
+static JSValue h_emit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
+    const char *name = magic ? "emit_with_handler" : "emit";
+    Bytes b[3] = {0};
+    int n = 0, has_handler = magic && !JS_IsNull(ARG(2)) && !JS_IsUndefined(ARG(2));
+    for (; n < 2 + has_handler; n++)
+        if (cal_get_bytes(ctx, ARG(n), &b[n], name, n)) goto fail;
+    CalEvent ev = {{CAL_ADDR(b[0].ptr), b[0].len}, {CAL_ADDR(b[1].ptr), b[1].len}};
+    CalBuffer handler = {CAL_ADDR(b[2].ptr), b[2].len};
+    if (!magic) env_emit(CAL_ADDR(&ev));
+    else env_emit_with_handler(CAL_ADDR(&ev), has_handler ? CAL_ADDR(&handler) : 0);
+    cal_free_bytes(ctx, b, n);
+    return JS_UNDEFINED;
+fail:
+    cal_free_bytes(ctx, b, n);
+    return JS_EXCEPTION;
+}
+
+/* xcall(contextId: 32 bytes, functionName, params) */
+static JSValue h_xcall(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    Bytes b[3] = {0};
+    int n = 0;
+    for (; n < 3; n++)
+        if (cal_get_bytes(ctx, ARG(n), &b[n], "xcall", n)) goto fail;
+    if (b[0].len != 32) {
+        JS_ThrowRangeError(ctx, "__host.xcall: the context id must be 32 bytes, got %zu", b[0].len);
+        goto fail;
+    }
+    CalXCall x = {{CAL_ADDR(b[0].ptr), 32}, {CAL_ADDR(b[1].ptr), b[1].len}, {CAL_ADDR(b[2].ptr), b[2].len}};
+    env_xcall(CAL_ADDR(&x));
+    cal_free_bytes(ctx, b, n);
+    return JS_UNDEFINED;
+fail:
+    cal_free_bytes(ctx, b, n);
+    return JS_EXCEPTION;
+}
+
+/* utf8_decode(bytes) -> string; utf8_encode(string) -> Uint8Array (QuickJS has no TextEncoder). */
+static JSValue h_utf8_decode(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    Bytes b;
+    if (cal_get_bytes(ctx, ARG(0), &b, "utf8_decode", 0)) return JS_EXCEPTION;
+    JSValue s = JS_NewStringLen(ctx, (const char *)b.ptr, b.len);
+    cal_free_bytes(ctx, &b, 1);
+    return s;
+}
+
+static JSValue h_utf8_encode(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t len;
+    const char *s = JS_ToCStringLen(ctx, &len, ARG(0));
+    if (!s) return JS_EXCEPTION;
+    JSValue r = JS_NewUint8ArrayCopy(ctx, (const uint8_t *)s, len);
+    JS_FreeCString(ctx, s);
+    return r;
+}
+
+const JSCFunctionListEntry cal_host_special[] = {
+    JS_CFUNC_DEF("utf8_decode", 1, h_utf8_decode),
+    JS_CFUNC_DEF("utf8_encode", 1, h_utf8_encode),
+    JS_CFUNC_DEF("input", 0, h_input),
+    JS_CFUNC_DEF("value_return", 2, h_value_return),
+    JS_CFUNC_DEF("log_utf8", 1, h_log_utf8),
+    JS_CFUNC_DEF("panic_utf8", 2, h_panic_utf8),
+    JS_CFUNC_MAGIC_DEF("context_id", 0, h_id, 0),
+    JS_CFUNC_MAGIC_DEF("executor_id", 0, h_id, 1),
+    JS_CFUNC_DEF("time_now", 0, h_time_now),
+    JS_CFUNC_DEF("random_bytes", 1, h_random_bytes),
+    JS_CFUNC_MAGIC_DEF("emit", 2, h_emit, 0),
+    JS_CFUNC_MAGIC_DEF("emit_with_handler", 3, h_emit, 1),
+    JS_CFUNC_DEF("xcall", 3, h_xcall),
+};
+const int cal_host_special_len = sizeof cal_host_special / sizeof cal_host_special[0];
