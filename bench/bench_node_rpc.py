@@ -52,10 +52,22 @@ async def timed_calls(
     return latencies
 
 
+async def http_baseline(session: aiohttp.ClientSession) -> None:
+    """Print the latency of ``health``: the HTTP path alone, no worker thread, no core."""
+    latencies = []
+    for _ in range(LATENCY_CALLS):
+        started = time.perf_counter()
+        async with session.get("/admin-api/health") as resp:
+            await resp.read()
+        latencies.append(time.perf_counter() - started)
+    print(f"health     : p50 {percentile(latencies, 50) * 1e3:.2f} ms  (HTTP only, for scale)")
+
+
 async def measure_rpc(url: str, ctx: str) -> None:
     """Print latency percentiles and calls/s for ``get`` and ``set``."""
     async with aiohttp.ClientSession(base_url=url) as session:
         await timed_calls(session, ctx, "set", 50, "warm")
+        await http_baseline(session)
         for method in ("get", "set"):
             lat = await timed_calls(session, ctx, method, LATENCY_CALLS, "lat")
             p50, p99 = percentile(lat, 50) * 1e3, percentile(lat, 99) * 1e3

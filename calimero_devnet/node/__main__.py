@@ -19,24 +19,23 @@ from calimero_devnet.errors import ConfigError, DevnetError
 if TYPE_CHECKING:
     from calimero_devnet.node.service import NodeConfig
 
+MAX_INDEX = 1023  # the low bits of every timestamp (HOST-ABI time_now)
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMAT = "%(asctime)s %(levelname)-7s {name} %(name)s: %(message)s"
 
 
 def add_node_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the node's command-line options (shared by ``devnet node``)."""
-    parser.add_argument("--home", type=Path, required=True, help="node data directory")
-    parser.add_argument(
-        "--rpc-port", type=int, default=0, help="HTTP port (default 0: pick a free one)"
-    )
-    parser.add_argument("--name", help="node name in logs (default: the home directory's name)")
-    parser.add_argument("--index", type=int, help="node index in the devnet (keeps clocks apart)")
-    parser.add_argument("--broker", help="MQTT broker, mqtt://HOST:PORT")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
-    parser.add_argument(
-        "--shutdown-timeout", type=float, default=10.0, help="seconds to finish in-flight calls"
-    )
+    add = parser.add_argument
+    add("--home", type=Path, required=True, metavar="DIR", help="node data directory")
+    add("--rpc-port", type=int, default=0, metavar="P", help="HTTP port (default 0: a free one)")
+    add("--name", metavar="NAME", help="node name in logs (default: the home directory's name)")
+    add("--index", type=int, metavar="N", help=f"devnet index 0..{MAX_INDEX} (keeps clocks apart)")
+    add("--broker", metavar="URL", help="MQTT broker, mqtt://HOST:PORT")
+    add("--host", default="127.0.0.1", metavar="HOST", help="address to bind (default loopback)")
+    add("--log-level", choices=LOG_LEVELS, default="info")
+    add("--shutdown-timeout", type=float, default=10.0, metavar="SECONDS",
+        help="how long to let in-flight calls finish on SIGINT/SIGTERM")  # fmt: skip
 
 
 def node_config(args: argparse.Namespace) -> NodeConfig:
@@ -45,8 +44,8 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
 
     if not 0 <= args.rpc_port <= 65535:
         raise ConfigError(f"--rpc-port {args.rpc_port} is not a port: use 0..65535")
-    if args.index is not None and args.index < 0:
-        raise ConfigError(f"--index {args.index} must be 0 or more")
+    if args.index is not None and not 0 <= args.index <= MAX_INDEX:
+        raise ConfigError(f"--index {args.index} is out of range: use 0..{MAX_INDEX}")
     if args.broker is not None:
         _check_broker(args.broker)
     home = args.home.expanduser().resolve()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calimero_devnet.errors import ApplicationNotFound
+from calimero_devnet.errors import ApplicationNotFound, InvalidModule
 from calimero_devnet.ids import sha256, to_b58
 from calimero_devnet.node.calls import RuntimeLike
 from calimero_devnet.node.records import AppRecord
@@ -31,7 +31,10 @@ class AppRegistry:
         app_id = sha256(wasm)
         if self._store.app(app_id) is not None:
             return app_id
-        loaded = self._runtime.load(wasm)
+        try:
+            loaded = self._runtime.load(wasm)
+        except InvalidModule as exc:
+            raise InvalidModule(f"cannot install {source}: {exc}") from exc
         record = AppRecord(
             id=app_id, size=len(wasm), source=source, metadata=metadata,
             methods=list(loaded.methods),

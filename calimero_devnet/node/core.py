@@ -20,12 +20,12 @@ from typing import Any
 
 from calimero_devnet.errors import ContextNotFound, NodeError, Uninitialized
 from calimero_devnet.ids import sha256, to_b58
-from calimero_devnet.node import delta as deltas
 from calimero_devnet.node.apps import AppRegistry
 from calimero_devnet.node.calls import INIT, SYNC_NEXT, CallSeat, RanCall, RuntimeLike, run_call
 from calimero_devnet.node.clock import NodeClock, WallClock, index_from_public_key
 from calimero_devnet.node.commits import CommitWriter, Listener
 from calimero_devnet.node.consistency import check_context
+from calimero_devnet.node.delta import CausalDelta
 from calimero_devnet.node.identity import NodeIdentity, public_key_from_seed
 from calimero_devnet.node.records import ContextRecord
 from calimero_devnet.node.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
@@ -54,6 +54,7 @@ class NodeCore:
         self.identity = identity
         self.public_key = identity.public_key
         self.clock = seat.clock
+        self.runtime = seat.runtime
         self._seat = seat
         self._commits = CommitWriter(seat, identity)
         self._apps = AppRegistry(store, seat.runtime, name)
@@ -185,14 +186,16 @@ class NodeCore:
                 f"context {to_b58(ctx_id)} on node {self.name} has no state yet, so {method} "
                 "cannot run: create it with init or wait for its snapshot"
             )
-        ran = self._run_for_execute(record, app, method, args)
+        # __calimero_sync_next takes an artifact, where empty means "nothing to apply".
+        data = args if method == SYNC_NEXT else (args or b"{}")
+        ran = run_call(self._seat, app, ctx_id, method, data)
         if method == SYNC_NEXT:
             after = self._commits.applied(record, ran)
             return self._result(ran, None, after.root_hash)
         after, delta = self._commits.local(record, ran)
         return self._result(ran, delta, after.root_hash)
 
-    def apply_delta(self, delta: deltas.CausalDelta) -> CommitNotice | None:
+    def apply_delta(self, delta: CausalDelta) -> CommitNotice | None:
         """Apply a peer's delta that the sync layer verified and whose parents are applied.
 
         Runs ``__calimero_sync_next`` with the author's payload, then persists its writes,
@@ -214,16 +217,7 @@ class NodeCore:
         return unsubscribe
 
     # helpers
-    def _run_for_execute(
-        self, record: ContextRecord, app: Any, method: str, args: bytes
-    ) -> RanCall:
-        # __calimero_sync_next takes an artifact, where empty means "nothing to apply".
-        data = args if method == SYNC_NEXT else (args or b"{}")
-        return run_call(self._seat, app, record.id, method, data)
-
-    def _result(
-        self, ran: RanCall, delta: deltas.CausalDelta | None, root: bytes | None
-    ) -> ExecuteResult:
+    def _result(self, ran: RanCall, delta: CausalDelta | None, root: bytes | None) -> ExecuteResult:
         out = ran.outcome
         return ExecuteResult(out.returned, tuple(out.events), tuple(out.logs), delta, root)
 

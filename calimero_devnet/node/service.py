@@ -189,7 +189,8 @@ async def _serve(node: NodeService, announce: Callable[[ReadyInfo], None]) -> in
     try:
         await node.main_loop()
     except* Exception as group:
-        log.error("node %s: a task crashed: %r", config.name, group.exceptions)
+        for exc in group.exceptions:
+            log.error("node %s: a main-loop task crashed", config.name, exc_info=exc)
         crashed = True
     finally:
         clean = await node.shutdown()

@@ -30,6 +30,7 @@ from calimero_devnet.node.sync_messages import (
     SnapshotResponse,
 )
 
+
 @dataclass(frozen=True, slots=True)
 class SyncConfig:
     """Settings of one node's replication (durations in ns)."""

@@ -38,12 +38,19 @@ class NodeProcess:
         """Send ``sig`` and wait for the exit code (SIGKILL after ``timeout``)."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 15.0) -> int:
+        """Wait for the exit code without signalling (SIGKILL after ``timeout``)."""
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
             raise
+        finally:
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
 
     def log(self) -> str:
         """The node's own log file."""
@@ -74,6 +81,8 @@ def start_node(home: Path, *args: str, timeout: float = 20.0) -> NodeProcess:
     except BaseException:
         proc.kill()
         proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
         raise
     assert ready["event"] == "ready", ready
     return NodeProcess(proc, ready, home, time.perf_counter() - started)

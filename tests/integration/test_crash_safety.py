@@ -57,7 +57,7 @@ async def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
         ctx = deploy_kv_store(client, tmp_path)
         deltas_after_init = admin(client, "GET", f"contexts/{ctx}")["deltaCount"]
     acked = await burst_then_kill(node.proc, node.url, ctx)
-    assert node.proc.wait(10) == -signal.SIGKILL
+    assert node.stop(signal.SIGKILL) == -signal.SIGKILL
 
     again = start_node(home, "--index", "3")
     try:

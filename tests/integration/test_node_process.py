@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +23,7 @@ from tests.integration.node_process import (
     node_env,
     start_node,
 )
+from tests.node.rpc_harness import misbehaving_wasm
 
 pytestmark = pytest.mark.integration
 
@@ -56,14 +61,48 @@ def test_node_serves_stops_cleanly_and_keeps_state(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--broker", "http://nope"], "--broker 'http://nope' is not mqtt://HOST:PORT"),
-        (["--rpc-port", "PORT"], "rpc port PORT on 127.0.0.1 is already in use"),
+        (["--rpc-port", "@PORT@"], "rpc port @PORT@ on 127.0.0.1 is already in use"),
     ],
 )
 def test_bad_settings_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = str(taken.getsockname()[1])
-        command = node_command(tmp_path / "n", *(arg.replace("PORT", port) for arg in args))
+        command = node_command(tmp_path / "n", *(arg.replace("@PORT@", port) for arg in args))
         done = subprocess.run(command, env=node_env(), capture_output=True, timeout=30, check=False)
     lines = done.stderr.decode().strip().splitlines()
     assert done.returncode == 2
-    assert lines[-1].startswith("devnet: error: " + message.replace("PORT", port))
+    assert lines[-1].startswith("devnet: error: " + message.replace("@PORT@", port))
+
+
+@pytest.mark.parametrize("second_signal", [False, True])
+def test_a_stuck_call_cannot_hold_shutdown(tmp_path: Path, second_signal: bool) -> None:
+    """A call burning its whole fuel (~2 s) is abandoned: after the timeout, or at once on a
+    second signal; either way the node exits 1 and says why."""
+    wasm = tmp_path / "misbehaving.wasm"
+    wasm.write_bytes(misbehaving_wasm())
+    node = start_node(tmp_path / "n", "--shutdown-timeout", "10" if second_signal else "0.2")
+    with httpx.Client(base_url=node.url) as client:
+        app = admin(client, "POST", "install-dev-application", {"path": str(wasm)})
+        ctx = admin(client, "POST", "contexts", {"applicationId": app["applicationId"]})
+    body = {"jsonrpc": "2.0", "id": 1, "method": "execute"}
+    body["params"] = {"contextId": ctx["contextId"], "method": "spin"}
+    spinner = threading.Thread(target=_post_ignoring_errors, args=(node.url, body))
+    spinner.start()
+    time.sleep(0.3)  # the call is now running on the worker thread
+    started = time.monotonic()
+    node.proc.send_signal(signal.SIGTERM)
+    if second_signal:
+        time.sleep(0.1)
+        node.proc.send_signal(signal.SIGTERM)
+    code = node.wait()
+    elapsed = time.monotonic() - started
+    spinner.join()
+    assert code == 1
+    assert elapsed < 1.5
+    needle = "second SIGTERM" if second_signal else "still busy"
+    assert needle in node.log()
+
+
+def _post_ignoring_errors(url: str, body: dict[str, Any]) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.post(f"{url}/jsonrpc", json=body, timeout=10)

@@ -12,13 +12,14 @@ from calimero_devnet.errors import (
     FunctionCallError,
     InvalidModule,
     MethodNotFound,
+    Uninitialized,
 )
 from calimero_devnet.ids import sha256
 from calimero_devnet.node.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 from calimero_devnet.node.runtime.types import Event
 
 WASM_MAGIC = b"\0asm\x01\0\0\0"
-METHODS = ("echo", "text", "none", "boom", "slow", "crash", "set")
+METHODS = ("echo", "text", "none", "boom", "slow", "crash", "set", "fresh")
 
 
 @dataclass
@@ -83,6 +84,7 @@ class FakeCore:
             "slow": self._slow,
             "crash": self._crash,
             "set": lambda: self._commit(ctx_id, args),
+            "fresh": self._uninitialized,
         }
         if method not in outputs:
             raise MethodNotFound(f"no method {method!r}; the app has {', '.join(METHODS)}")
@@ -96,6 +98,10 @@ class FakeCore:
     @staticmethod
     def _crash() -> bytes:
         raise ZeroDivisionError("a bug in the core")
+
+    @staticmethod
+    def _uninitialized() -> bytes:
+        raise Uninitialized("the context has no state yet")
 
     def _boom(self) -> bytes:
         raise FunctionCallError("app error", {"kind": "NotFound", "data": "zz"})

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import signal
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,15 +22,8 @@ from calimero_devnet.node.core import ContextAlreadyExists, NodeCore, context_id
 from calimero_devnet.node.delta import decode, verify
 from calimero_devnet.node.results import CommitNotice
 from calimero_devnet.testing.fake_clock import FakeClock
-from calimero_devnet.testing.fake_runtime import FakeRuntime, fake_wasm
-
-SEED = b"devnet-seed"
-
-
-def open_node(home: Path, index: int = 1, **options: object) -> NodeCore:
-    options.setdefault("runtime", FakeRuntime())
-    options.setdefault("wall_clock", FakeClock())
-    return NodeCore.open(home, name=home.name, index=index, **options)  # type: ignore[arg-type]
+from calimero_devnet.testing.fake_runtime import fake_wasm
+from tests.node.core_helpers import SEED, call, open_node, runtime_of
 
 
 @pytest.fixture
@@ -48,17 +36,6 @@ def node(tmp_path: Path) -> Iterator[NodeCore]:
 def ctx(node: NodeCore) -> bytes:
     app_id = node.install_application(fake_wasm(), source="test")
     return node.create_context(app_id, seed=SEED).id
-
-
-def call(node: NodeCore, ctx: bytes, method: str, **args: str) -> object:
-    output = node.execute(ctx, method, json.dumps(args).encode()).output
-    return None if output is None else json.loads(output)
-
-
-def runtime_of(node: NodeCore) -> FakeRuntime:
-    runtime = node._seat.runtime
-    assert isinstance(runtime, FakeRuntime)
-    return runtime
 
 
 # identity and applications
@@ -85,8 +62,8 @@ def test_install_is_content_addressed_and_idempotent(node: NodeCore) -> None:
 
 
 def test_install_refuses_what_is_not_wasm(node: NodeCore) -> None:
-    with pytest.raises(InvalidModule):
-        node.install_application(b"#!/bin/sh", source="x")
+    with pytest.raises(InvalidModule, match=r"cannot install file:///x\.sh"):
+        node.install_application(b"#!/bin/sh", source="file:///x.sh")
     assert node.applications() == []
 
 
@@ -328,133 +305,3 @@ def test_check_consistency_reports_bad_heads_and_counts(node: NodeCore, ctx: byt
     assert any("is not a stored delta without children" in p for p in problems)
     assert any("has no children but is not a head" in p for p in problems)
     assert any("delta_count is 9 but 2" in p for p in problems)
-
-
-# applying peers' deltas (the hook the sync layer drives)
-
-
-def join(src: NodeCore, dst: NodeCore, ctx: bytes) -> None:
-    """Give ``dst`` a byte-exact snapshot of ``ctx`` from ``src``, as the sync layer will."""
-    record = src.store.context(ctx)
-    assert record is not None
-    dst.install_application(src.store.app_blob(record.application_id) or b"", source="peer")
-    batch = dst.store.batch()
-    for key, value in src.store.state_items(ctx):
-        batch.put_state(ctx, key, value)
-    for delta_id, wire in src.store.deltas(ctx):
-        batch.put_delta(ctx, delta_id, wire)
-    members = [*record.members, dst.public_key]
-    batch.put_context(record.model_copy(update={"members": members}))
-    dst.store.write(batch)
-
-
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[tuple[NodeCore, NodeCore, bytes]]:
-    with open_node(tmp_path / "a", 1) as a, open_node(tmp_path / "b", 2) as b:
-        ctx = a.create_context(a.install_application(fake_wasm(), source="t"), seed=SEED).id
-        join(a, b, ctx)
-        yield a, b, ctx
-
-
-def same_everywhere(a: NodeCore, b: NodeCore, ctx: bytes) -> None:
-    assert a.context(ctx).heads == b.context(ctx).heads
-    assert a.context(ctx).root_hash == b.context(ctx).root_hash
-    assert list(a.store.state_items(ctx)) == list(b.store.state_items(ctx))
-    assert a.check_consistency(ctx) == b.check_consistency(ctx) == []
-
-
-def test_a_peer_delta_replays_its_artifact_exactly(pair: tuple[NodeCore, NodeCore, bytes]) -> None:
-    a, b, ctx = pair
-    delta = a.execute(ctx, "set", b'{"key":"k","value":"v"}').delta
-    assert delta is not None
-    notices: list[CommitNotice] = []
-    b.subscribe(notices.append)
-    notice = b.apply_delta(delta)
-    assert notice is not None
-    assert notices == [notice]
-    assert notice.delta == delta
-    assert runtime_of(b).calls[-1] == ("__calimero_sync_next", delta.payload)
-    assert b.clock.last >= delta.hlc.time
-    same_everywhere(a, b, ctx)
-    assert b.apply_delta(delta) is None  # already known: nothing happens
-    assert b.context(ctx).delta_count == 2
-
-
-def test_concurrent_writes_merge_into_two_heads_then_collapse(
-    pair: tuple[NodeCore, NodeCore, bytes],
-) -> None:
-    a, b, ctx = pair
-    genesis = a.context(ctx).heads
-    from_a = a.execute(ctx, "set", b'{"key":"x","value":"1"}').delta
-    from_b = b.execute(ctx, "set", b'{"key":"y","value":"2"}').delta
-    assert from_a is not None
-    assert from_b is not None
-    assert from_a.parents == from_b.parents == genesis
-    assert from_a.hlc.time & MAX_INDEX == 1
-    assert from_b.hlc.time & MAX_INDEX == 2
-    a.apply_delta(from_b)
-    b.apply_delta(from_a)
-    assert a.context(ctx).heads == tuple(sorted([from_a.id, from_b.id]))
-    same_everywhere(a, b, ctx)
-    merge = a.execute(ctx, "set", b'{"key":"z","value":"3"}').delta
-    assert merge is not None
-    assert set(merge.parents) == {from_a.id, from_b.id}
-    b.apply_delta(merge)
-    assert b.context(ctx).heads == (merge.id,)
-    same_everywhere(a, b, ctx)
-
-
-def test_a_delta_with_unapplied_parents_is_refused(pair: tuple[NodeCore, NodeCore, bytes]) -> None:
-    a, b, ctx = pair
-    first = a.execute(ctx, "set", b'{"key":"x","value":"1"}').delta
-    second = a.execute(ctx, "set", b'{"key":"y","value":"2"}').delta
-    assert first is not None
-    assert second is not None
-    before = b.context(ctx)
-    with pytest.raises(ValueError, match="unapplied parents"):
-        b.apply_delta(second)
-    assert b.context(ctx) == before
-
-
-def test_an_app_without_sync_next_cannot_apply_deltas(tmp_path: Path) -> None:
-    with open_node(tmp_path / "a", 1) as a, open_node(tmp_path / "b", 2) as b:
-        app_id = a.install_application(fake_wasm("x", with_sync_next=False), source="t")
-        ctx = a.create_context(app_id, seed=SEED).id
-        join(a, b, ctx)
-        delta = a.execute(ctx, "set", b'{"key":"x","value":"1"}').delta
-        assert delta is not None
-        with pytest.raises(FunctionCallError, match="__calimero_sync_next"):
-            b.apply_delta(delta)
-
-
-CRASH_CHILD = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-    from calimero_devnet.node.core import NodeCore
-    from calimero_devnet.testing.fake_runtime import FakeRuntime, fake_wasm
-    core = NodeCore.open(Path(sys.argv[1]), index=1, runtime=FakeRuntime())
-    ctx = core.create_context(core.install_application(fake_wasm(), source="t"), seed=b"s").id
-    print(ctx.hex(), flush=True)
-    for i in range(1_000_000):
-        core.execute(ctx, "set", b'{"key":"k%d","value":"v"}' % i)
-        print(i, flush=True)
-    """
-)
-
-
-@pytest.mark.integration
-def test_sigkill_mid_stream_leaves_the_context_consistent(tmp_path: Path) -> None:
-    argv = [sys.executable, "-c", CRASH_CHILD, str(tmp_path / "n")]
-    with subprocess.Popen(argv, stdout=subprocess.PIPE) as child:
-        assert child.stdout is not None
-        ctx = bytes.fromhex(child.stdout.readline().decode())
-        acknowledged = [int(child.stdout.readline()) for _ in range(200)]
-        child.send_signal(signal.SIGKILL)  # somewhere inside a later call
-        child.wait(timeout=30)
-    with open_node(tmp_path / "n") as core:
-        assert core.check_consistency(ctx) == []
-        entries = call(core, ctx, "entries")
-        assert isinstance(entries, dict)
-        assert {f"k{i}" for i in acknowledged} <= set(entries)
-        assert len(entries) == core.context(ctx).delta_count - 1  # one delta per set, + genesis

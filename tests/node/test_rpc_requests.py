@@ -83,6 +83,8 @@ async def test_core_errors_keep_their_type_and_data(node: Harness, ctx: bytes) -
     assert "echo" in missing["error"]["data"]
     unknown = await node.execute(bytes(32), "echo")
     assert unknown["error"]["type"] == "ContextNotFound"
+    fresh = await node.execute(ctx, "fresh", rid=8)
+    assert fresh == {"jsonrpc": "2.0", "id": 8, "error": {"type": "Uninitialized"}}
 
 
 async def test_a_core_bug_is_a_plain_error_not_a_crash(node: Harness, ctx: bytes) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -33,7 +34,9 @@ ID = bytes(range(32))
 def test_timestamp_is_24_bytes_time_then_node_little_endian() -> None:
     stamp = Hlc(0x0102030405060708, (1 << 127) | 0x0A0B)
     raw = encode_timestamp(stamp)
-    assert raw == struct.pack("<Q", 0x0102030405060708) + ((1 << 127) | 0x0A0B).to_bytes(16, "little")
+    assert raw == struct.pack("<Q", 0x0102030405060708) + ((1 << 127) | 0x0A0B).to_bytes(
+        16, "little"
+    )
     assert Hlc.from_bytes(raw) == stamp
 
 
@@ -132,10 +135,8 @@ def test_overlay_reads_through_and_merges_scans() -> None:
     assert overlay.writes == {b"p3": b"new", b"p1": b"mine", b"p2": None, b"p\xff": b"edge"}
     assert base.get(b"p1") == b"base"
     base.write_batch(overlay.writes)
-    assert base.items() == [(b"p1", b"mine"), (b"p3", b"new"), (b"p4", b"kept")] + [
-        (b"p\xff", b"edge"),
-        (b"q", b"other"),
-    ]
+    expected = [(b"p1", b"mine"), (b"p3", b"new"), (b"p4", b"kept"), (b"p\xff", b"edge")]
+    assert base.items() == [*expected, (b"q", b"other")]
 
 
 def _every_action() -> list[act.AnyAction]:
@@ -177,9 +178,8 @@ def test_batch_bytes_are_borsh() -> None:
         (lambda d: d[:10], "decode"),
     ],
 )
-def test_decoding_is_strict(mutate: object, message: str) -> None:
+def test_decoding_is_strict(mutate: Callable[[bytes], bytes], message: str) -> None:
     data = act.encode_actions([act.Create(id=ID, kind=2)])
-    assert callable(mutate)
     with pytest.raises(DeltaRejectedError, match=message):
         act.decode_actions(mutate(data))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from functools import partial
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,9 @@ VALUES = st.binary(max_size=2)
 NONE = st.just(b"")
 
 
-def _op(name: str, first: st.SearchStrategy[bytes] = NONE, second: st.SearchStrategy[bytes] = NONE) -> st.SearchStrategy[Op]:
+def _op(
+    name: str, first: st.SearchStrategy[bytes] = NONE, second: st.SearchStrategy[bytes] = NONE
+) -> st.SearchStrategy[Op]:
     return st.tuples(st.just(name), first, second)
 
 
@@ -42,7 +45,7 @@ OPS = st.one_of(
 )
 NODES = 3
 PROGRAM = st.lists(st.lists(st.lists(OPS, max_size=3), min_size=NODES, max_size=NODES), max_size=5)
-FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def genesis(s: CollectionsSession) -> dict[str, bytes]:
@@ -54,8 +57,14 @@ def genesis(s: CollectionsSession) -> dict[str, bytes]:
     }  # fmt: skip
 
 
+def run_all(s: CollectionsSession, ids: dict[str, bytes], ops: list[Op]) -> None:
+    """Perform a call's random operations."""
+    for op in ops:
+        run(s, ids, op)
+
+
 def run(s: CollectionsSession, ids: dict[str, bytes], op: Op) -> None:
-    """Perform one random operation in a call."""
+    """Perform one random operation."""
     name, x, y = op
     family, _, verb = name.partition("_")
     if family == "nested":
@@ -96,7 +105,7 @@ def test_nodes_converge_under_any_delivery_order(
         node.receive(first or b"")
     for round_ops in program:
         for node, ops in zip(nodes, round_ops, strict=True):
-            _, delta = node.call(lambda s, ops=ops: [run(s, ids, op) for op in ops])
+            _, delta = node.call(partial(run_all, ids=ids, ops=ops))
             if delta is not None:
                 log.append((node.executor, delta))
         for author, delta in log:  # partial gossip: concurrent histories that overlap
@@ -110,32 +119,50 @@ def test_nodes_converge_under_any_delivery_order(
     views = [node.visible() for node in [*nodes, observer]]
     assert all(view == views[0] for view in views)
     assert len({node.digest() for node in [*nodes, observer]}) == 1
-    increments = sum(op[0] == "counter_increment" for rnd_ops in program for ops in rnd_ops for op in ops)
+    ops = [op for round_ops in program for node_ops in round_ops for op in node_ops]
+    increments = sum(op[0] == "counter_increment" for op in ops)
     assert nodes[0].read(lambda s: s.counter_value(ids["counter"])) == increments
 
 
 IDS = [bytes([kind]) * 32 for kind in range(7)]
-STAMPS = st.tuples(st.integers(0, 4), st.integers(1, 3))
-SMALL = st.binary(max_size=2)
+STAMPS = st.tuples(st.integers(0, 2), st.integers(1, 2))  # few stamps: many collisions
+SMALL = st.sampled_from([b"", b"x", b"y"])
+OPTIONAL = st.none() | SMALL
+ANY_ID = st.sampled_from(IDS)
+TAGS = st.lists(STAMPS, max_size=2)
+TINY = st.integers(0, 2)
+
+
+def of(kind: int) -> st.SearchStrategy[bytes]:
+    """The one collection id of ``kind`` in raw-action tests."""
+    return st.just(IDS[kind])
+
+
 RAW_ACTIONS = st.one_of(
-    st.builds(act.Create, id=st.sampled_from(IDS).map(lambda i: i), kind=st.just(0)).map(
-        lambda a: act.Create(id=IDS[a.kind], kind=a.kind)
+    st.integers(0, 6).map(lambda kind: act.Create(id=IDS[kind], kind=kind)),
+    st.builds(act.MapSet, id=of(0), key=SMALL, hlc=STAMPS, value=OPTIONAL),
+    st.builds(act.SetAdd, id=of(1), elem=SMALL, tag=STAMPS, retire=TAGS),
+    st.builds(act.SetRemove, id=of(1), elem=SMALL, tags=TAGS),
+    st.builds(act.VectorPush, id=of(2), elem=STAMPS, value=SMALL),
+    st.builds(act.VectorPop, id=of(2), elem=STAMPS),
+    st.builds(act.LwwSet, id=of(3), hlc=STAMPS, value=OPTIONAL),
+    st.builds(act.CounterSet, id=of(4), executor=ANY_ID, count=st.integers(0, 5)),
+    st.builds(act.UserSet, id=of(5), user=ANY_ID, hlc=STAMPS, value=OPTIONAL),
+    st.builds(act.FrozenAdd, id=of(6), value=SMALL),
+    st.builds(
+        act.RootSet,
+        hlc=STAMPS,
+        doc=SMALL,
+        created_at=st.integers(0, 2),
+        updated_at=st.integers(0, 2),
     ),
-    st.builds(act.MapSet, id=st.just(IDS[0]), key=SMALL, hlc=STAMPS, value=st.none() | SMALL),
-    st.builds(act.SetAdd, id=st.just(IDS[1]), elem=SMALL, tag=STAMPS, retire=st.lists(STAMPS, max_size=2)),
-    st.builds(act.SetRemove, id=st.just(IDS[1]), elem=SMALL, tags=st.lists(STAMPS, max_size=2)),
-    st.builds(act.VectorPush, id=st.just(IDS[2]), elem=STAMPS, value=SMALL),
-    st.builds(act.VectorPop, id=st.just(IDS[2]), elem=STAMPS),
-    st.builds(act.LwwSet, id=st.just(IDS[3]), hlc=STAMPS, value=st.none() | SMALL),
-    st.builds(act.CounterSet, id=st.just(IDS[4]), executor=st.sampled_from(IDS), count=st.integers(0, 5)),
-    st.builds(act.UserSet, id=st.just(IDS[5]), user=st.sampled_from(IDS), hlc=STAMPS, value=st.none() | SMALL),
-    st.builds(act.FrozenAdd, id=st.just(IDS[6]), value=SMALL),
-    st.builds(act.RootSet, hlc=STAMPS, doc=SMALL, created_at=st.integers(0, 2), updated_at=st.integers(0, 2)),
-)  # fmt: skip
+)
 
 
-@settings(max_examples=60, deadline=None)
-@given(actions=st.lists(RAW_ACTIONS, max_size=25), rnd=st.randoms(use_true_random=False))
+@settings(max_examples=150, deadline=None)
+@given(
+    actions=st.lists(RAW_ACTIONS, min_size=2, max_size=30), rnd=st.randoms(use_true_random=False)
+)
 def test_apply_is_commutative_and_idempotent_even_with_colliding_stamps(
     actions: list[act.AnyAction], rnd: random.Random
 ) -> None:

@@ -57,7 +57,7 @@ def test_applying_a_delta_twice_or_to_its_author_changes_nothing() -> None:
 
 
 def test_a_rejected_delta_writes_nothing() -> None:
-    a, b, m = shared_pair(CollectionsSession.map_new)
+    _, b, m = shared_pair(CollectionsSession.map_new)
     bad = act.encode_actions(
         [
             act.MapSet(id=m, key=b"k", hlc=(50, 1), value=b"v"),
@@ -70,14 +70,15 @@ def test_a_rejected_delta_writes_nothing() -> None:
     assert list(b.kv.items()) == before
 
 
-def test_conflicting_kinds_inside_one_delta_are_rejected() -> None:
+@pytest.mark.parametrize("kind", list(CollectionKind))
+def test_conflicting_kinds_inside_one_delta_are_rejected(kind: CollectionKind) -> None:
     node = SimNode(0)
     cid = b"\7" * 32
-    bad = act.encode_actions(
-        [act.Create(id=cid, kind=CollectionKind.SET), act.VectorPop(id=cid, elem=(1, 1))]
-    )
-    with pytest.raises(DeltaRejectedError, match="as a vector, but it is a set"):
-        node.receive(bad)
+    other: act.AnyAction = act.VectorPop(id=cid, elem=(1, 1))
+    if kind is CollectionKind.VECTOR:
+        other = act.MapSet(id=cid, key=b"k", hlc=(1, 1), value=None)
+    with pytest.raises(DeltaRejectedError, match=f"but it is a {kind.label}"):
+        node.receive(act.encode_actions([act.Create(id=cid, kind=kind), other]))
     assert len(node.kv) == 0
 
 
@@ -138,3 +139,37 @@ def test_visible_state_lists_every_kind() -> None:
     assert [name for name, _ in contents] == sorted(k.name for k in CollectionKind)
     assert view["root"] == b"doc"
     assert (CollectionKind.USER_STORAGE, [(node.executor, b"u")]) in view["collections"].values()
+
+
+ID = b"\1" * 32
+AT = (5, 1)
+TWINS = [  # pairs of actions with the same stamp and different payloads
+    (
+        act.MapSet(id=ID, key=b"k", hlc=AT, value=b"x"),
+        act.MapSet(id=ID, key=b"k", hlc=AT, value=b"y"),
+    ),
+    (
+        act.MapSet(id=ID, key=b"k", hlc=AT, value=None),
+        act.MapSet(id=ID, key=b"k", hlc=AT, value=b""),
+    ),
+    (act.LwwSet(id=ID, hlc=AT, value=b"x"), act.LwwSet(id=ID, hlc=AT, value=b"y")),
+    (
+        act.UserSet(id=ID, user=ID, hlc=AT, value=b"x"),
+        act.UserSet(id=ID, user=ID, hlc=AT, value=None),
+    ),
+    (act.VectorPush(id=ID, elem=AT, value=b"x"), act.VectorPush(id=ID, elem=AT, value=b"y")),
+    (
+        act.RootSet(hlc=AT, doc=b"x", created_at=0, updated_at=1),
+        act.RootSet(hlc=AT, doc=b"x", created_at=1, updated_at=0),
+    ),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), TWINS)
+def test_a_repeated_stamp_still_converges(first: act.AnyAction, second: act.AnyAction) -> None:
+    """A clock that repeats itself must not split nodes: payloads break the tie."""
+    one, two = SimNode(0), SimNode(1)
+    one.receive(act.encode_actions([first, second]))
+    two.receive(act.encode_actions([second, first]))
+    assert one.visible() == two.visible()
+    assert one.digest() == two.digest()

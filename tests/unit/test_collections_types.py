@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from calimero_devnet.node.collections.session import CollectionsSession
 from calimero_devnet.testing.collections_node import SimNode, shared_pair, sync
+
+
+def push(vector: bytes, *values: bytes) -> Callable[[CollectionsSession], None]:
+    """A call body pushing ``values`` in order."""
+
+    def body(s: CollectionsSession) -> None:
+        for value in values:
+            s.vector_push(vector, value)
+
+    return body
 
 
 # -- map ---------------------------------------------------------------------------------
@@ -168,7 +180,7 @@ def test_vector_push_get_len_pop() -> None:
 def test_vector_concurrent_appends_are_ordered_by_hlc_then_node() -> None:
     a, b, v = shared_pair(CollectionsSession.vector_new)
     a.time = b.time = 50
-    _, from_a = a.call(lambda s: [s.vector_push(v, b"a1"), s.vector_push(v, b"a2")])
+    _, from_a = a.call(push(v, b"a1", b"a2"))
     b.time = 50
     _, from_b = b.call(lambda s: s.vector_push(v, b"b1"))
     sync([a, b], from_a, from_b)
@@ -178,7 +190,7 @@ def test_vector_concurrent_appends_are_ordered_by_hlc_then_node() -> None:
 
 def test_vector_concurrent_pops_of_the_same_element_remove_it_once() -> None:
     a, b, v = shared_pair(CollectionsSession.vector_new)
-    _, seed = a.call(lambda s: [s.vector_push(v, x) for x in (b"1", b"2", b"3")])
+    _, seed = a.call(push(v, b"1", b"2", b"3"))
     sync([a, b], seed)
     _, pop_a = a.call(lambda s: s.vector_pop(v))
     _, pop_b = b.call(lambda s: s.vector_pop(v))

@@ -11,7 +11,6 @@ from calimero_devnet.node.collections.model import CollectionError, DeltaRejecte
 from calimero_devnet.node.collections.session import CollectionsSession
 from calimero_devnet.testing.collections_node import SimNode, shared_pair, sync
 
-
 # -- LWW register ------------------------------------------------------------------------
 
 
@@ -43,7 +42,7 @@ def test_lww_concurrent_sets_tie_break_by_node_id() -> None:
 def test_counter_sums_executors_and_merges_by_max() -> None:
     a, b, c = shared_pair(CollectionsSession.counter_new)
     _, first = a.call(lambda s: s.counter_increment(c))
-    _, more = a.call(lambda s: [s.counter_increment(c), s.counter_increment(c, by=2)])
+    _, more = a.call(lambda s: s.counter_increment(c, by=3))
     _, from_b = b.call(lambda s: s.counter_increment(c))
     sync([a, b], more, from_b, first)  # the stale total (1) arrives last and changes nothing
     assert b.read(lambda s: s.counter_value(c)) == 5

@@ -23,7 +23,7 @@ def test_genesis_applies_and_becomes_the_head() -> None:
     result = dag.receive(genesis, 0)
     assert result.ready == (genesis,)
     assert (result.missing, result.duplicate) == ((), False)
-    assert dag.heads == ()  # not confirmed yet
+    assert not dag.heads  # not confirmed yet
     dag.mark_applied(genesis)
     assert dag.heads == (genesis.id,)
     assert dag.is_applied(genesis.id)

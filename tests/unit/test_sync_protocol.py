@@ -36,12 +36,12 @@ MEMBERS = {"a", "b"}
 class Node:
     """A SyncState with an in-memory store and a shell that applies at once."""
 
-    def __init__(self, name: str = "me", **config: int) -> None:
+    def __init__(self, config: SyncConfig | None = None) -> None:
         self.store: dict[bytes, FakeDelta] = {}
         self.snapshot: Snapshot | None = None
         self.applied: list[FakeDelta] = []
         self.sync: SyncState[FakeDelta] = SyncState(
-            SyncConfig(node=name, **config),
+            config or SyncConfig(node="me"),
             verify=self.verify,
             lookup=lambda _ctx, delta_id: self.store.get(delta_id),
             snapshot_of=lambda _ctx: self.snapshot,
@@ -80,8 +80,8 @@ def logs(effects: list[Effect[FakeDelta]], level: int) -> list[str]:
     return [e.text for e in effects if isinstance(e, Log) and e.level == level]
 
 
-def opened(name: str = "me", **config: int) -> Node:
-    node = Node(name, **config)
+def opened(config: SyncConfig | None = None) -> Node:
+    node = Node(config)
     node.sync.open_context(CTX)
     return node
 
@@ -95,21 +95,28 @@ def test_a_valid_broadcast_is_applied_and_moves_the_heads() -> None:
     assert node.sync.dag(CTX).heads == (b.id,)
 
 
-@pytest.mark.parametrize(
-    ("forge", "reason"),
-    [
-        (lambda d: FakeDelta(fake_id("x"), d.parents, d.hlc, d.author, d.op), "id does not"),
-        (lambda _d: make("m", author="mallory"), "not a member"),
-    ],
-)
-def test_an_invalid_delta_is_dropped_with_a_warning(forge: object, reason: str) -> None:
+FORGED = FakeDelta(fake_id("forged"), (), FakeHlc(NOW), "a", ("label", "forged"))
+STRANGER = make("stranger", author="mallory")
+
+
+@pytest.mark.parametrize(("bad", "reason"), [(FORGED, "id does not"), (STRANGER, "not a member")])
+def test_an_invalid_delta_is_dropped_with_a_warning(bad: FakeDelta, reason: str) -> None:
     node = opened()
-    assert callable(forge)
-    bad: FakeDelta = forge(make("d"))
     effects = node.hear(bad)
     assert any(reason in text for text in logs(effects, WARNING))
     assert not node.sync.dag(CTX).is_known(bad.id)
     assert node.applied == []
+
+
+def test_a_forged_copy_of_a_wanted_delta_does_not_cancel_its_fetch() -> None:
+    node = opened()
+    a, b = chain(2)
+    node.hear(b, sender="b")
+    forged = FakeDelta(a.id, (), FakeHlc(NOW), "a", ("label", "evil"))
+    node.hear(forged, sender="c")
+    assert fetches(node.sync.tick(NOW + 2 * SECOND)) == [("b", (a.id,))]
+    node.run(node.sync.handle(FetchResponse("b", CTX, (a,), ()), NOW + 2 * SECOND))
+    assert node.applied == [a, b]
 
 
 def test_a_delta_more_than_5_s_ahead_is_refused_and_5_s_is_accepted() -> None:
@@ -128,15 +135,15 @@ def test_an_orphan_makes_its_sender_the_one_asked_for_the_parent() -> None:
     node = opened()
     a, b = chain(2)
     assert fetches(node.hear(b, sender="b")) == [("b", (a.id,))]
-    request = next(e for e in node.sync.tick(NOW) if isinstance(e, Publish))
-    assert request.message == HeadsAnnouncement("me", CTX, ())
+    announced = next(e for e in node.sync.tick(NOW) if isinstance(e, Publish))
+    assert announced.message == HeadsAnnouncement("me", CTX, ())  # nothing applied yet
     response = FetchResponse("b", CTX, (a,), ())
     assert node.run(node.sync.handle(response, NOW)) == []
     assert node.applied == [a, b]
 
 
 def test_the_same_missing_id_is_not_requested_again_before_the_retry_delay() -> None:
-    node = opened(fetch_retry_after=2 * SECOND)
+    node = opened(SyncConfig("me", fetch_retry_after=2 * SECOND))
     a, b, c = chain(3)
     sibling = make("s", [a])
     assert fetches(node.hear(c, sender="a")) == [("a", (b.id,))]
@@ -196,7 +203,7 @@ def test_own_echoes_are_ignored_and_unknown_contexts_logged() -> None:
 
 
 def test_heads_are_announced_at_most_once_per_period() -> None:
-    node = opened(announce_every=SECOND)
+    node = opened(SyncConfig("me", announce_every=SECOND))
     node.hear(make("a"))
     assert [e for e in node.sync.tick(NOW) if isinstance(e, Publish)] == [
         Publish(HeadsAnnouncement("me", CTX, (make("a").id,)))
@@ -207,7 +214,7 @@ def test_heads_are_announced_at_most_once_per_period() -> None:
 
 
 def test_tick_evicts_stale_orphans_and_gives_up_their_fetches() -> None:
-    node = opened(max_pending_age=60 * SECOND)
+    node = opened(SyncConfig("me", max_pending_age=60 * SECOND))
     _a, b = chain(2)
     node.hear(b, sender="b")
     effects = node.sync.tick(NOW + 60 * SECOND)
@@ -256,7 +263,7 @@ def test_a_joiner_installs_a_snapshot_then_applies_what_it_heard_meanwhile() -> 
 
 
 def test_a_joiner_asks_the_next_peer_after_a_timeout_or_a_bad_answer() -> None:
-    node = Node(snapshot_timeout=10 * SECOND)
+    node = Node(SyncConfig("me", snapshot_timeout=10 * SECOND))
     node.sync.join_context(CTX, ["b"], NOW)
     node.sync.handle(HeadsAnnouncement("c", CTX, (fake_id("h"),)), NOW)
     assert node.sync.tick(NOW + 9 * SECOND) == []
@@ -283,7 +290,7 @@ def test_snapshot_requests_are_served_but_not_while_joining() -> None:
     node = opened()
     node.snapshot = Snapshot(CTX, (), None, (), ())
     request = SnapshotRequest("b", CTX, "b/replies")
-    expected = Reply("b/replies", SnapshotResponse("me", CTX, node.snapshot))
+    expected: Reply[FakeDelta] = Reply("b/replies", SnapshotResponse("me", CTX, node.snapshot))
     assert node.sync.handle(request, NOW) == [expected]
     joiner = Node()
     joiner.snapshot = node.snapshot

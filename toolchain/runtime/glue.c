@@ -1,7 +1,8 @@
 /* Provides the per-call life of a QuickJS app: a fresh VM, the app's bytecode, the SDK's
  * dispatcher, and every uncaught exception turned into `panic_utf8` with a JS location.
  *
- * The generated file of each build defines `calimero_bytecode[_len]` and one export per
+ * The generated file of each build defines `calimero_bytecode[_len]`, the manifest
+ * `calimero_abi_json[_len]` (given to JS as `__calimero_abi_json`) and one export per
  * method that calls `calimero_run("<method>")`. Nothing is freed at the end of a call: the
  * node discards the instance (HOST-ABI §1), so tearing the VM down would only burn fuel. */
 #include <stdint.h>
@@ -13,11 +14,13 @@
 
 extern const uint8_t calimero_bytecode[];
 extern const size_t calimero_bytecode_len;
+extern const char calimero_abi_json[];
+extern const size_t calimero_abi_json_len;
 extern void __wasm_call_ctors(void);
 void cal_install_host(JSContext *ctx);
 
 /* The wasm stack is 1 MiB (link flag); leave room for C frames below QuickJS's check. */
-#define CAL_JS_STACK (768 * 1024)
+#define CAL_JS_STACK (64 * 1024)
 
 static int g_ctors_done;
 static int g_clock_ready; /* the engine reads the clock while it boots: no host call then */
@@ -175,6 +178,8 @@ static JSContext *cal_new_vm(JSValue *global) {
     cal_override(ctx, *global, "Date", "now", js_date_now);
     cal_override(ctx, *global, "Math", "random", js_math_random);
     cal_install_host(ctx);
+    JS_SetPropertyStr(ctx, *global, "__calimero_abi_json",
+                      JS_NewStringLen(ctx, calimero_abi_json, calimero_abi_json_len));
     JSValue fn = JS_ReadObject(ctx, calimero_bytecode, calimero_bytecode_len, JS_READ_OBJ_BYTECODE);
     if (JS_IsException(fn)) cal_fail(ctx, "the app's bytecode does not load");
     JSValue r = JS_EvalFunction(ctx, fn);

@@ -6,6 +6,7 @@ a node's state is always the join of every action it has seen, its own included.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Iterator
 
@@ -85,7 +86,7 @@ class CollectionState:
             if target is None:
                 continue
             cid, kind = target
-            known = seen.get(cid) or self.kind(cid)
+            known = seen[cid] if cid in seen else self.kind(cid)  # MAP is 0: no `or`
             if known is not None and known is not kind:
                 raise DeltaRejectedError(
                     f"host-actions delta uses collection {cid.hex()} as a {kind.label}, "
@@ -154,7 +155,18 @@ class CollectionState:
         merged = crdt.vector_join(stored, lay.VectorRecord(value=value))
         if merged is not None:
             self.kv.put(key, merged.to_borsh())
-            self._vectors.pop(cid, None)
+            self._update_vector_cache(cid, lay.stamp_sub(elem), merged.value)
+
+    def _update_vector_cache(self, cid: bytes, sub: bytes, value: bytes | None) -> None:
+        """Keep a cached element list in step (pushes would otherwise rescan: O(n²))."""
+        items = self._vectors.get(cid)
+        if items is None:
+            return
+        index = bisect.bisect_left(items, sub, key=lambda item: item[0])
+        if index < len(items) and items[index][0] == sub:
+            del items[index]
+        if value is not None:
+            items.insert(index, (sub, value))
 
     def _counter(self, cid: bytes, executor: bytes, total: int) -> None:
         merged = crdt.counter_join(self.count(cid, executor), total)

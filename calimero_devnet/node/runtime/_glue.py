@@ -4,7 +4,7 @@ wasmtime-py's host-function trampoline converts every argument and result throug
 ``Val`` objects (about 8 µs per host call) and keeps the last Python exception in a
 process-wide global. The C API's *unchecked* host functions hand over one raw array of
 16-byte values instead (under 1 µs per call), and let the runtime carry its own error.
-Exports are looked up and called the same way (2 µs instead of 10–15 µs).
+Exports are looked up and called the same way (2 µs instead of 10-15 µs).
 
 This is the only module that touches wasmtime-py internals (``wasmtime._ffi``, the
 ``_from_ptr`` constructors, ``Instance._instance``); pyproject pins wasmtime to one major
@@ -47,9 +47,16 @@ _export_get = _c(
     "wasmtime_instance_export_get", c_bool, c_void_p, c_void_p, c_char_p, c_size_t, c_void_p
 )
 _func_call = _c(
-    "wasmtime_func_call", c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t,
+    "wasmtime_func_call",
     c_void_p,
-)  # fmt: skip
+    c_void_p,
+    c_void_p,
+    c_void_p,
+    c_size_t,
+    c_void_p,
+    c_size_t,
+    c_void_p,
+)
 
 
 def _address(pointer: Any) -> int:
@@ -60,9 +67,16 @@ def define(linker: Linker, module: str, name: str, ty: FuncType, callback: Any) 
     """Define an unchecked host function; ``callback`` must outlive ``linker``."""
     mod, nam = module.encode(), name.encode()
     error = _define(
-        _address(linker.ptr()), mod, len(mod), nam, len(nam), _address(ty.ptr()),
-        callback, None, None,
-    )  # fmt: skip
+        _address(linker.ptr()),
+        mod,
+        len(mod),
+        nam,
+        len(nam),
+        _address(ty.ptr()),
+        callback,
+        None,
+        None,
+    )
     if error:
         raise WasmtimeError._from_ptr(ctypes.cast(error, POINTER(ffi.wasmtime_error_t)))
 

@@ -1,6 +1,6 @@
 """Provides ``ModuleCache``: compiled modules serialized on disk, one file per app.
 
-Compiling a module takes 150–330 ms; loading a serialized one well under 1 ms. A disk
+Compiling a module takes 150-330 ms; loading a serialized one well under 1 ms. A disk
 entry is named by sha256(wasm) and a tag of the wasmtime version and engine
 configuration (a module serialized by another configuration does not load). Each file
 carries a sha256 of its payload: wasmtime trusts serialized code, so a damaged file must

@@ -45,10 +45,23 @@ class CallState:
     """Per-call state handed to every host function (see ``HostImport``)."""
 
     __slots__ = (
-        "_caller", "_finishers", "_memory", "_register_bytes", "_write_bytes", "_writes",
-        "abort", "commits", "data", "env", "error", "input", "limits", "method", "outcome",
+        "_caller",
+        "_finishers",
+        "_memory",
+        "_register_bytes",
+        "_write_bytes",
+        "_writes",
+        "abort",
+        "commits",
+        "data",
+        "env",
+        "error",
+        "input",
+        "limits",
+        "method",
+        "outcome",
         "registers",
-    )  # fmt: skip
+    )
 
     def __init__(self, env: CallEnv, limits: Limits, method: str, input: bytes) -> None:
         self.env, self.limits, self.method, self.input = env, limits, method, input
@@ -147,9 +160,13 @@ class CallState:
             self.trap(f"{what} is {length} bytes, above the limit of {limit} bytes")
 
     def read_buffer(
-        self, desc: int, *, what: str = "buffer", limit: int | None = None,
+        self,
+        desc: int,
+        *,
+        what: str = "buffer",
+        limit: int | None = None,
         exact: int | None = None,
-    ) -> bytes:  # fmt: skip
+    ) -> bytes:
         """Read the bytes a Buffer descriptor at ``desc`` points to."""
         base, size = self._view()
         if desc + 16 > size:

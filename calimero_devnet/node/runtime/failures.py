@@ -1,4 +1,4 @@
-"""Provides ``GuestTrap`` and the plain-words explanation of every way a call can fail.
+"""Provides ``GuestError`` and the plain-words explanation of every way a call can fail.
 
 Users read these messages in JSON-RPC errors (HOST-ABI §7): a panic reads
 ``guest panicked: <msg> at <file:line:col>``; a trap without a guest message says what
@@ -32,7 +32,7 @@ _PLAIN = {
 }
 
 
-class GuestTrap(FunctionCallError):
+class GuestError(FunctionCallError):
     """A call that failed inside the app; ``logs`` holds what it logged before failing.
 
     ``kind`` is one of ``panic``, ``host``, ``fuel``, ``memory``, ``instantiate``,
@@ -45,11 +45,11 @@ class GuestTrap(FunctionCallError):
         self.logs = list(logs)
 
 
-def from_host(error: HostTrap, logs: Sequence[str]) -> GuestTrap:
+def from_host(error: HostTrap, logs: Sequence[str]) -> GuestError:
     """A failure raised by a host function (panics included)."""
     message = str(error)
     kind = "panic" if message.startswith("guest panicked: ") else "host"
-    return GuestTrap(message, kind=kind, logs=logs)
+    return GuestError(message, kind=kind, logs=logs)
 
 
 def _last_line(failure: Exception) -> str:
@@ -64,30 +64,43 @@ def _where(failure: Trap | WasmtimeError) -> str:
 
 
 def from_wasm(
-    failure: Trap | WasmtimeError, *, fuel_budget: int, fuel_left: int, memory_len: int,
-    memory_cap: int, logs: Sequence[str],
-) -> GuestTrap:  # fmt: skip
+    failure: Trap | WasmtimeError,
+    *,
+    fuel_budget: int,
+    fuel_left: int,
+    memory_len: int,
+    memory_cap: int,
+    logs: Sequence[str],
+) -> GuestError:
     """A trap raised by the guest itself."""
     code = failure.trap_code if isinstance(failure, Trap) else None
     if code is TrapCode.OUT_OF_FUEL or fuel_left == 0:
-        return GuestTrap(
+        return GuestError(
             f"ran out of fuel after {fuel_budget} units: the method loops or does too much work",
             kind="fuel",
             logs=logs,
         )
-    if memory_len + PAGE > memory_cap:
-        return GuestTrap(
-            f"the app ran out of memory: its linear memory reached the cap of {memory_cap} "
-            f"bytes, so memory.grow failed, and then it trapped ({_last_line(failure)})",
+    if memory_len + max(PAGE, memory_cap // 16) > memory_cap:
+        # wasmtime does not report a failed memory.grow (it returns -1 to the guest), so a
+        # trap with memory this close to the cap is taken as running out of memory.
+        return GuestError(
+            f"the app ran out of memory: its linear memory is {memory_len} bytes, at the "
+            f"per-call cap of {memory_cap} bytes, so growing it failed; then it trapped "
+            f"({_last_line(failure)})",
             kind="memory",
             logs=logs,
         )
     plain = _PLAIN.get(code) if code is not None else None
-    message = plain or f"the app trapped: {_last_line(failure)}"
-    return GuestTrap(message + _where(failure), kind="trap", logs=logs)
+    message = (plain or f"the app trapped: {_last_line(failure)}") + _where(failure)
+    if memory_len * 2 >= memory_cap:
+        message += (
+            f"; its linear memory is {memory_len} of at most {memory_cap} bytes, so it may "
+            "have failed to allocate"
+        )
+    return GuestError(message, kind="trap", logs=logs)
 
 
-def from_instantiation(failure: Exception, *, memory_min: int, memory_cap: int) -> GuestTrap:
+def from_instantiation(failure: Exception, *, memory_min: int, memory_cap: int) -> GuestError:
     """A module that could not be instantiated for this call."""
     if memory_min > memory_cap:
         reason = (
@@ -96,4 +109,4 @@ def from_instantiation(failure: Exception, *, memory_min: int, memory_cap: int) 
         )
     else:
         reason = _last_line(failure)
-    return GuestTrap(f"could not instantiate the app: {reason}", kind="instantiate")
+    return GuestError(f"could not instantiate the app: {reason}", kind="instantiate")

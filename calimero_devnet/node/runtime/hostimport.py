@@ -8,6 +8,17 @@ register ids need no masking). The function returns an int for a signature with 
 result, else None. To fail the guest, raise :class:`HostTrap` (``call.trap(msg)`` does
 that); any other exception is turned into a trap that names the import.
 
+What ``call`` offers (all bounds-checked; misuse traps with a clear message):
+``read(ptr, n)`` / ``write(ptr, data)`` / ``read_u64(ptr)`` on linear memory;
+``read_buffer(desc, what=, limit=, exact=)``, ``read_str(desc, what=)``,
+``write_buffer(desc, data, what=)`` and ``buffers(addr, count)`` for Buffer descriptors;
+``set_register(reg, data)`` and the ``registers`` dict; ``storage_get(key)`` /
+``storage_put(key, value_or_None)`` over the call's overlay; ``log(line)``;
+``trap(message)``; ``env`` (the ``CallEnv``, with its ``extensions`` dict);
+``outcome`` (the ``CallOutcome`` being built); ``data`` (scratch space for this call);
+``on_finish(key, hook)`` (run once after the method returns without trapping, e.g. to
+flush pending actions into ``outcome``).
+
 Example, one of the JS collection functions of HOST-ABI §6::
 
     @host_import("js_crdt_map_contains", "i64 i64 -> i32")
@@ -22,12 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from wasmtime import FuncType, ValType
-
-if TYPE_CHECKING:
-    from calimero_devnet.node.runtime.callstate import CallState
 
 HostFn = Callable[..., int | None]
 """``(call: CallState, *args: int) -> int | None``."""

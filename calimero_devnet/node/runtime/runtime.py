@@ -19,9 +19,15 @@ from calimero_devnet.node.runtime.callstate import CallState, activate
 from calimero_devnet.node.runtime.hostimport import HostImport, HostTrap
 from calimero_devnet.node.runtime.linking import ImportTable
 from calimero_devnet.node.runtime.loader import (
-    ABI_SECTION, REGISTER_MERGE, SYNC_NEXT, LoadedApp, check_header, custom_sections,
-    inspect_module, method_names,
-)  # fmt: skip
+    ABI_SECTION,
+    REGISTER_MERGE,
+    SYNC_NEXT,
+    LoadedApp,
+    check_header,
+    custom_sections,
+    inspect_module,
+    method_names,
+)
 from calimero_devnet.node.runtime.std_core import CORE_IMPORTS
 from calimero_devnet.node.runtime.std_misc import MISC_IMPORTS
 from calimero_devnet.node.runtime.std_storage import STORAGE_IMPORTS
@@ -33,6 +39,7 @@ log = logging.getLogger(__name__)
 STANDARD_IMPORTS: tuple[HostImport, ...] = (
     CORE_IMPORTS + STORAGE_IMPORTS + MISC_IMPORTS + WASI_IMPORTS
 )
+_DEFAULT_LIMITS = Limits()
 _ENGINE_CONFIG = "consume_fuel=1"  # part of the disk-cache key: keep in step with __init__
 
 
@@ -44,9 +51,11 @@ class Runtime:
     """
 
     def __init__(
-        self, cache_dir: Path | None, limits: Limits = Limits(),
+        self,
+        cache_dir: Path | None,
+        limits: Limits = _DEFAULT_LIMITS,
         extra_imports: Sequence[HostImport] = (),
-    ) -> None:  # fmt: skip
+    ) -> None:
         config = Config()
         config.consume_fuel = True
         self._engine = Engine(config)
@@ -72,8 +81,8 @@ class Runtime:
         return app
 
     def _build(self, wasm: bytes, app_id: bytes) -> LoadedApp:
+        module = self.cache.module(wasm, app_id)  # validates the bytes first
         abi = custom_sections(wasm).get(ABI_SECTION)
-        module = self.cache.module(wasm, app_id)
         functions, memory_min = inspect_module(module)
         linker, keep = self._imports.link(self._engine, module)
         try:
@@ -81,25 +90,36 @@ class Runtime:
         except WasmtimeError as exc:
             raise InvalidModule(f"cannot link the module: {str(exc).strip()}") from exc
         return LoadedApp(
-            app_id=app_id, methods=method_names(functions),
+            app_id=app_id,
+            methods=method_names(functions),
             has_sync_next=functions.get(SYNC_NEXT) == "->",
-            has_register_merge=functions.get(REGISTER_MERGE) == "->", abi=abi,
-            module=module, exports=functions, memory_min=memory_min, pre=pre,
+            has_register_merge=functions.get(REGISTER_MERGE) == "->",
+            abi=abi,
+            module=module,
+            exports=functions,
+            memory_min=memory_min,
+            pre=pre,
             keep=(linker, *keep),
-        )  # fmt: skip
+        )
 
     def call(
-        self, app: LoadedApp, method: str, input: bytes, env: CallEnv, *,
+        self,
+        app: LoadedApp,
+        method: str,
+        input: bytes,
+        env: CallEnv,
+        *,
         limits: Limits | None = None,
-    ) -> CallOutcome:  # fmt: skip
+    ) -> CallOutcome:
         """Run ``method`` with ``input`` (passed verbatim to the ``input`` import).
 
-        Writes stay in ``outcome.writes`` only if the call committed; otherwise they are
-        dropped. An app's own error (``value_return`` Err) is ``outcome.app_error``.
+        ``outcome.writes`` is the call's overlay: persist it only if ``outcome.committed``
+        (a call may write and return Ok without committing). An app's own error
+        (``value_return`` Err) is ``outcome.app_error``, not an exception.
 
         Raises:
             MethodNotFound: the app has no such method.
-            FunctionCallError: a ``GuestTrap``: the call trapped, panicked, ran out of
+            FunctionCallError: a ``GuestError``: the call trapped, panicked, ran out of
                 fuel or memory, misused a host function, or could not be instantiated.
         """
         _check_method(app, method)
@@ -111,7 +131,7 @@ class Runtime:
         except NodeError:
             raise
         except Exception as exc:  # never let a host bug escape as a bare exception
-            raise failures.GuestTrap(
+            raise failures.GuestError(
                 f"internal error in the devnet host while running `{method}`: {exc!r}",
                 kind="host",
                 logs=call.outcome.logs,
@@ -119,10 +139,8 @@ class Runtime:
         finally:
             if call.abort is not None:
                 raise call.abort
-        outcome = call.outcome
-        outcome.duration_s = time.perf_counter() - started
-        _drop_uncommitted(outcome, method)
-        return outcome
+        call.outcome.duration_s = time.perf_counter() - started
+        return call.outcome
 
     def _execute(self, app: LoadedApp, call: CallState) -> None:
         lim = call.limits
@@ -152,10 +170,13 @@ class Runtime:
                 raise call.error
             if failure is not None:
                 raise failures.from_wasm(
-                    failure, fuel_budget=lim.fuel, fuel_left=left,
-                    memory_len=handle.memory_len(memory), memory_cap=lim.memory_bytes,
+                    failure,
+                    fuel_budget=lim.fuel,
+                    fuel_left=left,
+                    memory_len=handle.memory_len(memory),
+                    memory_cap=lim.memory_bytes,
                     logs=call.outcome.logs,
-                )  # fmt: skip
+                )
             call.run_finishers()
         except HostTrap as exc:
             raise failures.from_host(exc, call.outcome.logs) from None
@@ -193,16 +214,3 @@ def _check_method(app: LoadedApp, method: str) -> None:
         hint = ""
     methods = ", ".join(app.methods) or "(none)"
     raise MethodNotFound(f"the app has no method `{method}`.{hint} Its methods are: {methods}")
-
-
-def _drop_uncommitted(outcome: CallOutcome, method: str) -> None:
-    """Keep writes only if the call committed (HOST-ABI §5)."""
-    if outcome.committed or not outcome.writes:
-        return
-    if outcome.app_error is None:
-        log.warning(
-            "`%s` wrote %d keys but did not call commit: the writes are dropped",
-            method,
-            len(outcome.writes),
-        )
-    outcome.writes = {}

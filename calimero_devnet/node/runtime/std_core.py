@@ -1,4 +1,4 @@
-"""Provides the core ``env`` imports of HOST-ABI §3–4: registers, I/O, panics, ids, time.
+"""Provides the core ``env`` imports of HOST-ABI §3-4: registers, I/O, panics, ids, time.
 
 Every parameter is i64 (Buffer descriptors and registers by address/id); the runtime
 hands them over as unsigned ints, so register ids are arbitrary u64 keys.
@@ -77,7 +77,8 @@ def panic(call: CallState, location: int) -> None:
 @host_import("panic_utf8", "i64 i64 ->")
 def panic_utf8(call: CallState, message: int, location: int) -> None:
     """Trap with the guest's panic message and location."""
-    text = call.read_buffer(message, what="panic message", limit=call.limits.max_log_line)
+    ptr, length = call.buffers(message)[0]
+    text = call.read(ptr, min(length, call.limits.max_log_line))  # a long panic still panics
     where = _location(call, location)
     call.trap(f"guest panicked: {text.decode('utf-8', 'replace')} at {where}")
 
@@ -128,6 +129,17 @@ def random_bytes(call: CallState, desc: int) -> None:
 
 
 CORE_IMPORTS = (
-    input_, register_len, read_register, value_return, log_utf8, panic, panic_utf8,
-    context_id, executor_id, account_id, device_id, time_now, random_bytes,
-)  # fmt: skip
+    input_,
+    register_len,
+    read_register,
+    value_return,
+    log_utf8,
+    panic,
+    panic_utf8,
+    context_id,
+    executor_id,
+    account_id,
+    device_id,
+    time_now,
+    random_bytes,
+)

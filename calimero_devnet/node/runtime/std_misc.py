@@ -9,7 +9,7 @@ from calimero_devnet.node.runtime.callstate import CallState
 from calimero_devnet.node.runtime.hostimport import host_import
 from calimero_devnet.node.runtime.types import Event, XCall
 
-_MAX_NAME = 256  # method names are 1–256 chars (HOST-ABI §1)
+_MAX_NAME = 256  # method names are 1-256 chars (HOST-ABI §1)
 
 
 def _emit(call: CallState, event: int, handler: str | None) -> None:
@@ -85,5 +85,10 @@ def approve_proposal(call: CallState, proposal_id: int) -> None:
 
 
 MISC_IMPORTS = (
-    emit, emit_with_handler, xcall, ed25519_verify, send_proposal, approve_proposal,
-)  # fmt: skip
+    emit,
+    emit_with_handler,
+    xcall,
+    ed25519_verify,
+    send_proposal,
+    approve_proposal,
+)

@@ -106,6 +106,11 @@ def private_storage_remove(call: CallState, key: int, reg: int) -> int:
 
 
 STORAGE_IMPORTS = (
-    storage_read, storage_write, storage_remove, commit,
-    private_storage_read, private_storage_write, private_storage_remove,
-)  # fmt: skip
+    storage_read,
+    storage_write,
+    storage_remove,
+    commit,
+    private_storage_read,
+    private_storage_write,
+    private_storage_remove,
+)

@@ -98,6 +98,12 @@ environ_get = host_import("environ_get", "i32 i32 -> i32", module=WASI)(_nothing
 args_get = host_import("args_get", "i32 i32 -> i32", module=WASI)(_nothing)
 
 WASI_IMPORTS = (
-    fd_write, clock_time_get, random_get, proc_exit,
-    environ_sizes_get, args_sizes_get, environ_get, args_get,
-)  # fmt: skip
+    fd_write,
+    clock_time_get,
+    random_get,
+    proc_exit,
+    environ_sizes_get,
+    args_sizes_get,
+    environ_get,
+    args_get,
+)

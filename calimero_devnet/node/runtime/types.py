@@ -11,7 +11,7 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-call resource limits (HOST-ABI §3–5); defaults follow the upstream runtime."""
+    """Per-call resource limits (HOST-ABI §3 to §5); defaults follow the upstream runtime."""
 
     fuel: int = 2_000_000_000
     memory_bytes: int = 64 * MiB

@@ -23,7 +23,7 @@ interface HostApi {
   utf8_decode(bytes: Uint8Array): string;
 }
 interface Registry {
-  [name: string]: { fn: Method; kind: string };
+  [name: string]: Method;
 }
 
 const g = globalThis as unknown as {
@@ -42,10 +42,10 @@ export function Logic(_state?: unknown) {
     for (const name of Object.getOwnPropertyNames(cls.prototype)) {
       const fn = (cls.prototype as Record<string, unknown>)[name];
       if (name !== 'constructor' && !name.startsWith('_') && typeof fn === 'function') {
-        registry[name] = { fn: fn as Method, kind: 'call' };
+        registry[name] = fn as Method;
       }
     }
-    if (typeof cls.init === 'function') registry.init = { fn: cls.init, kind: 'init' };
+    if (typeof cls.init === 'function') registry.init = cls.init;
   };
 }
 
@@ -72,6 +72,6 @@ g.__calimero_dispatch = (method: string): void => {
   if (!entry) g.__host.panic_utf8(`no method ${method}`);
   const text = g.__host.utf8_decode(g.__host.input());
   const args = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  const result = entry.fn.apply({}, paramNames(method).map((p) => args[p]));
+  const result = entry.apply({}, paramNames(method).map((p) => args[p]));
   g.__host.value_return(JSON.stringify(result === undefined ? null : result));
 };

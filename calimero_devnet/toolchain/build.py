@@ -1,0 +1,154 @@
+"""Provides build_app: one TypeScript app -> ``app.wasm`` + ABI manifest + bundle source map.
+
+Per build: esbuild, calimero-qjsc (bytecode + method list), manifest, one generated C file,
+its compile, and the wasm-ld link against the cached engine. The one-time steps run first,
+through :func:`ensure_toolchain`, only when their cache entries are missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from calimero_devnet.errors import ToolchainError
+from calimero_devnet.toolchain import bundle, codegen, link
+from calimero_devnet.toolchain.cache import locked
+from calimero_devnet.toolchain.ensure import Toolchain, ensure_toolchain
+from calimero_devnet.toolchain.manifest import build_manifest
+from calimero_devnet.toolchain.tsscan import Scan, scan
+
+ENTRY = Path("src") / "index.ts"
+WORK = ".work"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build produced and how long each part took (seconds)."""
+
+    wasm_path: Path
+    manifest: dict[str, Any]
+    manifest_path: Path
+    bundle_path: Path
+    sourcemap_path: Path
+    duration: float
+    size: int
+    cached_steps: tuple[str, ...]
+    ran_steps: tuple[str, ...]
+    optimized: bool | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def app_name(app_dir: Path) -> str:
+    """Return the app's name: package.json ``name`` (scope dropped), else the folder name."""
+    name = app_dir.resolve().name
+    try:
+        declared = json.loads((app_dir / "package.json").read_text()).get("name")
+    except (OSError, ValueError, AttributeError):
+        declared = None
+    if isinstance(declared, str) and declared:
+        name = declared.rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "app"
+
+
+def scan_sources(src: Path) -> Scan:
+    """Scan every ``.ts`` file under ``src`` (best effort: unreadable files are skipped)."""
+    merged = Scan()
+    for path in sorted(src.rglob("*.ts")):
+        try:
+            found = scan(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        merged.methods.update(found.methods)
+        merged.events.update(found.events)
+    return merged
+
+
+def build_app(
+    app_dir: Path,
+    *,
+    out_dir: Path | None = None,
+    release: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build the TypeScript app in ``app_dir`` into ``out_dir`` (default ``app_dir/build``).
+
+    Raises:
+        ToolchainError: the entry point is missing, TypeScript does not bundle, the app's
+            top level throws at build time, or a toolchain step fails.
+    """
+    start = time.perf_counter()
+    app_dir = app_dir.resolve()
+    entry = app_dir / ENTRY
+    if not entry.is_file():
+        raise ToolchainError(
+            f"{entry} not found: an app's entry point is {ENTRY} (create it, or start from "
+            "a template with `devnet new`)"
+        )
+    tools = ensure_toolchain(progress)
+    out = (out_dir or app_dir / "build").resolve()
+    with locked(out / WORK, name="build.lock", timeout=120):
+        result = _build(tools, app_dir=app_dir, entry=entry, out=out, name=app_name(app_dir),
+                        release=release)  # fmt: skip
+    setup = {f"setup:{step}": seconds for step, seconds in tools.durations.items()}
+    timings = {**setup, **result.timings, "total": time.perf_counter() - start}
+    return BuildResult(**{**_fields(result), "duration": timings["total"], "timings": timings})
+
+
+def _build(
+    tools: Toolchain, *, app_dir: Path, entry: Path, out: Path, name: str, release: bool
+) -> BuildResult:
+    work, clock = out / WORK, _Clock()
+    js, wasm = out / f"{name}.js", out / f"{name}.wasm"
+    bundle.run_esbuild(tools.node.esbuild, app_dir, entry, js, tools.root / "sdk" / "src")
+    clock.lap("esbuild")
+    described = bundle.run_qjsc(tools.engine.qjsc, js, work / "app.qbc", work / "describe.json")
+    clock.lap("qjsc")
+    manifest = build_manifest(name, described, scan_sources(app_dir / "src"))
+    manifest_path = out / f"{name}.abi.json"
+    manifest_bytes = json.dumps(manifest, separators=(",", ":")).encode()
+    (work / "abi.json").write_bytes(manifest_bytes)
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    methods = [m["name"] for m in manifest["methods"]]
+    source = work / "app.c"
+    source.write_text(codegen.generate(name, methods, work / "app.qbc", work / "abi.json"))
+    clock.lap("manifest")
+    link.compile_generated(tools.engine, source, work / "app.o")
+    clock.lap("cc")
+    link.link(tools.engine, [work / "app.o"], wasm, manifest_bytes)
+    clock.lap("link")
+    optimized = _release(tools, wasm) if release else None
+    return BuildResult(wasm_path=wasm, manifest=manifest, manifest_path=manifest_path,
+                       bundle_path=js, sourcemap_path=js.with_name(js.name + ".map"),
+                       duration=0.0, size=wasm.stat().st_size, cached_steps=tools.cached,
+                       ran_steps=tools.ran, optimized=optimized, timings=clock.laps)  # fmt: skip
+
+
+def _release(tools: Toolchain, wasm: Path) -> bool:
+    """Run wasm-opt -Oz when available; return whether it ran."""
+    wasm_opt = tools.node.wasm_opt()
+    if wasm_opt is None:
+        return False
+    link.optimize(wasm_opt, wasm)
+    return True
+
+
+def _fields(result: BuildResult) -> dict[str, Any]:
+    return {name: getattr(result, name) for name in BuildResult.__slots__}
+
+
+class _Clock:
+    """Collects the duration of consecutive phases."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now

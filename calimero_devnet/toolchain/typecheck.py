@@ -1,0 +1,70 @@
+"""Provides the type-check step (``tsc --noEmit``), kept off the build's critical path: the
+CLI runs it next to :func:`build_app` and reports its errors like the bundler's."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from calimero_devnet.errors import ToolchainError
+from calimero_devnet.toolchain.build import ENTRY, WORK
+from calimero_devnet.toolchain.bundle import SDK_ALIASES
+from calimero_devnet.toolchain.diagnostics import Diagnostic, format_all, parse_tsc
+from calimero_devnet.toolchain.ensure import ensure_toolchain
+from calimero_devnet.toolchain.proc import tail
+
+_STANDALONE = {"strict": True, "target": "es2022", "lib": ["es2022"], "types": []}
+
+
+def tsconfig_for(app_dir: Path, sdk_src: Path) -> dict[str, Any]:
+    """Return the tsconfig that checks ``app_dir/src`` against our SDK.
+
+    The app's own ``tsconfig.json`` is extended when present; the SDK paths, ``noEmit`` and
+    the decorator flavour (legacy, as upstream apps use) are always ours.
+    """
+    paths: dict[str, list[str]] = {}
+    for alias in SDK_ALIASES:
+        paths[alias] = [str(sdk_src / "index.ts")]
+        paths[f"{alias}/*"] = [str(sdk_src / "*")]
+    options: dict[str, Any] = {
+        "noEmit": True, "paths": paths, "experimentalDecorators": True, "skipLibCheck": True,
+        "module": "esnext", "moduleResolution": "bundler",
+    }  # fmt: skip
+    config: dict[str, Any] = {"include": [str(app_dir / "src" / "**" / "*.ts")]}
+    own = app_dir / "tsconfig.json"
+    if own.is_file():
+        config["extends"] = str(own)
+    else:
+        options.update(_STANDALONE)
+    config["compilerOptions"] = options
+    return config
+
+
+def typecheck_app(
+    app_dir: Path, *, out_dir: Path | None = None, progress: Callable[[str], None] | None = None
+) -> list[Diagnostic]:
+    """Type-check the app; return its errors (an empty list means it is clean)."""
+    app_dir = app_dir.resolve()
+    if not (app_dir / ENTRY).is_file():
+        raise ToolchainError(f"{app_dir / ENTRY} not found: an app's entry point is {ENTRY}")
+    tools = ensure_toolchain(progress)
+    work = (out_dir or app_dir / "build").resolve() / WORK
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / "tsconfig.json"
+    config.write_text(json.dumps(tsconfig_for(app_dir, tools.root / "sdk" / "src"), indent=2))
+    done = subprocess.run([str(tools.node.tsc), "-p", str(config), "--pretty", "false"],
+                          cwd=app_dir, capture_output=True, text=True, check=False)  # fmt: skip
+    diags = parse_tsc(done.stdout + done.stderr, app_dir)
+    if done.returncode != 0 and not diags:
+        diags = [Diagnostic("<tsc>", 0, 0, tail(done.stdout + done.stderr))]
+    return diags
+
+
+def check_types(app_dir: Path, *, out_dir: Path | None = None) -> None:
+    """Raise ToolchainError listing the type errors of the app, if any."""
+    diags = typecheck_app(app_dir, out_dir=out_dir)
+    if diags:
+        raise ToolchainError(f"{app_dir.name}: type errors\n{format_all(diags)}")

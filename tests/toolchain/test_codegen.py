@@ -1,0 +1,30 @@
+"""Tests the generated C file of a build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from calimero_devnet.errors import ToolchainError
+from calimero_devnet.toolchain.codegen import c_string, generate
+
+
+def test_one_export_per_method_calling_the_glue() -> None:
+    source = generate("kv", ["set", "get"], Path("/w/app.qbc"), Path("/w/abi.json"))
+    assert '#embed "/w/app.qbc"' in source
+    assert '#embed "/w/abi.json"' in source
+    assert (
+        '__attribute__((export_name("set"))) void calimero_m_set(void) '
+        '{ calimero_run("set"); }' in source
+    )
+    assert source.count("export_name(") == 2
+
+
+def test_paths_are_escaped_for_c() -> None:
+    assert c_string('/a "b"\\c') == '"/a \\"b\\"\\\\c"'
+
+
+def test_names_that_are_not_exportable_never_reach_c() -> None:
+    with pytest.raises(ToolchainError, match="cannot be exported"):
+        generate("kv", ['x"); evil'], Path("a"), Path("b"))
