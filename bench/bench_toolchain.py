@@ -17,6 +17,7 @@ import statistics
 import struct
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import wasmtime
@@ -61,7 +62,7 @@ def call_times(wasm: Path, calls: int) -> tuple[float, float, int]:
         assert isinstance(mem, wasmtime.Memory)
         return mem
 
-    def buf(store: wasmtime.Store, addr: int) -> tuple[int, int]:
+    def buf(store: wasmtime.Store | wasmtime.Caller, addr: int) -> tuple[int, int]:
         raw = bytes(memory().read(store, addr & MASK, (addr & MASK) + 16))
         ptr, length = struct.unpack("<QQ", raw)
         return ptr, length
@@ -72,7 +73,7 @@ def call_times(wasm: Path, calls: int) -> tuple[float, float, int]:
         memory().write(caller, regs[reg & MASK], buf(caller, addr)[0])
         return 1
 
-    host = {
+    host: dict[str, Callable[..., object]] = {
         "input": lambda c, r: regs.__setitem__(r & MASK, b"{}"),
         "register_len": lambda c, r: len(regs[r & MASK]) if (r & MASK) in regs else -1,
         "read_register": read_register,
@@ -80,14 +81,15 @@ def call_times(wasm: Path, calls: int) -> tuple[float, float, int]:
         "log_utf8": lambda c, b: None,
     }
     for imp in module.imports:
-        ty = imp.type
+        ty, name = imp.type, imp.name or ""
         assert isinstance(ty, wasmtime.FuncType)
-        impl = host.get(imp.name) if imp.module == "env" else None
+        impl = host.get(name) if imp.module == "env" else None
 
-        def trap(*_args: object, _name: str = imp.name) -> None:
+        def trap(*_args: object, _name: str = name) -> None:
             raise wasmtime.WasmtimeError(f"{_name} is not provided by the benchmark")
 
-        linker.define_func(imp.module, imp.name, ty, impl or trap, access_caller=impl is not None)
+        func: Callable[..., object] = impl or trap
+        linker.define_func(imp.module, name, ty, func, access_caller=impl is not None)
     samples, fuel = [], 0
     for _ in range(calls):
         store = wasmtime.Store(engine)
@@ -127,12 +129,12 @@ def main() -> None:
     print(f"warm full build (fresh out dir): median {statistics.median(warm) * 1e3:.0f} ms")
     totals, phases = incremental(app, scratch / "out1", args.rebuilds)
     parts = ", ".join(f"{k} {v * 1e3:.0f}" for k, v in phases.items() if k != "total")
-    # (a rebuild never runs a one-time step, so `phases` holds only per-build parts)
-    print(f"incremental rebuild after a one-line change: median {statistics.median(totals) * 1e3:.0f} ms"
-          f" (n={len(totals)}; {parts} ms)")  # fmt: skip
+    median_ms = statistics.median(totals) * 1e3
+    print(f"incremental rebuild after a one-line change: median {median_ms:.0f} ms "
+          f"(n={len(totals)}; {parts} ms)")  # fmt: skip
     print(f"wasm size: {first.size / 1024:.0f} KiB ({first.size} bytes, no wasm-opt)")
-    median_ms, p90_ms, fuel = call_times(first.wasm_path, args.calls)
-    print(f"fresh-instance call of `ping`: median {median_ms:.2f} ms, p90 {p90_ms:.2f} ms, "
+    call_ms, p90_ms, fuel = call_times(first.wasm_path, args.calls)
+    print(f"fresh-instance call of `ping`: median {call_ms:.2f} ms, p90 {p90_ms:.2f} ms, "
           f"{fuel / 1e6:.2f} M fuel (n={args.calls})")  # fmt: skip
     shutil.rmtree(scratch, ignore_errors=True)
 

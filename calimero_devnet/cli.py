@@ -68,8 +68,15 @@ def _run_node(args: argparse.Namespace) -> int:
     return run_from_args(args)
 
 
+def _add_build(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from calimero_devnet.toolchain.cli import add_build_command  # noqa: PLC0415
+
+    add_build_command(subparsers)
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     _add_node,
+    _add_build,
 )
 
 

@@ -90,9 +90,9 @@ class CommitWriter:
             FunctionCallError: the app cannot apply it (nothing is stored).
         """
         store, ctx = self.seat.store, record.id
-        if store.delta(ctx, delta.id) is not None:
+        if store.has_applied(ctx, delta.id):
             return None
-        missing = [p for p in delta.parents if store.delta(ctx, p) is None]
+        missing = [p for p in delta.parents if not store.has_applied(ctx, p)]
         if missing:
             raise ValueError(
                 f"delta {to_b58(delta.id)} of context {to_b58(ctx)} has unapplied parents "

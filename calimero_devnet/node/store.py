@@ -10,6 +10,8 @@ Layout (every key and value is raw bytes; ``ctx`` is a 32-byte context id)::
     node       b"identity.ed25519"    -> 32-byte Ed25519 seed (node-private)
                b"clock.last"          -> u64 LE, last issued/observed time_now
     private    ctx || key             -> value               (private_storage_*, never replicated)
+    applied    ctx || delta_id        -> b""                 (applied, body never held here:
+                                                              history copied by a snapshot)
 
 Everything one call changes goes into one ``StoreBatch`` written atomically, so a crash at
 any moment leaves state, deltas, heads and clock consistent.
@@ -27,7 +29,7 @@ from rocksdict import ColumnFamily, Options, Rdict, WriteBatch
 from calimero_devnet.errors import StoreError
 from calimero_devnet.node.records import AppRecord, ContextRecord, decode_app, decode_context
 
-CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private")
+CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private", "applied")
 KEY_IDENTITY = b"identity.ed25519"
 KEY_CLOCK = b"clock.last"
 CTX_LEN = 32
@@ -75,6 +77,10 @@ class StoreBatch:
     def put_private(self, ctx: bytes, key: bytes, value: bytes | None) -> None:
         """Set (or remove) one key of a context's node-private storage."""
         self._put("private", _ctx_prefix(ctx) + key, value)
+
+    def put_applied_marker(self, ctx: bytes, delta_id: bytes) -> None:
+        """Record that a delta is part of the state although its body is not stored here."""
+        self._put("applied", _ctx_prefix(ctx) + delta_id, b"")
 
     def __len__(self) -> int:
         """Number of operations collected."""
@@ -204,6 +210,19 @@ class NodeStore:
     def deltas(self, ctx: bytes) -> Iterator[tuple[bytes, bytes]]:
         """Every (delta id, wire bytes) stored for a context, by id."""
         return self._scan("deltas", _ctx_prefix(ctx))
+
+    def applied_markers(self, ctx: bytes) -> Iterator[bytes]:
+        """Ids of applied deltas whose bodies this node never held (a snapshot's history)."""
+        return (delta_id for delta_id, _ in self._scan("applied", _ctx_prefix(ctx)))
+
+    def has_applied(self, ctx: bytes, delta_id: bytes) -> bool:
+        """True if the delta is part of the context's state: stored, or marked applied."""
+        key = _ctx_prefix(ctx) + delta_id
+        return self._get("deltas", key) is not None or self._get("applied", key) is not None
+
+    def applied_ids(self, ctx: bytes) -> list[bytes]:
+        """Every applied delta id of a context: stored bodies and snapshot markers."""
+        return [delta_id for delta_id, _ in self.deltas(ctx)] + list(self.applied_markers(ctx))
 
     # node-private app storage
     def private_get(self, ctx: bytes, key: bytes) -> bytes | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from calimero_devnet.errors import ToolchainError
-from calimero_devnet.toolchain import bundle, codegen, link
+from calimero_devnet.toolchain import bundle, link
 from calimero_devnet.toolchain.cache import locked
 from calimero_devnet.toolchain.ensure import Toolchain, ensure_toolchain
 from calimero_devnet.toolchain.manifest import build_manifest
@@ -115,7 +115,7 @@ def _build(
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     methods = [m["name"] for m in manifest["methods"]]
     source = work / "app.c"
-    source.write_text(codegen.generate(name, methods, work / "app.qbc", work / "abi.json"))
+    source.write_text(link.generate(name, methods, work / "app.qbc", work / "abi.json"))
     clock.lap("manifest")
     link.compile_generated(tools.engine, source, work / "app.o")
     clock.lap("cc")

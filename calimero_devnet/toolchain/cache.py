@@ -35,7 +35,7 @@ def cache_root() -> Path:
     """Return the cache root, honouring ``$CALIMERO_DEVNET_CACHE``."""
     override = os.environ.get(CACHE_ENV)
     if override:
-        return Path(override).expanduser()
+        return Path(override).expanduser().resolve()
     return Path.home() / ".cache" / "calimero-devnet" / "toolchain"
 
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain.build import BuildResult, build_app
@@ -20,9 +20,9 @@ from calimero_devnet.toolchain.ensure import ensure_toolchain
 from calimero_devnet.toolchain.typecheck import typecheck_app
 
 
-def add_build_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``build`` to an ``argparse`` sub-parser set and return its parser."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+def add_build_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``build`` to an ``argparse`` sub-parser set (``COMMANDS`` in the main CLI)."""
+    parser = subparsers.add_parser(
         "build",
         help="build a TypeScript app into a QuickJS-in-WASM module",
         description="Bundle APP_DIR/src/index.ts, compile it to QuickJS bytecode and link "
@@ -36,7 +36,6 @@ def add_build_command(subparsers: Any) -> argparse.ArgumentParser:
                         help="also run `wasm-opt -Oz` when it is installed")  # fmt: skip
     parser.add_argument("--no-typecheck", action="store_true", help="skip `tsc --noEmit`")
     parser.set_defaults(handler=run_build)
-    return parser
 
 
 def run_build(args: argparse.Namespace, *, out: TextIO | None = None) -> int:

@@ -40,7 +40,7 @@ def toolchain_dir() -> Path:
     """Return the ``toolchain/`` data folder (``$CALIMERO_DEVNET_TOOLCHAIN`` overrides)."""
     override = os.environ.get(TOOLCHAIN_ENV)
     if override:
-        return Path(override)
+        return Path(override).expanduser().resolve()
     return Path(__file__).resolve().parents[2] / "toolchain"
 
 

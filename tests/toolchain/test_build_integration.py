@@ -19,9 +19,10 @@ from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS, EXTENSI
 from calimero_devnet.node.collections.kv import Overlay
 from calimero_devnet.node.collections.session import CollectionsSession
 from calimero_devnet.node.runtime import CallEnv, LoadedApp, Runtime
-from calimero_devnet.toolchain import BuildResult, build_app
-from calimero_devnet.toolchain.sourcemap import lookup
 from calimero_devnet.testing.collections_node import SimNode
+from calimero_devnet.toolchain import BuildResult, build_app
+from calimero_devnet.toolchain.cli import main
+from calimero_devnet.toolchain.sourcemap import lookup
 from calimero_devnet.toolchain.typecheck import typecheck_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -179,3 +180,12 @@ def test_host_collection_bindings_against_the_node_collections(tmp_path: Path) -
     message = json.loads(out.returned or b"null")
     assert message.startswith("__host.js_crdt_map_get failed (status -1): ")
     assert len(message) > len("__host.js_crdt_map_get failed (status -1): ")
+
+
+def test_cli_builds_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(APPS / "smoke"), "--out-dir", str(tmp_path), "--release"]) == 0
+    out = capsys.readouterr().out
+    assert f"built {tmp_path / 'smoke.wasm'}" in out
+    assert "hello, greet, ping, clock, fail" in out
+    assert main([str(APPS / "syntax_error"), "--out-dir", str(tmp_path)]) == 1
+    assert 'src/index.ts:4:20: error: Unexpected "*"' in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Tests the generated C file of a build."""
+"""Tests the generated C file of a build (link.generate)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.errors import ToolchainError
-from calimero_devnet.toolchain.codegen import c_string, generate
+from calimero_devnet.toolchain.link import c_string, generate
 
 
 def test_one_export_per_method_calling_the_glue() -> None:

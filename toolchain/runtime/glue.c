@@ -19,8 +19,11 @@ extern const size_t calimero_abi_json_len;
 extern void __wasm_call_ctors(void);
 void cal_install_host(JSContext *ctx);
 
-/* The wasm stack is 1 MiB (link flag); leave room for C frames below QuickJS's check. */
-#define CAL_JS_STACK (64 * 1024)
+/* QuickJS checks its recursion on the shadow stack (1 MiB, a link flag), but wasmtime's
+ * native stack limit (max_wasm_stack, 512 KiB by default) is reached first: one JS call
+ * costs ~340 bytes here and ~680 bytes there. 192 KiB (~570 plain JS frames) turns runaway
+ * recursion into a catchable RangeError with a location instead of a bare trap. */
+#define CAL_JS_STACK (192 * 1024)
 
 static int g_ctors_done;
 static int g_clock_ready; /* the engine reads the clock while it boots: no host call then */
