@@ -74,9 +74,16 @@ def _add_build(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add_build_command(subparsers)
 
 
+def _add_new(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from calimero_devnet.templates import add_new_command  # noqa: PLC0415
+
+    add_new_command(subparsers)
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     _add_node,
     _add_build,
+    _add_new,
 )
 
 

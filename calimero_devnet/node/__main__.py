@@ -31,7 +31,8 @@ def add_node_arguments(parser: argparse.ArgumentParser) -> None:
     add("--rpc-port", type=int, default=0, metavar="P", help="HTTP port (default 0: a free one)")
     add("--name", metavar="NAME", help="node name in logs (default: the home directory's name)")
     add("--index", type=int, metavar="N", help=f"devnet index 0..{MAX_INDEX} (keeps clocks apart)")
-    add("--broker", metavar="URL", help="MQTT broker, mqtt://HOST:PORT")
+    add("--broker", metavar="URL", help="MQTT broker, mqtt://HOST:PORT (enables replication)")
+    add("--cluster", default="devnet", metavar="ID", help="cluster id: bus topic prefix")
     add("--host", default="127.0.0.1", metavar="HOST", help="address to bind (default loopback)")
     add("--log-level", choices=LOG_LEVELS, default="info")
     add("--shutdown-timeout", type=float, default=10.0, metavar="SECONDS",
@@ -56,6 +57,7 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
         index=args.index,
         host=args.host,
         broker=args.broker,
+        cluster=args.cluster,
         shutdown_timeout=args.shutdown_timeout,
         access_log=args.log_level == "debug",
     )

@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 from calimero_devnet.errors import FunctionCallError
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.clock import NodeClock
+from calimero_devnet.node.js_apps import CallCollections
 from calimero_devnet.node.runtime.types import CallEnv, CallOutcome, Limits
 from calimero_devnet.node.store import NodeStore, PrivateOverlay, StoreBatch
 
@@ -62,32 +63,41 @@ class CallSeat:
 
 @dataclass
 class RanCall:
-    """A finished call and the private-storage writes it staged."""
+    """A finished call, the private-storage writes and the host-collection writes it staged."""
 
     outcome: CallOutcome
     private: PrivateOverlay
+    collections: CallCollections
 
 
 def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes) -> RanCall:
-    """Run ``method`` on context ``ctx``; an app's own Err becomes ``FunctionCallError``."""
+    """Run ``method`` on context ``ctx``; an app's own Err becomes ``FunctionCallError``.
+
+    The call gets host collections (``js_apps.CallCollections``) as this node; a call that
+    mixes ``commit`` with collection changes is a ``FunctionCallError`` too.
+    """
     private = PrivateOverlay(seat.store, ctx)
+    state = seat.store.state_reader(ctx)
+    collections = CallCollections(state, seat.executor_id, seat.clock.hlc)
     env = CallEnv(
         context_id=ctx,
         executor_id=seat.executor_id,
-        state=seat.store.state_reader(ctx),
+        state=state,
         time_now=seat.clock.now,
         random_bytes=os.urandom,
         private=private,
+        extensions=collections.extensions(),
     )
     outcome = seat.runtime.call(app, method, input, env)
     if outcome.app_error is not None:
         raise app_error(ctx, method, outcome.app_error)
+    collections.finish(outcome, seat.clock, ctx, method)
     if not outcome.committed and outcome.writes:
         log.warning(
             "%s on context %s wrote %d key(s) but did not commit: writes dropped",
             method, to_b58(ctx), len(outcome.writes),
         )  # fmt: skip
-    return RanCall(outcome, private)
+    return RanCall(outcome, private, collections)
 
 
 def app_error(ctx: bytes, method: str, raw: bytes) -> FunctionCallError:

@@ -3,11 +3,13 @@
 Three kinds of commit, each written as a single batch (state writes, private writes,
 delta, context record, clock) so a crash leaves nothing half-done:
 
-- ``local``: a method call of this node; a committed call becomes a signed delta whose
-  parents are the current heads, and the heads collapse to that delta.
+- ``local``: a method call of this node; a committed call (or a JS call that changed host
+  collections, see ``js_apps``) becomes a signed delta whose parents are the current heads,
+  and the heads collapse to that delta.
 - ``applied``: a local ``__calimero_sync_next`` call; its writes and root are kept, but its
   artifact never becomes a delta (HOST-ABI §5.7).
-- ``remote``: a peer's delta replayed through ``__calimero_sync_next`` and filed in the DAG.
+- ``remote``: a peer's delta replayed through ``__calimero_sync_next`` (``wasm-artifact``)
+  or merged by the host (``host-actions``), and filed in the DAG.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any
 from calimero_devnet.errors import FunctionCallError
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.calls import SYNC_NEXT, CallSeat, RanCall, run_call, stage_call
-from calimero_devnet.node.delta import CausalDelta, create_delta, encode
+from calimero_devnet.node.delta import CausalDelta, DeltaKind, create_delta, encode
 from calimero_devnet.node.identity import NodeIdentity
+from calimero_devnet.node.js_apps import commit_of, merge_host_actions
 from calimero_devnet.node.records import ContextRecord
 from calimero_devnet.node.results import CommitNotice
 from calimero_devnet.node.store import StoreBatch
@@ -49,15 +52,17 @@ class CommitWriter:
         out = ran.outcome
         batch = self.seat.store.batch()
         stage_call(batch, record.id, ran)
+        ran.collections.stage(batch, record.id)
+        commit = commit_of(out, ran.collections)
         delta = None
-        if out.committed:
+        if commit is not None:
             delta = create_delta(
                 self.identity, context_id=record.id, parents=record.heads,
-                hlc=self.seat.clock.hlc(), payload=out.artifact or b"", events=out.events,
-                max_time_now=out.max_time_now,
+                hlc=self.seat.clock.hlc(), payload=commit.payload, events=out.events,
+                max_time_now=out.max_time_now, kind=commit.kind,
             )  # fmt: skip
             record = record.model_copy(
-                update={"heads": [delta.id], "root_hash": out.root_hash,
+                update={"heads": [delta.id], "root_hash": commit.root_hash,
                         "delta_count": record.delta_count + 1}
             )  # fmt: skip
             batch.put_delta(record.id, delta.id, encode(delta))
@@ -88,6 +93,7 @@ class CommitWriter:
             ValueError: a parent of the delta has not been applied (the caller keeps it
                 pending until its parents arrive).
             FunctionCallError: the app cannot apply it (nothing is stored).
+            ParseError: a ``host-actions`` payload is malformed or forged (nothing is stored).
         """
         store, ctx = self.seat.store, record.id
         if store.has_applied(ctx, delta.id):
@@ -98,17 +104,12 @@ class CommitWriter:
                 f"delta {to_b58(delta.id)} of context {to_b58(ctx)} has unapplied parents "
                 f"{[to_b58(p) for p in missing]}: apply those first"
             )
-        self.seat.clock.observe(max(delta.hlc.time, delta.max_time_now))
         batch = store.batch()
         update: dict[str, Any] = {
             "heads": sorted({h for h in record.heads if h not in delta.parents} | {delta.id}),
             "delta_count": record.delta_count + 1,
         }
-        ran = self._replay(record, app, delta)
-        if ran is not None:
-            stage_call(batch, ctx, ran)
-            if ran.outcome.committed:
-                update |= {"root_hash": ran.outcome.root_hash, "initialized": True}
+        update |= self._apply_payload(record, app, delta, batch)
         record = record.model_copy(update=update)
         batch.put_delta(ctx, delta.id, encode(delta))
         batch.put_context(record)
@@ -124,6 +125,25 @@ class CommitWriter:
                 listener(notice)
             except Exception:
                 log.exception("commit listener %r failed", listener)
+
+    def _apply_payload(
+        self, record: ContextRecord, app: Any, delta: CausalDelta, batch: StoreBatch
+    ) -> dict[str, Any]:
+        """Stage the state changes of a peer's delta; return the context record's updates."""
+        clock = self.seat.clock
+        if delta.kind is DeltaKind.HOST_ACTIONS:
+            merged = merge_host_actions(self.seat.store.state_reader(record.id), delta)
+            clock.observe(max(delta.hlc.time, delta.max_time_now))  # only once it is accepted
+            merged.stage(batch, record.id)
+            return {"root_hash": merged.root_hash, "initialized": True}
+        clock.observe(max(delta.hlc.time, delta.max_time_now))
+        ran = self._replay(record, app, delta)
+        if ran is None:
+            return {}
+        stage_call(batch, record.id, ran)
+        if not ran.outcome.committed:
+            return {}
+        return {"root_hash": ran.outcome.root_hash, "initialized": True}
 
     def _replay(self, record: ContextRecord, app: Any, delta: CausalDelta) -> RanCall | None:
         if not delta.payload:

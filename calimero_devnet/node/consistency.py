@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.collections.digest import digest_problems
 from calimero_devnet.node.delta import CausalDelta, compute_id, decode
 from calimero_devnet.node.records import ContextRecord
 from calimero_devnet.node.store import NodeStore
 
 
 def check_context(store: NodeStore, record: ContextRecord) -> list[str]:
-    """Return every inconsistency between a context record and its stored deltas.
+    """Return every inconsistency between a context record and its stored deltas and state.
 
     Checks: each stored delta decodes, is filed under its own id, belongs to this context
     and has a content-matching id; the recorded heads are exactly the stored deltas that
-    no stored delta names as a parent; the recorded delta count matches. An empty list
-    means consistent.
+    no stored delta names as a parent; the recorded delta count matches; for host
+    collections (JS apps), the stored digest accumulator matches one recomputed from every
+    record. An empty list means consistent.
     """
     problems: list[str] = []
     deltas = _load_deltas(store, record.id, problems)
@@ -30,6 +32,7 @@ def check_context(store: NodeStore, record: ContextRecord) -> list[str]:
         problems.append("the recorded heads contain duplicates")
     if record.delta_count != len(deltas):
         problems.append(f"delta_count is {record.delta_count} but {len(deltas)} deltas are stored")
+    problems.extend(digest_problems(store.state_reader(record.id)))
     return problems
 
 

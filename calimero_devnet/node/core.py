@@ -32,7 +32,7 @@ from calimero_devnet.node.results import AppInfo, CommitNotice, ContextInfo, Exe
 from calimero_devnet.node.store import NodeStore
 
 
-class ContextAlreadyExists(NodeError):  # noqa: N818  (named like the upstream error types)
+class ContextAlreadyExists(NodeError):
     """A context with that id (that seed) already exists on this node."""
 
     type_name = "ContextAlreadyExists"
@@ -176,6 +176,8 @@ class NodeCore:
     def execute(self, ctx_id: bytes, method: str, args: bytes) -> ExecuteResult:
         """Run ``method`` on a context; persist and announce it if it committed.
 
+        A JS app's call commits when it changes host collections (``js_apps``).
+
         Raises:
             ContextNotFound, MethodNotFound, Uninitialized, FunctionCallError.
         """
@@ -198,8 +200,9 @@ class NodeCore:
     def apply_delta(self, delta: CausalDelta) -> CommitNotice | None:
         """Apply a peer's delta that the sync layer verified and whose parents are applied.
 
-        Runs ``__calimero_sync_next`` with the author's payload, then persists its writes,
-        the delta and the new heads in one batch. Returns None if the delta is already
+        Runs ``__calimero_sync_next`` with the author's payload, or merges ``host-actions``
+        in the host (``js_apps``; ``ParseError`` if forged), then persists its writes, the
+        delta and the new heads in one batch. Returns None if the delta is already
         known. Event handlers are not run here: that is the sync layer's decision.
         """
         record = self._context_record(delta.context_id)
@@ -247,6 +250,8 @@ def _load_identity(store: NodeStore) -> NodeIdentity:
 
 
 def _default_runtime(cache_dir: Path) -> RuntimeLike[Any]:
+    # Always with the JS collection family: Rust apps simply never import it.
+    from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS  # noqa: PLC0415
     from calimero_devnet.node.runtime import Runtime  # noqa: PLC0415  (wasmtime loads lazily)
 
-    return Runtime(cache_dir)
+    return Runtime(cache_dir, extra_imports=COLLECTION_IMPORTS)

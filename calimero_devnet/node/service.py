@@ -15,16 +15,23 @@ import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
 
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.rpc.admin_sync import REPLICATION
 from calimero_devnet.node.rpc.events import EventHub
 from calimero_devnet.node.rpc.replies import MAX_BODY_BYTES
 from calimero_devnet.node.rpc.server import RpcServer, build_app, listen
 from calimero_devnet.node.rpc.worker import Core, CoreWorker, bridge_notices
+
+if TYPE_CHECKING:
+    from calimero_devnet.node.replication import Replicator
+    from calimero_devnet.node.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,7 @@ class NodeConfig:
     index: int | None = None
     host: str = "127.0.0.1"
     broker: str | None = None
+    cluster: str = "devnet"  # the bus topic prefix devnet/<cluster>/ shared by the nodes
     shutdown_timeout: float = 10.0
     max_body: int = MAX_BODY_BYTES
     access_log: bool = False
@@ -68,6 +76,7 @@ class ReadyInfo:
 
 
 CoreFactory = Callable[[NodeConfig], Core]
+TransportFactory = Callable[[NodeConfig], AbstractAsyncContextManager["Transport"]]
 
 
 def open_core(config: NodeConfig) -> Core:
@@ -80,9 +89,18 @@ def open_core(config: NodeConfig) -> Core:
 class NodeService:
     """One node: its core (on the worker thread), its HTTP server and its tasks."""
 
-    def __init__(self, config: NodeConfig, core_factory: CoreFactory = open_core) -> None:
+    def __init__(
+        self,
+        config: NodeConfig,
+        core_factory: CoreFactory = open_core,
+        transport_factory: TransportFactory | None = None,
+    ) -> None:
+        """Describe a node; with a broker (or ``transport_factory``) it replicates."""
         self.config = config
         self._factory = core_factory
+        self._transport_factory = transport_factory  # None: MQTT if config.broker is set
+        self._bus = AsyncExitStack()
+        self.replicator: Replicator | None = None
         self._worker = CoreWorker()
         self._hub = EventHub()
         self._server: RpcServer | None = None
@@ -103,6 +121,7 @@ class NodeService:
             core = await self._worker.open(lambda: self._factory(self.config))
             bridge_notices(core, asyncio.get_running_loop(), self._hub.publish_nowait)
             app = build_app(self._worker, self._hub, self.config.max_body)
+            await self._start_replication(app)
             server = RpcServer(
                 app,
                 shutdown_timeout=self.config.shutdown_timeout,
@@ -111,6 +130,7 @@ class NodeService:
             port = await server.start(sock)
         except BaseException:
             sock.close()
+            await self._bus.aclose()
             await self._worker.close(self.config.shutdown_timeout)
             raise
         self._server = server
@@ -119,12 +139,24 @@ class NodeService:
             core.name, self.config.host, port, core.public_key, startup_s=elapsed
         )
         log.info("node %s ready at %s in %.0f ms", core.name, self.ready.url, elapsed * 1000)
-        if self.config.broker:
-            log.info("broker %s noted; replication is not wired in yet", self.config.broker)
         return self.ready
 
+    async def _start_replication(self, app: web.Application) -> None:
+        if self._transport_factory is None and not self.config.broker:
+            return
+        from calimero_devnet.node.replication import Replicator, open_bus  # noqa: PLC0415
+
+        opening = (self._transport_factory or open_bus)(self.config)
+        transport = await self._bus.enter_async_context(opening)
+        self.replicator = app[REPLICATION] = Replicator(self._worker, transport)
+        await self.replicator.start()
+        log.info("node %s replicates over %s", self.config.name, self.config.broker or "a bus")
+
     def _tasks(self) -> dict[str, Coroutine[Any, Any, None]]:
-        return {"commit-fanout": self._hub.run()}
+        tasks = {"commit-fanout": self._hub.run()}
+        if self.replicator is not None:
+            tasks |= self.replicator.tasks()
+        return tasks
 
     async def main_loop(self) -> None:
         """Run the node's tasks until ``request_stop``; a crashing task ends the loop."""
@@ -144,6 +176,10 @@ class NodeService:
         if self._server is not None:
             await self._server.stop()
             self._server = None
+        try:
+            await self._bus.aclose()  # flushes queued deltas, publishes "offline"
+        except Exception:
+            log.exception("node %s: closing the bus failed", self.config.name)
         clean = await self._worker.close(self.config.shutdown_timeout)
         log.info("node %s stopped%s", self.config.name, "" if clean else " (store left open)")
         return clean
@@ -151,10 +187,12 @@ class NodeService:
 
 @asynccontextmanager
 async def open_node(
-    config: NodeConfig, core_factory: CoreFactory = open_core
+    config: NodeConfig,
+    core_factory: CoreFactory = open_core,
+    transport_factory: TransportFactory | None = None,
 ) -> AsyncIterator[NodeService]:
     """Start a node in this event loop; stop it (gracefully) when the block exits."""
-    node = NodeService(config, core_factory)
+    node = NodeService(config, core_factory, transport_factory)
     await node.startup()
     loop_task = asyncio.create_task(node.main_loop(), name=f"node-{config.name}")
     try:

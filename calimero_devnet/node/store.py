@@ -194,9 +194,13 @@ class NodeStore:
         """One value of a context's state, or None."""
         return self._get("state", _ctx_prefix(ctx) + key)
 
-    def state_items(self, ctx: bytes) -> Iterator[tuple[bytes, bytes]]:
-        """Every (key, value) of a context's state in key order: a snapshot's content."""
-        return self._scan("state", _ctx_prefix(ctx))
+    def state_items(self, ctx: bytes, prefix: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
+        """Every (key, value) of a context's state under ``prefix``, in key order.
+
+        Keys are whole (prefix included); the default prefix gives a snapshot's content.
+        """
+        items = self._scan("state", _ctx_prefix(ctx) + prefix)
+        return items if not prefix else ((prefix + key, value) for key, value in items)
 
     def state_reader(self, ctx: bytes) -> ContextState:
         """A read-only view of a context's committed state (the runtime's StateReader)."""
@@ -231,7 +235,7 @@ class NodeStore:
 
 
 class ContextState:
-    """Read access to one context's committed state."""
+    """Read access to one context's committed state: point reads and prefix scans."""
 
     def __init__(self, store: NodeStore, ctx: bytes) -> None:
         """View ``ctx``'s state in ``store``."""
@@ -241,6 +245,10 @@ class ContextState:
     def get(self, key: bytes) -> bytes | None:
         """Return the value under ``key``, or None."""
         return self._store.state_get(self._ctx, key)
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Yield every ``(key, value)`` whose key starts with ``prefix``, in key order."""
+        return self._store.state_items(self._ctx, prefix)
 
 
 def _ctx_prefix(ctx: bytes) -> bytes:

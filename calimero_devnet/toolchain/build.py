@@ -19,6 +19,7 @@ from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain import bundle, link
 from calimero_devnet.toolchain.cache import locked
 from calimero_devnet.toolchain.ensure import Toolchain, ensure_toolchain
+from calimero_devnet.toolchain.linetable import embed_line_table
 from calimero_devnet.toolchain.manifest import build_manifest
 from calimero_devnet.toolchain.tsscan import Scan, scan
 
@@ -105,6 +106,7 @@ def _build(
     work, clock = out / WORK, _Clock()
     js, wasm = out / f"{name}.js", out / f"{name}.wasm"
     bundle.run_esbuild(tools.node.esbuild, app_dir, entry, js, tools.root / "sdk" / "src")
+    embed_line_table(js, app_dir, tools.root / "sdk" / "src")  # panics name TS lines
     clock.lap("esbuild")
     described = bundle.run_qjsc(tools.engine.qjsc, js, work / "app.qbc", work / "describe.json")
     clock.lap("qjsc")

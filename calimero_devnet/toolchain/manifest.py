@@ -63,6 +63,14 @@ def _params(names: list[str | None] | None, typed: list[Param] | None) -> list[d
     return out
 
 
+def _names(js: list[str | None] | None, typed: list[Param] | None) -> list[str | None] | None:
+    """Prefer the TypeScript names: esbuild renames a parameter that shadows any top-level
+    name of the bundle (``text`` -> ``text2``), and callers send the names they wrote."""
+    if typed and (js is None or len(js) == len(typed)) and all(p.name for p in typed):
+        return [p.name for p in typed]
+    return js
+
+
 def _kind(declared: object, name: str, decorators: tuple[str, ...]) -> str:
     if isinstance(declared, str) and declared:
         return declared
@@ -94,7 +102,7 @@ def build_manifest(app: str, described: dict[str, Any], scan: Scan) -> dict[str,
         name = str(entry["name"])
         validate_method_name(name)
         typed, returns, decorators = scan.methods.get(name, (None, None, ()))
-        names = entry.get("params") or js_param_names(entry.get("source"))
+        names = entry.get("params") or _names(js_param_names(entry.get("source")), typed)
         methods.append({"name": name, "kind": _kind(entry.get("kind"), name, decorators),
                         "params": _params(names, typed), "returns": returns})  # fmt: skip
     events = []

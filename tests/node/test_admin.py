@@ -180,10 +180,10 @@ async def test_unknown_context_is_404(node: Harness) -> None:
 
 
 @pytest.mark.parametrize("path", [f"contexts/{to_b58(bytes(32))}/join", "contexts/sync"])
-async def test_replication_endpoints_say_not_yet(node: Harness, path: str) -> None:
+async def test_replication_endpoints_need_a_broker(node: Harness, path: str) -> None:
     status, answer = await node.admin("POST", path, {})
     assert status == 501
-    assert "arrives with replication" in answer["error"]
+    assert "started without a broker" in answer["error"]
 
 
 @pytest.mark.parametrize(

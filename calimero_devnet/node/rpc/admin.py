@@ -4,6 +4,13 @@ Devnet details: ``contextSeed`` of exactly 64 hex digits is used as those 32 byt
 string as its UTF-8 bytes; ``initializationParams`` may also be a JSON object (serialised
 compactly); ``GET /admin-api/contexts/<id>/consistency`` is a devnet extension listing
 disagreements between a context's state, deltas and heads (``[]`` when consistent).
+
+Replication (only on a node started with ``--broker``; else 501): ``POST .../<id>/join``
+answers once a member's snapshot is installed; ``POST /admin-api/contexts/sync``
+(``{"contextId"?}``) answers ``{"done", "contexts": [status...]}`` once caught up or after
+10 s; ``GET /admin-api/contexts/<id>/sync`` (devnet extension) is one context's status:
+``heads``, ``rootHash``, ``members``, ``pending``, ``applying``, ``missing``, ``joining``,
+``peers`` (name → ``heads``, ``ageMs``, ``behind``) and ``caughtUp``.
 """
 
 from __future__ import annotations
@@ -15,9 +22,9 @@ from aiohttp import web
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
+from calimero_devnet.node.rpc.admin_sync import join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.replies import (
     dumps_compact,
-    fail,
     json_kind,
     ok,
     read_json_object,
@@ -27,8 +34,6 @@ from calimero_devnet.node.rpc.worker import CoreWorker
 
 if TYPE_CHECKING:
     from calimero_devnet.node.results import AppInfo, ContextInfo
-
-NOT_YET = "arrives with replication: this node does not join or sync contexts yet"
 
 
 def app_json(info: AppInfo) -> dict[str, Any]:
@@ -106,9 +111,10 @@ class AdminApi:
             web.get("/admin-api/applications", self.applications),
             web.post("/admin-api/contexts", self.create_context),
             web.get("/admin-api/contexts", self.contexts),
-            web.post("/admin-api/contexts/sync", self.not_yet),
+            web.post("/admin-api/contexts/sync", sync),
             web.get("/admin-api/contexts/{id}", self.context),
-            web.post("/admin-api/contexts/{id}/join", self.not_yet),
+            web.post("/admin-api/contexts/{id}/join", join),
+            web.get("/admin-api/contexts/{id}/sync", sync_status),
             web.get("/admin-api/contexts/{id}/consistency", self.consistency),
         ]
 
@@ -165,15 +171,17 @@ class AdminApi:
         member = to_b58(self._worker.core.public_key)
         return ok({"contextId": to_b58(info.id), "memberPublicKey": member})
 
-    async def contexts(self, _: web.Request) -> web.Response:
+    async def contexts(self, request: web.Request) -> web.Response:
         """Every context."""
         infos = await self._worker.call(lambda core: core.contexts())
+        infos = await with_pending(request, infos)
         return ok({"contexts": [context_json(info) for info in infos]})
 
     async def context(self, request: web.Request) -> web.Response:
         """One context, with ``rootHash``, ``dagHeads`` and ``pending``."""
         ctx_id = _id_param(request)
         info = await self._worker.call(lambda core: core.context(ctx_id))
+        (info,) = await with_pending(request, [info])
         return ok(context_json(info))
 
     async def consistency(self, request: web.Request) -> web.Response:
@@ -181,7 +189,3 @@ class AdminApi:
         ctx_id = _id_param(request)
         problems = await self._worker.call(lambda core: core.check_consistency(ctx_id))
         return ok({"contextId": to_b58(ctx_id), "problems": problems})
-
-    async def not_yet(self, _: web.Request) -> web.Response:
-        """``join`` and ``sync`` need the replication layer."""
-        return fail(501, NOT_YET)

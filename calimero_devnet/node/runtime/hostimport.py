@@ -42,7 +42,7 @@ HostFn = Callable[..., int | None]
 _VALTYPES = {"i32": ValType.i32, "i64": ValType.i64}
 
 
-class HostTrap(Exception):  # noqa: N818 (a trap, not an "Error": it ends the guest)
+class HostTrap(Exception):
     """Raised by host functions to trap the guest; the message reaches the user."""
 
 

@@ -1,15 +1,101 @@
-/** PLACEHOLDER `@calimero/sdk/env` (see index.ts): thin wrappers over `globalThis.__host`. */
-const host = (globalThis as unknown as { __host: Record<string, (...a: unknown[]) => unknown> }).__host;
+/**
+ * `@calimero/sdk/env`: the node's environment for the running call.
+ *
+ * `Date.now()` / `new Date()` read the node's clock (the same as `timeNow()`), and
+ * `Math.random()` draws from the node's randomness: neither is a constant. Both differ
+ * between nodes, so keep them out of replicated data unless that is what you want.
+ */
+import { host } from './internal/host';
+import { fromHex, toBase58, toHex, toId, utf8 } from './internal/bytes';
+import { hasLineTable } from './internal/stack';
+import { toWire } from './internal/codec';
+export { emit, emitWithHandler } from './internal/events';
 
+type Key = Uint8Array | string;
+
+/** Appends a line to the call's log. */
 export function log(message: string): void {
-  host.log_utf8(message);
+  host().log_utf8(String(message));
 }
-export function timeNow(): bigint {
-  return host.time_now() as bigint;
-}
-export function randomBytes(n: number): Uint8Array {
-  return host.random_bytes(n) as Uint8Array;
-}
+
+/** Stops the call with `message`, reported at the caller's TypeScript line; nothing is saved. */
 export function panic(message: string): never {
-  return host.panic_utf8(message, 1) as never;
+  // With the build's line table SDK frames carry no position, so the caller is frame 0.
+  return host().panic_utf8(String(message), hasLineTable() ? 0 : 1);
 }
+
+/** The context's 32-byte id. */
+export function contextId(): Uint8Array {
+  return host().context_id();
+}
+
+/** The context id as hex. */
+export function contextIdHex(): string {
+  return toHex(contextId());
+}
+
+/** The context id as base58 (how clients and the node's API show it). */
+export function contextIdBase58(): string {
+  return toBase58(contextId());
+}
+
+/** The executing member's 32-byte identity (the node's own identity in this context). */
+export function executorId(): Uint8Array {
+  return host().executor_id();
+}
+
+/** The executor id as hex. */
+export function executorIdHex(): string {
+  return toHex(executorId());
+}
+
+/** The executor id as base58. */
+export function executorIdBase58(): string {
+  return toBase58(executorId());
+}
+
+/** The node's time in nanoseconds since the Unix epoch (unique across the devnet's nodes). */
+export function timeNow(): bigint {
+  return host().time_now();
+}
+
+/** `n` random bytes; or, given a Uint8Array, fills it and returns it (upstream's form). */
+export function randomBytes(n: number | Uint8Array): Uint8Array {
+  if (n instanceof Uint8Array) {
+    n.set(host().random_bytes(n.length));
+    return n;
+  }
+  return host().random_bytes(n);
+}
+
+/** Reads node-local raw storage (not replicated, not part of the state). */
+export function storageRead(key: Key): Uint8Array | null {
+  return host().storage_read(key);
+}
+
+/** Writes node-local raw storage; returns true if the key existed. */
+export function storageWrite(key: Key, value: Key): boolean {
+  return host().storage_write(key, value) !== null;
+}
+
+/** Removes a key of node-local raw storage; returns true if it existed. */
+export function storageRemove(key: Key): boolean {
+  return host().storage_remove(key) !== null;
+}
+
+/**
+ * Queues a call of `method` on another context of this node, run after this call.
+ * `params` is sent as is if it is bytes or a string, else as JSON.
+ */
+export function xcall(context: Uint8Array | string, method: string, params: unknown = {}): void {
+  const body = params instanceof Uint8Array || typeof params === 'string' ? params : toWire(params);
+  host().xcall(toId(context, 'xcall context id'), method, body);
+}
+
+/** Verifies an Ed25519 signature (64 bytes) by `publicKey` (32 bytes) over `message`. */
+export function ed25519Verify(signature: Uint8Array, publicKey: Uint8Array, message: Key): boolean {
+  return host().ed25519_verify(signature, publicKey, message);
+}
+
+/** Bytes helpers (ids travel as hex or base58 in JSON). */
+export { toHex as bytesToHex, fromHex as hexToBytes, toBase58 as bytesToBase58, utf8 as utf8Encode };

@@ -1,0 +1,117 @@
+"""Provides a measurement of the TypeScript kv-store template in process: p50/p99 of get/set.
+
+Run: ``.venv/bin/python bench/bench_js_app.py [calls]``. The template is built by the real
+toolchain (into a temporary folder), then timed two ways, each call in a fresh wasmtime
+instance with a fresh QuickJS VM:
+
+- ``runtime``: ``Runtime.call`` with a host-collections session over an in-memory store
+  (the SDK's work: VM start, bytecode load, root document, collection host calls);
+- ``node``: ``NodeCore.execute`` on a real store (adds the commit: RocksDB batch, delta,
+  signature, digest).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS, EXTENSION
+from calimero_devnet.node.collections.kv import Overlay
+from calimero_devnet.node.collections.session import CollectionsSession
+from calimero_devnet.node.core import NodeCore
+from calimero_devnet.node.runtime import CallEnv, LoadedApp, Runtime
+from calimero_devnet.templates import template_dir
+from calimero_devnet.testing.collections_node import SimNode
+from calimero_devnet.toolchain import build_app
+
+KEYS = 100
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """Return (p50, p99) in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1e3, p99 * 1e3
+
+
+def measure(calls: int, run: Callable[[int], object]) -> tuple[float, float]:
+    """Time ``calls`` runs of ``run(i)`` after a short warm-up."""
+    for i in range(20):
+        run(i)
+    samples = []
+    for i in range(calls):
+        started = time.perf_counter()
+        run(i)
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+def set_args(i: int) -> bytes:
+    """The arguments of ``set`` for call ``i`` (one of ``KEYS`` keys)."""
+    return f'{{"key":"key{i % KEYS}","value":"value {i}"}}'.encode()
+
+
+def get_args(i: int) -> bytes:
+    """The arguments of ``get`` for call ``i``."""
+    return f'{{"key":"key{i % KEYS}"}}'.encode()
+
+
+def runtime_call(runtime: Runtime, app: LoadedApp, node: SimNode) -> Callable[[str, bytes], int]:
+    """Return ``call(method, args)``: one call over ``node``'s store, writes persisted; it
+    returns the fuel the call used (wasm instructions: stable where wall time is noisy)."""
+
+    def call(method: str, args: bytes) -> int:
+        overlay = Overlay(node.kv)
+        session = CollectionsSession(overlay, node.executor, node.tick)
+        env = CallEnv(context_id=bytes(32), executor_id=node.executor, state=node.kv,
+                      time_now=time.time_ns, random_bytes=os.urandom,
+                      extensions={EXTENSION: session})  # fmt: skip
+        outcome = runtime.call(app, method, args, env)
+        node.kv.write_batch(overlay.writes)
+        return outcome.fuel_used
+
+    return call
+
+
+def report(name: str, calls: int, run: Callable[[int], object]) -> None:
+    """Print one line of figures."""
+    p50, p99 = measure(calls, run)
+    print(f"{name}: p50 {p50:.3f} ms  p99 {p99:.3f} ms  ({calls} calls)")
+
+
+def main() -> None:
+    """Build the template, fill ``KEYS`` keys, then time get and set both ways."""
+    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        built = build_app(template_dir("kv-store"), out_dir=Path(tmp) / "build")
+        print(f"build: {built.duration * 1e3:.0f} ms, {built.size / 1024:.0f} KiB "
+              f"(wall {(time.perf_counter() - started) * 1e3:.0f} ms)")  # fmt: skip
+        wasm = built.wasm_path.read_bytes()
+        runtime = Runtime(Path(tmp) / "cache", extra_imports=COLLECTION_IMPORTS)
+        app = runtime.load(wasm)
+        call = runtime_call(runtime, app, SimNode(0))
+        call("init", b"{}")
+        for i in range(KEYS):
+            call("set", set_args(i))
+        report("runtime get", calls, lambda i: call("get", get_args(i)))
+        report("runtime set", calls, lambda i: call("set", set_args(i)))
+        fuel = {m: call(m, set_args(0) if m == "set" else get_args(0)) for m in ("get", "set")}
+        print(f"fuel per call: get {fuel['get']:,}  set {fuel['set']:,}")
+        with NodeCore.open(Path(tmp) / "node", index=1, runtime=runtime) as core:
+            ctx = core.create_context(core.install_application(wasm, source="bench")).id
+            for i in range(KEYS):
+                core.execute(ctx, "set", set_args(i))
+            report("node get", calls, lambda i: core.execute(ctx, "get", get_args(i)))
+            report("node set", calls, lambda i: core.execute(ctx, "set", set_args(i)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Provides the cluster manager: brokers, node processes, deployment and network control."""

@@ -1,0 +1,152 @@
+"""Provides ``ClusterAccess``: what any holder of a cluster can do by talking to its nodes.
+
+Both the manager's own handle (``handle.Cluster``) and a handle from another process
+(``remote.RemoteCluster``) are one: they only differ in how they know the nodes
+(``refs``) and which nodes take part in a context (``members``). Calls, status and the
+convergence waits go straight to the nodes' HTTP endpoints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import httpx
+
+from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.cluster.status import ClusterStatus, NodeRef, collect_status
+from calimero_devnet.errors import ClusterError
+from calimero_devnet.node import convergence
+from calimero_devnet.node.convergence import SAME, ConvergenceTimeout, Report
+
+
+class ClusterAccess:
+    """Calls, status and waits over the nodes ``refs`` names (subclasses say where they are)."""
+
+    cluster_id: str
+    contexts: Mapping[str, str]  # context name -> id
+    apps: Mapping[str, str]  # app name -> current application id
+
+    def refs(self) -> list[NodeRef]:
+        """Every node of the cluster and whether (and where) it runs now."""
+        raise NotImplementedError
+
+    async def members(self, context_id: str) -> list[NodeRef]:
+        """The running nodes taking part in a context (default: those that have it)."""
+        running = [ref for ref in self.refs() if ref.running and ref.url]
+        name = next((n for n, cid in self.contexts.items() if cid == context_id), context_id)
+        views = (await self.status()).views
+        having = {v.node for v in views if v.error is None and v.context == name}
+        return [ref for ref in running if ref.name in having]
+
+    def context_id(self, context: str | None = None) -> str:
+        """The id of the context named ``context`` (or given by id); default: the only one.
+
+        Raises:
+            ClusterError: no such context, or several and none named.
+        """
+        if context is None:
+            if len(self.contexts) == 1:
+                return next(iter(self.contexts.values()))
+            names = ", ".join(self.contexts) or "none"
+            raise ClusterError(f"this cluster has several contexts ({names}): name one")
+        if context in self.contexts:
+            return self.contexts[context]
+        if context in self.contexts.values():
+            return context
+        names = ", ".join(self.contexts) or "none"
+        raise ClusterError(f"no context named {context!r} in this cluster (contexts: {names})")
+
+    def node(self, name: str) -> NodeRef:
+        """The node called ``name``, running or not.
+
+        Raises:
+            ClusterError: no such node (naming the nodes there are).
+        """
+        for ref in self.refs():
+            if ref.name == name:
+                return ref
+        known = ", ".join(ref.name for ref in self.refs())
+        raise ClusterError(f"no node named {name!r} in this cluster (nodes: {known})")
+
+    async def call(self, node: str, method: str, args: Any = None, context: str | None = None) -> Any:
+        """Run ``method(args)`` on ``node`` in a context (default: the only one).
+
+        Raises:
+            NodeError: the node's JSON-RPC error (``MethodNotFound``, ``FunctionCallError``...).
+            ClusterError: the node is down or unknown.
+        """
+        ref = self.node(node)
+        if not ref.running or ref.url is None:
+            raise ClusterError(f"{node} is not running: start it with `devnet start {node}`")
+        async with NodeClient(ref.name, ref.url) as client:
+            return await client.execute(self.context_id(context), method, args)
+
+    async def status(self) -> ClusterStatus:
+        """What every running node says about every context, with convergence judged."""
+        return await collect_status(self.cluster_id, self.refs(), self.contexts, self.apps)
+
+    async def wait_converged(
+        self, timeout: float = 30.0, context: str | None = None  # noqa: ASYNC109
+    ) -> list[Report]:
+        """Wait until the running members of each context (or the named one) agree.
+
+        Raises:
+            ConvergenceTimeout: naming the node that differs and how.
+        """
+        reports = []
+        for cid in self._context_ids(context):
+            async with self._clients(cid) as (clients, names):
+                try:
+                    reports.append(await convergence.wait_converged(clients, cid, timeout))
+                except ConvergenceTimeout as exc:
+                    raise ConvergenceTimeout(_renamed(exc.report, names)) from None
+        return reports
+
+    async def wait_value(
+        self, method: str, args: Any = None, timeout: float = 30.0,  # noqa: ASYNC109
+        *, expected: Any = SAME, context: str | None = None,
+    ) -> Report:  # fmt: skip
+        """Wait until ``method(args)`` returns the same value (or ``expected``) on every member.
+
+        Raises:
+            ConvergenceTimeout: with every node's last answer.
+        """
+        cid = self.context_id(context)
+        async with self._clients(cid) as (clients, names):
+            try:
+                return await convergence.wait_value(
+                    clients, cid, method, args, expected=expected, timeout=timeout
+                )
+            except ConvergenceTimeout as exc:
+                raise ConvergenceTimeout(_renamed(exc.report, names)) from None
+
+    def _context_ids(self, context: str | None) -> Sequence[str]:
+        return [self.context_id(context)] if context is not None else list(self.contexts.values())
+
+    @contextlib.asynccontextmanager
+    async def _clients(
+        self, context_id: str
+    ) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
+        members = await self.members(context_id)
+        if not members:
+            raise ClusterError(f"no running node has context {context_id}: start a member")
+        clients = [httpx.AsyncClient(base_url=str(ref.url), timeout=10) for ref in members]
+        try:
+            yield clients, {str(ref.url): ref.name for ref in members}
+        finally:
+            for client in clients:
+                await client.aclose()
+
+
+def _renamed(report: Report, names: Mapping[str, str]) -> Report:
+    """``report`` with node URLs replaced by node names in what it says differs."""
+
+    def named(text: str) -> str:
+        for url, name in names.items():
+            text = text.replace(url, name)
+        return text
+
+    return replace(report, differences=tuple(named(line) for line in report.differences))

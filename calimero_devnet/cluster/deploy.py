@@ -1,0 +1,133 @@
+"""Provides deployment: build the apps, install them on every node, create and join contexts.
+
+Every step is idempotent, so a cluster restarted on kept data ends where a fresh one does:
+installing the same bytes returns the same id; a context's id follows from its seed, so
+the creator is asked first whether it has it; joining a context a node has is a no-op;
+a context still on an older build is switched to the new one, keeping its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from calimero_devnet.cluster.events import BuildFinished, Step
+from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.config_model import AppSettings, ContextSettings
+from calimero_devnet.errors import ClusterError, ToolchainError
+from calimero_devnet.ids import sha256, to_b58
+from calimero_devnet.node.identity import public_key_from_seed
+from calimero_devnet.node.rpc.admin import seed_bytes
+
+Say = Callable[[str], None]
+
+
+def context_id(seed: str) -> str:
+    """The id every node derives from a context seed (``rpc.md`` ``contextSeed``)."""
+    raw = seed_bytes(seed)
+    assert raw is not None  # a seed string is never None
+    return to_b58(public_key_from_seed(sha256(raw)))
+
+
+async def build(app: AppSettings, out_root: Path, say: Say) -> tuple[Path, BuildFinished]:
+    """Build a TypeScript app into ``out_root/<app>/`` (a ``.wasm`` app is used as it is).
+
+    ``say`` receives the toolchain's one-time set-up lines, on the event loop.
+
+    Raises:
+        ToolchainError: the build failed (the message carries the compiler's diagnostics).
+    """
+    started = time.perf_counter()
+    if app.kind == "wasm":
+        if not app.path.is_file():
+            raise ToolchainError(f"app {app.name}: {app.path} does not exist: build it first")
+        return app.path, BuildFinished(app.name, time.perf_counter() - started)
+    from calimero_devnet.toolchain import build_app  # noqa: PLC0415  (heavy, only when building)
+
+    loop = asyncio.get_running_loop()
+
+    def progress(line: str) -> None:  # called on the build thread
+        loop.call_soon_threadsafe(say, line)
+
+    result = await asyncio.to_thread(
+        build_app, app.path, out_dir=out_root / app.name, progress=progress
+    )
+    return result.wasm_path, BuildFinished(app.name, time.perf_counter() - started)
+
+
+async def install(clients: Sequence[NodeClient], wasm: Path) -> str:
+    """Install ``wasm`` on every node concurrently; return its application id.
+
+    Raises:
+        ClusterError: a node refused it (``InvalidModule``, unreadable file, ...).
+    """
+    ids = await asyncio.gather(*(client.install(str(wasm.resolve())) for client in clients))
+    if len(set(ids)) > 1:
+        raise ClusterError(f"nodes disagree on the id of {wasm}: {sorted(set(ids))}")
+    return ids[0]
+
+
+async def ensure_context(
+    context: ContextSettings, app_id: str, clients: Mapping[str, NodeClient], say: Say
+) -> str:
+    """Create ``context`` on its first member unless it exists, then have the others join.
+
+    Returns:
+        The context id.
+    """
+    cid = context_id(context.seed)
+    creator = clients[context.members[0]]
+    record = await creator.context(cid)
+    if record is None:
+        await creator.create_context(app_id, context.init, context.seed)
+        say(f"context {context.name} ({cid[:8]}) created on {creator.name}")
+    else:
+        await _switch_if_old(creator, cid, record, app_id, say)
+    joiners = [clients[name] for name in context.members[1:]]
+    await asyncio.gather(*(_join(client, context.name, cid, app_id, say) for client in joiners))
+    return cid
+
+
+async def _join(client: NodeClient, name: str, cid: str, app_id: str, say: Say) -> None:
+    record = await client.context(cid)
+    if record is None:
+        started = time.perf_counter()
+        await client.join(cid)
+        say(f"{client.name} joined {name} in {time.perf_counter() - started:.2f} s")
+    else:
+        await _switch_if_old(client, cid, record, app_id, say)
+
+
+async def _switch_if_old(
+    client: NodeClient, cid: str, record: Mapping[str, object], app_id: str, say: Say
+) -> None:
+    if record.get("applicationId") != app_id:
+        await client.set_application(cid, app_id)
+        say(f"{client.name}: context {cid[:8]} switched to the new build {app_id[:8]}")
+
+
+async def switch_everywhere(
+    targets: Sequence[tuple[NodeClient, Sequence[str]]], app_id: str
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Switch each node's listed contexts to ``app_id``: (switched nodes, (node, why) failed)."""
+
+    async def switch(client: NodeClient, context_ids: Sequence[str]) -> str | None:
+        try:
+            for cid in context_ids:
+                await client.set_application(cid, app_id)
+        except ClusterError as exc:
+            return str(exc)
+        return None
+
+    outcomes = await asyncio.gather(*(switch(client, cids) for client, cids in targets))
+    done = [c.name for (c, _), why in zip(targets, outcomes, strict=True) if why is None]
+    failed = [(c.name, why) for (c, _), why in zip(targets, outcomes, strict=True)
+              if why is not None]  # fmt: skip
+    return done, failed
+
+
+def deploy_steps(app: str, nodes: Sequence[str], seconds: float) -> Step:
+    """The line saying an app was installed on these nodes."""
+    return Step(f"installed {app} on {', '.join(nodes)} in {seconds:.2f} s")

@@ -1,0 +1,199 @@
+"""Provides the events a running cluster reports, and ``EventHub`` that fans them out.
+
+Every event is a frozen value whose ``str()`` is the line the headless log prints; a TUI
+matches on the types. Node process events come from the supervisor unchanged
+(``NodeReady``, ``NodeExited``, ...); the others are defined here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from calimero_devnet.cluster.node_events import SupervisorEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of bringing the cluster up (or down), in words."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something went wrong that the user should see, without stopping the cluster."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return f"problem: {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildFinished:
+    """An app was built (or a ``.wasm`` was read); ``error`` is set when the build failed."""
+
+    app: str
+    seconds: float
+    error: str | None = None
+
+    def __str__(self) -> str:
+        if self.error is not None:
+            return f"build of {self.app} failed after {self.seconds:.2f} s:\n{self.error}"
+        return f"built {self.app} in {self.seconds:.2f} s"
+
+
+@dataclass(frozen=True, slots=True)
+class AppDeployed:
+    """Version ``version`` of an app runs on ``nodes`` (``failed``: node → why not)."""
+
+    app: str
+    app_id: str
+    version: int
+    nodes: tuple[str, ...]
+    failed: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        text = f"{self.app} v{self.version} ({self.app_id[:8]}) runs on {', '.join(self.nodes)}"
+        return text + "".join(f"\n  {node}: not switched: {why}" for node, why in self.failed)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterReady:
+    """Every node runs, every app is installed, every context is created and joined."""
+
+    seconds: float
+    nodes: tuple[str, ...]
+    contexts: tuple[tuple[str, str], ...]  # (name, id)
+
+    def __str__(self) -> str:
+        contexts = ", ".join(f"{name} {cid[:8]}" for name, cid in self.contexts)
+        return f"cluster ready in {self.seconds:.2f} s: {len(self.nodes)} nodes; {contexts}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMessage:
+    """One message of a node's feed: its events (``replication_feed`` shapes), batch unpacked."""
+
+    node: str
+    events: tuple[dict[str, Any], ...]
+
+    def __str__(self) -> str:
+        names = Counter(str(event.get("event")) for event in self.events)
+        return f"{self.node}: " + ", ".join(f"{count} {name}" for name, count in names.items())
+
+
+@dataclass(frozen=True, slots=True)
+class NodePresence:
+    """A node's retained bus status changed (``offline`` is its last will)."""
+
+    node: str
+    status: str
+
+    def __str__(self) -> str:
+        return f"{self.node} is {self.status} on the bus"
+
+
+@dataclass(frozen=True, slots=True)
+class ConvergenceChanged:
+    """A context converged (same heads, root, nothing pending) or stopped being converged."""
+
+    context: str
+    converged: bool
+    heads: tuple[str, ...] = ()
+    root: str | None = None
+    nodes: tuple[str, ...] = ()
+    differences: tuple[str, ...] = field(default=())
+
+    def __str__(self) -> str:
+        if self.converged:
+            heads = ",".join(h[:8] for h in self.heads) or "-"
+            root = (self.root or "-")[:8]
+            return f"converged: {self.context} on {len(self.nodes)} nodes, heads {heads} root {root}"
+        return f"diverged: {self.context}: " + "; ".join(self.differences)
+
+
+@dataclass(frozen=True, slots=True)
+class NetChanged:
+    """New simulated network rules were published (``text`` describes them)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return f"network: {self.text}"
+
+
+ClusterEvent = (
+    SupervisorEvent | Step | Problem | BuildFinished | AppDeployed | ClusterReady | FeedMessage
+    | NodePresence | ConvergenceChanged | NetChanged
+)  # fmt: skip
+Progress = Callable[[ClusterEvent], None]
+QUEUE_LIMIT = 2_000
+
+
+class Subscription:
+    """One consumer's queue of events; iterate it with ``async for`` (ends on ``close``)."""
+
+    def __init__(self, hub: EventHub) -> None:
+        """Register with ``hub`` now, so no event after this call is missed."""
+        self._hub = hub
+        self._queue: asyncio.Queue[ClusterEvent | None] = asyncio.Queue(QUEUE_LIMIT)
+        self.dropped = 0
+
+    def put(self, event: ClusterEvent | None) -> None:
+        """Queue ``event``; a consumer too far behind loses the oldest events (counted)."""
+        if self._queue.full():
+            self._queue.get_nowait()
+            self.dropped += 1
+        self._queue.put_nowait(event)
+
+    def close(self) -> None:
+        """Stop receiving; the iteration ends after what is queued."""
+        self._hub.unsubscribe(self)
+        self.put(None)
+
+    def __aiter__(self) -> AsyncIterator[ClusterEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[ClusterEvent]:
+        while (event := await self._queue.get()) is not None:
+            yield event
+
+
+class EventHub:
+    """Hands every event to a callback and to every open ``Subscription``."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        """Call ``progress`` (if any) with every event, synchronously."""
+        self._progress = progress
+        self._subscriptions: list[Subscription] = []
+
+    def emit(self, event: ClusterEvent) -> None:
+        """Report ``event`` to everyone listening."""
+        if self._progress is not None:
+            self._progress(event)
+        for subscription in list(self._subscriptions):
+            subscription.put(event)
+
+    def subscribe(self) -> Subscription:
+        """A new subscription, receiving every event from now on."""
+        subscription = Subscription(self)
+        self._subscriptions.append(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Stop delivering to ``subscription``."""
+        if subscription in self._subscriptions:
+            self._subscriptions.remove(subscription)
+
+    def close(self) -> None:
+        """End every subscription (the cluster is gone)."""
+        for subscription in list(self._subscriptions):
+            subscription.close()

@@ -1,0 +1,228 @@
+"""Provides ``Cluster``: the handle ``open_cluster`` yields to the CLI, the TUI and scenarios.
+
+On top of ``ClusterAccess`` (calls, status, waits) it owns the cluster: node lifecycle
+(``kill``, ``stop``, ``start``, ``restart``), the simulated network (``partition``,
+``latency``, ``heal``), hot redeploys, the event stream, and ``cluster.json``.
+Node and network operations run one at a time, in the order they were asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from calimero_devnet.cluster import netctl
+from calimero_devnet.cluster.access import ClusterAccess
+from calimero_devnet.cluster.broker import BrokerHandle
+from calimero_devnet.cluster.events import (
+    AppDeployed,
+    ClusterEvent,
+    EventHub,
+    NetChanged,
+    Subscription,
+)
+from calimero_devnet.cluster.node_events import NodeExited, NodeReady
+from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.cluster.rollout import Rollout
+from calimero_devnet.cluster.statefile import ClusterState, NodeState, write_state
+from calimero_devnet.cluster.status import NodeRef
+from calimero_devnet.cluster.supervisor import STOP_GRACE_S, Supervisor
+from calimero_devnet.config_model import DevnetConfig
+from calimero_devnet.node.bus import publish_net_rules
+from calimero_devnet.node.net_rules import HEALTHY, NetRules
+
+log = logging.getLogger(__name__)
+
+
+class Cluster(ClusterAccess):
+    """A running cluster owned by this process (see the module docstring)."""
+
+    def __init__(
+        self, config: DevnetConfig, hub: EventHub, supervisor: Supervisor, broker_url: str,
+        broker: BrokerHandle | None = None, grace: float = STOP_GRACE_S,
+    ) -> None:  # fmt: skip
+        """Assemble the handle; ``open_cluster`` starts what it holds."""
+        self.config = config
+        self.cluster_id = config.cluster.name
+        self.data_dir: Path = config.cluster.data_dir
+        self.broker_url = broker_url
+        self.rules: NetRules = HEALTHY
+        self.failures: list[NodeExited] = []  # nodes that died without being asked to
+        self.control_url: str | None = None
+        self.rollout = Rollout(config, hub.emit)
+        self.contexts = self.rollout.contexts
+        self._hub = hub
+        self._supervisor = supervisor
+        self._broker = broker
+        self._grace = grace
+        self._clients: dict[str, NodeClient] = {}
+        self._deliberate: set[str] = set()
+        self._ops = asyncio.Lock()
+        self._closing = asyncio.Event()
+        self.started = time.time()
+
+    # --- what it holds ---------------------------------------------------------------------
+    @property
+    def apps(self) -> dict[str, str]:  # type: ignore[override]
+        """App name → the application id running now."""
+        return {name: app.app_id for name, app in self.rollout.current.items()}
+
+    @property
+    def node_names(self) -> list[str]:
+        """Every node, in the order of the config."""
+        return [node.name for node in self.config.nodes]
+
+    def refs(self) -> list[NodeRef]:
+        """Every node and whether it runs now (from the supervisor)."""
+        refs = []
+        for name in self.node_names:
+            proc = self._supervisor.nodes.get(name)
+            running = proc is not None and proc.running and proc.ready is not None
+            pid = proc.pid if proc is not None and running else None
+            refs.append(NodeRef(name, proc.url if proc and running else None, pid, running))
+        return refs
+
+    async def members(self, context_id: str) -> list[NodeRef]:
+        """The running nodes the config makes members of the context."""
+        names = {n for c in self.config.contexts if self.contexts.get(c.name) == context_id
+                 for n in c.members}  # fmt: skip
+        return [ref for ref in self.refs() if ref.running and ref.name in names]
+
+    def clients(self) -> dict[str, NodeClient]:
+        """An HTTP client per running node."""
+        for ref in self.refs():
+            if ref.running and ref.url and ref.name not in self._clients:
+                self._clients[ref.name] = NodeClient(ref.name, ref.url)
+        return {name: c for name, c in self._clients.items() if self.node(name).running}
+
+    # --- events ----------------------------------------------------------------------------
+    def events(self) -> Subscription:
+        """Every event from now on (node processes, builds, feeds, convergence, network)."""
+        return self._hub.subscribe()
+
+    def emit(self, event: ClusterEvent) -> None:
+        """Report an event to every listener."""
+        self._hub.emit(event)
+
+    def on_node_event(self, event: ClusterEvent) -> None:
+        """The supervisor's report: pass it on, note crashes, keep ``cluster.json`` true."""
+        if isinstance(event, NodeExited):
+            if event.name in self._deliberate:
+                self._deliberate.discard(event.name)
+            else:
+                self.failures.append(event)
+        self.emit(event)
+        if isinstance(event, NodeExited | NodeReady) and self.contexts:
+            self.write_state()
+
+    # --- nodes -----------------------------------------------------------------------------
+    async def kill(self, node: str) -> None:
+        """SIGKILL ``node``, as a crash would (its data stays)."""
+        async with self._ops:
+            proc = self._supervisor[node]
+            self._deliberate.add(node)
+            await proc.kill()
+            self.write_state()
+
+    async def stop(self, node: str) -> None:
+        """Stop ``node`` politely (SIGINT, then SIGKILL after the grace period, said aloud)."""
+        async with self._ops:
+            await self._supervisor[node].stop(self._grace)
+            self.write_state()
+
+    async def start(self, node: str) -> None:
+        """Start a stopped node on its data and port; bring its apps up to date."""
+        async with self._ops:
+            proc = self._supervisor[node]
+            await proc.start()
+            await proc.wait_ready()
+            await self._after_start(node)
+
+    async def restart(self, node: str) -> None:
+        """Stop (if running) and start ``node`` again; it catches up by deltas."""
+        async with self._ops:
+            await self._supervisor[node].restart(self._grace)
+            await self._after_start(node)
+
+    async def _after_start(self, node: str) -> None:
+        client = self.clients().get(node)
+        if client is not None:
+            await self.rollout.bring_up_to_date(client)
+        self.write_state()
+
+    # --- network ---------------------------------------------------------------------------
+    async def partition(self, groups: Sequence[Sequence[str]]) -> NetRules:
+        """Cut the network into ``groups`` (nodes in none form one more group)."""
+        netctl.parse_groups(" / ".join(",".join(g) for g in groups), self.node_names)
+        return await self._publish(netctl.partitioned(self.rules, groups))
+
+    async def latency(
+        self, sender: str, receiver: str, ms: float, loss: float = 0.0, both: bool = False
+    ) -> NetRules:
+        """Delay (and optionally drop a fraction of) messages from ``sender`` to ``receiver``."""
+        netctl.parse_link(f"{sender}{'<>' if both else '>'}{receiver}", self.node_names)
+        rules = netctl.with_link(self.rules, sender, receiver, latency_ms=ms, loss=loss, both=both)
+        return await self._publish(rules)
+
+    async def heal(self) -> NetRules:
+        """Remove every partition and link fault."""
+        return await self._publish(netctl.healed())
+
+    async def _publish(self, rules: NetRules) -> NetRules:
+        async with self._ops:
+            await publish_net_rules(self.broker_url, self.cluster_id, rules)
+            self.rules = rules
+            self.emit(NetChanged(netctl.describe(rules)))
+        return rules
+
+    # --- apps ------------------------------------------------------------------------------
+    async def redeploy(self, app: str) -> AppDeployed | None:
+        """Rebuild ``app`` and switch every running node to it, keeping state (None: no change)."""
+        return await self.rollout.redeploy(app, self.clients())
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Ask the owner of the cluster to shut it down (``wait_closed`` returns)."""
+        self._closing.set()
+
+    async def wait_closed(self) -> None:
+        """Wait until ``close`` is called."""
+        await self._closing.wait()
+
+    async def force_stop(self) -> None:
+        """SIGKILL every node and the broker now (the second Ctrl-C)."""
+        await self._supervisor.kill_all()
+        if self._broker is not None:
+            await asyncio.to_thread(self._broker.kill)
+
+    async def aclose_clients(self) -> None:
+        """Close the HTTP clients."""
+        for client in self._clients.values():
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        self._clients.clear()
+
+    def state(self) -> ClusterState:
+        """What ``cluster.json`` says about this cluster now."""
+        base = ClusterState.for_this_manager(self.cluster_id, self.data_dir, self.broker_url)
+        nodes = tuple(
+            NodeState(ref.name, self.data_dir / "nodes" / ref.name, ref.pid, ref.url,
+                      self._public_key(ref.name))
+            for ref in self.refs()
+        )  # fmt: skip
+        return ClusterState(
+            base.cluster_id, base.manager_pid, base.data_dir, base.broker_url, nodes,
+            self.apps, dict(self.contexts), base.manager_started, self.control_url,
+        )  # fmt: skip
+
+    def write_state(self) -> None:
+        """Rewrite ``cluster.json`` (atomically)."""
+        write_state(self.state())
+
+    def _public_key(self, name: str) -> str | None:
+        proc = self._supervisor.nodes.get(name)
+        return proc.ready.public_key if proc is not None and proc.ready is not None else None

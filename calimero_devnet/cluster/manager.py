@@ -1,0 +1,167 @@
+"""Provides ``open_cluster``: bring a devnet up, hand out its ``Cluster``, bring it down.
+
+Up: take the data dir's manager lock (one manager per data dir), wipe it if ``fresh``,
+start the broker, start the nodes while the apps build, install the apps, create and join
+the contexts, write ``cluster.json``, then start the monitor (feeds, convergence), the
+loopback control endpoint and, if asked, the source watcher. Down, in reverse: background
+tasks, nodes (SIGINT, a grace period, then SIGKILL, said aloud), the broker, the state
+file. Data stays between runs unless ``fresh``.
+
+Example::
+
+    async with open_cluster(load_config(None), progress=print) as cluster:
+        await cluster.call("node-1", "set", {"key": "a", "value": "1"})
+        await cluster.wait_value("get", {"key": "a"}, expected="1")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack
+from typing import Any
+
+from calimero_devnet.cluster.broker import BrokerHandle, open_embedded_broker, open_mosquitto
+from calimero_devnet.cluster.datadir import manager_lock, wipe
+from calimero_devnet.cluster.events import ClusterReady, EventHub, Problem, Progress, Step
+from calimero_devnet.cluster.handle import Cluster
+from calimero_devnet.cluster.monitor import ConvergenceWatch, FeedListener
+from calimero_devnet.cluster.statefile import remove_state
+from calimero_devnet.cluster.supervisor import STOP_GRACE_S, node_specs, open_supervisor
+from calimero_devnet.config_model import DevnetConfig
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def open_cluster(
+    config: DevnetConfig, progress: Progress | None = None, *, control: bool = True,
+    watch: bool = False, grace: float = STOP_GRACE_S,
+    on_handle: Callable[[Cluster], None] | None = None,
+) -> AsyncIterator[Cluster]:  # fmt: skip
+    """Run the cluster ``config`` describes for the duration of the block.
+
+    Args:
+        config: the resolved ``devnet.toml`` (``fresh`` wipes the data dir first).
+        progress: called with every ``ClusterEvent``, from start-up to shutdown.
+        control: serve the loopback control endpoint other ``devnet`` commands use.
+        watch: rebuild and hot-redeploy apps whose ``watch`` is true when their sources change.
+        grace: seconds a node gets to stop after SIGINT before SIGKILL.
+        on_handle: called with the handle as soon as it exists, before the cluster is
+            ready (so a second Ctrl-C during start-up can ``force_stop`` it).
+
+    Raises:
+        ClusterError: another manager owns the data dir, or a part failed to start.
+        ToolchainError: an app failed to build.
+    """
+    hub = EventHub(progress)
+    data_dir = config.cluster.data_dir
+    started = time.perf_counter()
+    with manager_lock(data_dir):
+        async with AsyncExitStack() as stack:
+            stack.callback(hub.close)
+            stack.callback(remove_state, data_dir, os.getpid())
+            if config.fresh:
+                removed = wipe(data_dir)
+                hub.emit(Step(f"--fresh: removed {', '.join(removed) or 'nothing'} in {data_dir}"))
+            broker, url = await stack.enter_async_context(_open_broker(config, hub))
+            cluster: Cluster | None = None
+
+            def report(event: Any) -> None:
+                (cluster.on_node_event if cluster is not None else hub.emit)(event)
+
+            supervisor = await stack.enter_async_context(open_supervisor(report, grace=grace))
+            cluster = Cluster(config, hub, supervisor, url, broker, grace)
+            if on_handle is not None:
+                on_handle(cluster)
+            stack.push_async_callback(cluster.aclose_clients)
+            await _bring_up(cluster, supervisor.spawn_all(node_specs(config, url)))
+            await stack.enter_async_context(_background(cluster, control, watch))
+            cluster.write_state()
+            ready = ClusterReady(time.perf_counter() - started, tuple(cluster.node_names),
+                                 tuple(cluster.contexts.items()))  # fmt: skip
+            hub.emit(ready)
+            stack.push_async_callback(_say_down, hub)
+            yield cluster
+
+
+async def _bring_up(cluster: Cluster, spawning: Coroutine[Any, Any, object]) -> None:
+    """Start the nodes while the apps build, then deploy."""
+    spawn = asyncio.ensure_future(spawning)
+    try:
+        built = await cluster.rollout.build_all()
+    except BaseException:
+        await asyncio.gather(spawn, return_exceptions=True)  # the supervisor stops them
+        raise
+    await spawn
+    await cluster.rollout.first_deploy(cluster.clients(), built)
+
+
+@contextlib.asynccontextmanager
+async def _open_broker(
+    config: DevnetConfig, hub: EventHub
+) -> AsyncIterator[tuple[BrokerHandle | None, str]]:
+    """Start the configured broker (or use the external one); yield (handle, URL)."""
+    if config.broker.kind == "external":
+        url = str(config.broker.url)
+        hub.emit(Step(f"using the external broker {url}"))
+        yield None, url
+        return
+    workdir = config.cluster.data_dir / "broker"
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if config.broker.kind == "mosquitto":
+        opener = open_mosquitto(config.broker.port, workdir)
+    else:
+        opener = open_embedded_broker(port=config.broker.port, workdir=workdir)
+    async with opener as handle:
+        took = time.perf_counter() - started
+        hub.emit(Step(f"broker {handle.kind} listening on {handle.url} ({took:.2f} s)"))
+        yield handle, handle.url
+        hub.emit(Step(f"stopping the {handle.kind} broker…"))
+
+
+@contextlib.asynccontextmanager
+async def _background(cluster: Cluster, control: bool, watch: bool) -> AsyncIterator[None]:
+    """Run the monitor, the control endpoint and the watcher for the block."""
+    names = cluster.node_names
+    feed = FeedListener(cluster.broker_url, cluster.cluster_id, names, cluster.emit)
+    convergence = ConvergenceWatch(cluster.status, cluster.emit)
+    feed.on_activity = convergence.poke
+    jobs: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
+        "feed": feed.run, "convergence": convergence.run,
+    }  # fmt: skip
+    if watch:
+        from calimero_devnet.cluster.watch import watch_apps  # noqa: PLC0415
+
+        jobs["watch"] = lambda: watch_apps(cluster)
+    tasks = [asyncio.create_task(job(), name=f"cluster-{name}") for name, job in jobs.items()]
+    for task in tasks:
+        task.add_done_callback(lambda done: _said_if_crashed(cluster, done))
+    async with AsyncExitStack() as stack:
+        if control:
+            from calimero_devnet.cluster.control import serve_control  # noqa: PLC0415
+
+            cluster.control_url = await stack.enter_async_context(serve_control(cluster))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _said_if_crashed(cluster: Cluster, task: asyncio.Task[None]) -> None:
+    """A background task must not die silently: log it and tell the user."""
+    if task.cancelled() or task.exception() is None:
+        return
+    log.error("%s crashed", task.get_name(), exc_info=task.exception())
+    cluster.emit(Problem(f"{task.get_name()} stopped: {task.exception()} (see the log)"))
+
+
+async def _say_down(hub: EventHub) -> None:
+    hub.emit(Step("shutting down…"))

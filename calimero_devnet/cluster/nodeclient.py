@@ -1,0 +1,140 @@
+"""Provides ``NodeClient``: the manager's HTTP client of one node (admin API and JSON-RPC).
+
+Admin answers ``{"data": ...}`` become return values; refusals become ``ClusterError`` naming
+the node, the request and the node's message. JSON-RPC errors become the ``NodeError`` of
+their ``type``, so ``devnet call`` exits with the node's error kind (exit code 6).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from calimero_devnet import errors
+from calimero_devnet.errors import ClusterError, NodeError
+
+TIMEOUT_S = 60.0  # a join waits up to 20 s for a snapshot; a cold module compile takes a few
+_NODE_ERRORS: dict[str, type[NodeError]] = {
+    kind.type_name: kind
+    for kind in (
+        errors.ParseError, errors.ContextNotFound, errors.ApplicationNotFound,
+        errors.MethodNotFound, errors.Uninitialized, errors.InvalidModule,
+        errors.FunctionCallError,
+    )
+}  # fmt: skip
+
+
+class AdminError(ClusterError):
+    """A node refused an admin request; ``status`` is its HTTP status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        """Keep the HTTP status next to the message."""
+        super().__init__(message)
+        self.status = status
+
+
+def node_error(error: Any) -> NodeError:
+    """The ``NodeError`` of a JSON-RPC ``error`` object (its ``type`` picks the class)."""
+    if not isinstance(error, dict):
+        return NodeError(f"malformed JSON-RPC error: {error!r}")
+    data = error.get("data")
+    text = data if isinstance(data, str) else json.dumps(data)
+    kind = _NODE_ERRORS.get(str(error.get("type")), NodeError)
+    return kind(text if data is not None else str(error.get("type")), data)
+
+
+class NodeClient:
+    """One node's HTTP API at ``url``; use as an async context manager (or ``aclose``)."""
+
+    def __init__(self, name: str, url: str, timeout: float = TIMEOUT_S) -> None:
+        """Talk to node ``name`` at ``url`` (``http://host:port``)."""
+        self.name = name
+        self.url = url
+        self.http = httpx.AsyncClient(base_url=url, timeout=timeout)
+
+    async def __aenter__(self) -> NodeClient:
+        """Use the client for the block."""
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        """Close the connection pool."""
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
+
+    async def admin(self, verb: str, path: str, body: Any = None) -> Any:
+        """Send one admin request; return its ``data``.
+
+        Raises:
+            AdminError: the node answered with an error status.
+            ClusterError: the node is unreachable or did not answer JSON.
+        """
+        where = f"{verb} /admin-api/{path}"
+        try:
+            response = await self.http.request(verb, f"/admin-api/{path}", json=body)
+            answer = response.json()
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+        except ValueError as exc:
+            raise ClusterError(f"{self.name}: {where} answered something not JSON") from exc
+        if response.status_code != 200:
+            message = answer.get("error", answer) if isinstance(answer, dict) else answer
+            raise AdminError(f"{self.name}: {where}: {message}", response.status_code)
+        return answer["data"]
+
+    async def install(self, wasm_path: str) -> str:
+        """Install the ``.wasm`` at an absolute path; return the application id."""
+        data = await self.admin("POST", "install-dev-application", {"path": wasm_path})
+        return str(data["applicationId"])
+
+    async def context(self, context_id: str) -> dict[str, Any] | None:
+        """The node's record of a context, or None when it does not have it."""
+        try:
+            data: dict[str, Any] = await self.admin("GET", f"contexts/{context_id}")
+        except AdminError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return data
+
+    async def create_context(self, app_id: str, init: dict[str, Any], seed: str) -> str:
+        """Create a seeded context of ``app_id`` and run ``init``; return its id."""
+        body = {"applicationId": app_id, "initializationParams": init, "contextSeed": seed}
+        return str((await self.admin("POST", "contexts", body))["contextId"])
+
+    async def join(self, context_id: str) -> None:
+        """Join a context from a member's snapshot (a member already: nothing to do)."""
+        await self.admin("POST", f"contexts/{context_id}/join")
+
+    async def set_application(self, context_id: str, app_id: str) -> None:
+        """Switch a context to another installed app, keeping its state (devnet extension)."""
+        await self.admin("POST", f"contexts/{context_id}/application", {"applicationId": app_id})
+
+    async def execute(self, context_id: str, method: str, args: Any = None) -> Any:
+        """Run ``method`` with JSON ``args`` on a context; return its output.
+
+        Raises:
+            NodeError: the node's JSON-RPC error, as its own class.
+            ClusterError: the node is unreachable.
+        """
+        params = {"contextId": context_id, "method": method, "argsJson": args or {}}
+        body = {"jsonrpc": "2.0", "id": 1, "method": "execute", "params": params}
+        try:
+            answer = (await self.http.post("/jsonrpc", json=body)).json()
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+        except ValueError as exc:
+            raise ClusterError(f"{self.name}: /jsonrpc answered something not JSON") from exc
+        if "error" in answer:
+            raise node_error(answer["error"])
+        return answer["result"]["output"]
+
+    def _unreachable(self, exc: httpx.HTTPError) -> ClusterError:
+        return ClusterError(
+            f"{self.name} at {self.url} is unreachable ({type(exc).__name__}: {exc}): "
+            "is it running? see `devnet status`"
+        )

@@ -1,0 +1,120 @@
+"""Provides ``RemoteCluster``: a cluster another process manages, found through ``cluster.json``.
+
+Reads go to the nodes (``ClusterAccess``); node lifecycle, network rules and redeploys are
+asked of the manager's control endpoint (``control.py``), whose errors come back as the
+same error classes, so exit codes match those of the manager's own commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from calimero_devnet import errors
+from calimero_devnet.cluster.access import ClusterAccess
+from calimero_devnet.cluster.statefile import ClusterState, manager_alive, read_state
+from calimero_devnet.cluster.status import NodeRef
+from calimero_devnet.errors import ClusterError, DevnetError
+
+CONTROL_TIMEOUT_S = 120.0  # a restart waits for the node to be ready; a redeploy builds
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process ``pid`` runs (a zombie does not)."""
+    return pid is not None and manager_alive(pid)
+
+
+def _error(answer: Any, status: int) -> DevnetError:
+    if not isinstance(answer, dict):
+        return ClusterError(f"the manager answered {status}: {answer!r}")
+    kind = getattr(errors, str(answer.get("kind")), None)
+    message = str(answer.get("error", answer))
+    if isinstance(kind, type) and issubclass(kind, DevnetError):
+        return kind(message)
+    return ClusterError(message)
+
+
+class RemoteCluster(ClusterAccess):
+    """A running cluster of ``state`` (see the module docstring)."""
+
+    def __init__(self, state: ClusterState) -> None:
+        """Drive the cluster ``state`` describes."""
+        self.state = state
+        self.cluster_id = state.cluster_id
+        self.contexts = dict(state.contexts)
+        self.apps = dict(state.apps)
+
+    @classmethod
+    def attach(cls, data_dir: Path) -> RemoteCluster:
+        """The cluster running in ``data_dir``.
+
+        Raises:
+            ClusterError: none runs there (or only a stale state file is left).
+        """
+        return cls(read_state(data_dir))
+
+    def refs(self) -> list[NodeRef]:
+        """The nodes as ``cluster.json`` lists them; running = its pid is alive."""
+        refs = []
+        for node in self.state.nodes:
+            running = node.rpc_url is not None and pid_alive(node.pid)
+            refs.append(NodeRef(node.name, node.rpc_url, node.pid if running else None, running))
+        return refs
+
+    async def control(self, verb: str, path: str, body: Any = None) -> Any:
+        """Send one request to the manager's control endpoint; return its ``data``.
+
+        Raises:
+            ClusterError: no endpoint, or the manager is unreachable; or the error the
+                manager raised, as its own class.
+        """
+        url = self.state.control_url
+        if url is None:
+            raise ClusterError(
+                f"the manager (pid {self.state.manager_pid}) serves no control endpoint: "
+                "run this command in the terminal that runs `devnet up`"
+            )
+        try:
+            async with httpx.AsyncClient(base_url=url, timeout=CONTROL_TIMEOUT_S) as client:
+                response = await client.request(verb, path, json=body if verb != "GET" else None)
+            answer = response.json()
+        except httpx.HTTPError as exc:
+            raise ClusterError(
+                f"the manager (pid {self.state.manager_pid}) at {url} is unreachable: {exc}"
+            ) from exc
+        except ValueError as exc:
+            raise ClusterError(f"the manager at {url} answered something not JSON") from exc
+        if response.status_code != 200:
+            raise _error(answer, response.status_code)
+        return answer["data"]
+
+    async def node_action(self, node: str, action: str) -> dict[str, Any]:
+        """kill, stop, start or restart ``node`` (through the manager)."""
+        self.node(node)  # an unknown name fails here, without bothering the manager
+        data: dict[str, Any] = await self.control("POST", f"/nodes/{node}/{action}", {})
+        return data
+
+    async def partition(self, groups: list[list[str]]) -> dict[str, Any]:
+        """Cut the network into ``groups``; return the rules now in force."""
+        data: dict[str, Any] = await self.control("POST", "/net/partition", {"groups": groups})
+        return data
+
+    async def latency(
+        self, sender: str, receiver: str, ms: float, loss: float = 0.0, both: bool = False
+    ) -> dict[str, Any]:
+        """Set the latency (and loss) of a link; return the rules now in force."""
+        body = {"from": sender, "to": receiver, "ms": ms, "loss": loss, "both": both}
+        data: dict[str, Any] = await self.control("POST", "/net/latency", body)
+        return data
+
+    async def heal(self) -> dict[str, Any]:
+        """Back to a healthy network; return the rules now in force."""
+        data: dict[str, Any] = await self.control("POST", "/net/heal", {})
+        return data
+
+    async def manager_status(self) -> dict[str, Any]:
+        """The manager's view: status plus net rules, app versions and node failures."""
+        data: dict[str, Any] = await self.control("GET", "/status")
+        return data

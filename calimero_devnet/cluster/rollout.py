@@ -1,0 +1,136 @@
+"""Provides ``Rollout``: which build of each app the cluster runs, and moving nodes to it.
+
+First deployment: build every app (concurrently with the nodes' start-up), install each on
+every node, create and join the contexts. Hot redeploy: rebuild one app; a failed build
+keeps the running version and reports the compiler's error; a good one is installed on
+every running node and each of its contexts is switched to it, keeping their state. A node
+that was down during a redeploy is brought up to date when it starts again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from calimero_devnet.cluster import deploy
+from calimero_devnet.cluster.events import AppDeployed, BuildFinished, ClusterEvent, Step
+from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.config_model import DevnetConfig
+from calimero_devnet.errors import ToolchainError
+from calimero_devnet.ids import sha256, to_b58
+
+
+@dataclass(frozen=True, slots=True)
+class AppVersion:
+    """The build of an app the cluster runs: its id, a counter from 1, and the file."""
+
+    name: str
+    app_id: str
+    version: int
+    wasm: Path
+
+
+class Rollout:
+    """Builds and deploys the apps of ``config`` (one build or deploy at a time)."""
+
+    def __init__(self, config: DevnetConfig, emit: Callable[[ClusterEvent], None]) -> None:
+        """Build into ``<data_dir>/apps/<app>/``; report with ``emit``."""
+        self._config = config
+        self._emit = emit
+        self._out = config.cluster.data_dir / "apps"
+        self._lock = asyncio.Lock()
+        self.current: dict[str, AppVersion] = {}
+        self.contexts: dict[str, str] = {}  # context name -> id
+
+    def _say(self, text: str) -> None:
+        self._emit(Step(text))
+
+    async def build(self, app: str) -> Path:
+        """Build one app, report it, and keep a copy named by its id (what nodes install).
+
+        The copy makes every version a file of its own: a later build overwriting the
+        build output (or failing halfway through it) never changes what a node installs.
+
+        Raises:
+            ToolchainError: the build failed (also reported as a failed ``BuildFinished``).
+        """
+        started = time.perf_counter()
+        try:
+            wasm, finished = await deploy.build(self._config.app(app), self._out, self._say)
+            data = await asyncio.to_thread(wasm.read_bytes)
+        except (ToolchainError, OSError) as exc:
+            self._emit(BuildFinished(app, time.perf_counter() - started, str(exc)))
+            raise ToolchainError(f"app {app}: {exc}") from exc
+        self._emit(finished)
+        kept = self._out / app / "deployed" / f"{to_b58(sha256(data))}.wasm"
+        if not kept.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(kept.write_bytes, data)
+        return kept
+
+    async def build_all(self) -> dict[str, Path]:
+        """Build every app concurrently; return app name → ``.wasm``."""
+        names = [app.name for app in self._config.apps]
+        paths = await asyncio.gather(*(self.build(name) for name in names))
+        return dict(zip(names, paths, strict=True))
+
+    async def first_deploy(
+        self, clients: Mapping[str, NodeClient], built: Mapping[str, Path]
+    ) -> dict[str, str]:
+        """Install every app everywhere, then create and join every context; return their ids."""
+        async with self._lock:
+            for name, wasm in built.items():
+                started = time.perf_counter()
+                app_id = await deploy.install(list(clients.values()), wasm)
+                self.current[name] = AppVersion(name, app_id, 1, wasm)
+                took = time.perf_counter() - started
+                self._say(f"installed {name} ({app_id[:8]}) on {len(clients)} nodes in {took:.2f} s")
+            for context in self._config.contexts:
+                app_id = self.current[context.app].app_id
+                cid = await deploy.ensure_context(context, app_id, clients, self._say)
+                self.contexts[context.name] = cid
+        return dict(self.contexts)
+
+    async def redeploy(self, app: str, clients: Mapping[str, NodeClient]) -> AppDeployed | None:
+        """Rebuild ``app`` and move every running node to it; None if it failed or is unchanged."""
+        async with self._lock:
+            try:
+                wasm = await self.build(app)
+            except ToolchainError:
+                return None  # reported; the running version stays
+            app_id = await deploy.install(list(clients.values()), wasm)
+            old = self.current[app]
+            if app_id == old.app_id:
+                self._say(f"{app}: the new build is byte-identical to v{old.version}; nothing to do")
+                return None
+            targets = [(client, self._contexts_of(app, name)) for name, client in clients.items()]
+            done, failed = await deploy.switch_everywhere(targets, app_id)
+            self.current[app] = AppVersion(app, app_id, old.version + 1, wasm)
+            event = AppDeployed(app, app_id, old.version + 1, tuple(done), tuple(failed))
+            self._emit(event)
+            return event
+
+    async def bring_up_to_date(self, client: NodeClient) -> None:
+        """Install the current builds on a (re)started node and switch its contexts to them."""
+        async with self._lock:
+            for app in self.current.values():
+                app_id = await client.install(str(app.wasm.resolve()))
+                for cid in self._contexts_of(app.name, client.name):
+                    record = await client.context(cid)
+                    if record is not None and record.get("applicationId") != app_id:
+                        await client.set_application(cid, app_id)
+                        self._say(f"{client.name}: {app.name} switched to v{app.version}")
+
+    def versions(self) -> dict[str, int]:
+        """App name → the version number running now."""
+        return {name: app.version for name, app in self.current.items()}
+
+    def _contexts_of(self, app: str, node: str) -> list[str]:
+        return [
+            self.contexts[context.name]
+            for context in self._config.contexts
+            if context.app == app and node in context.members and context.name in self.contexts
+        ]

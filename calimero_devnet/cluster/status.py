@@ -1,0 +1,165 @@
+"""Provides the cluster's status: what every node says about every context, judged and drawn.
+
+``collect_status`` asks each running node over HTTP (used by the manager and by ``devnet
+status`` in another terminal alike); ``judge`` decides convergence (SYNC.md: same heads,
+same root, nothing pending on every node that has the context); ``render_table`` draws it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.errors import ClusterError
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRef:
+    """Where a node is: ``url`` is None (and ``running`` False) while it is down."""
+
+    name: str
+    url: str | None
+    pid: int | None
+    running: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ContextView:
+    """One node's record of one context (``error`` set when the node could not say)."""
+
+    node: str
+    context: str
+    app_id: str | None = None
+    heads: tuple[str, ...] = ()
+    root: str | None = None
+    pending: int = 0
+    error: str | None = None
+    converged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterStatus:
+    """Every node, every context view, and per context whether it has converged."""
+
+    cluster_id: str
+    nodes: tuple[NodeRef, ...]
+    views: tuple[ContextView, ...]
+    contexts: Mapping[str, str]  # name -> id
+    apps: Mapping[str, str]  # name -> current application id
+    converged: Mapping[str, bool]  # context name -> converged
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form (``devnet status --json``)."""
+        return {
+            "clusterId": self.cluster_id, "nodes": [asdict(node) for node in self.nodes],
+            "views": [asdict(view) for view in self.views], "contexts": dict(self.contexts),
+            "apps": dict(self.apps), "converged": dict(self.converged),
+        }  # fmt: skip
+
+
+def judge(views: Sequence[ContextView]) -> tuple[bool, list[str]]:
+    """Converged? and what differs, over the views of one context that found it."""
+    problems = [f"{v.node}: {v.error}" for v in views if v.error is not None]
+    answered = [v for v in views if v.error is None]
+    problems += [f"{v.node}: {v.pending} delta(s) pending" for v in answered if v.pending]
+    if answered:
+        common, _ = Counter((v.heads, v.root) for v in answered).most_common(1)[0]
+        problems += [
+            f"{v.node}: heads {_ids(v.heads)} root {_id(v.root)} where most have "
+            f"heads {_ids(common[0])} root {_id(common[1])}"
+            for v in answered if (v.heads, v.root) != common
+        ]  # fmt: skip
+    return not problems and bool(answered), problems
+
+
+async def _view(client: NodeClient, name: str, context_id: str) -> ContextView:
+    try:
+        data = await client.context(context_id)
+    except ClusterError as exc:
+        return ContextView(client.name, name, error=str(exc))
+    if data is None:
+        return ContextView(client.name, name, error="does not have this context")
+    return ContextView(
+        client.name, name, data.get("applicationId"), tuple(sorted(data.get("dagHeads", []))),
+        data.get("rootHash"), int(data.get("pending", 0)),
+    )  # fmt: skip
+
+
+async def collect_status(
+    cluster_id: str, nodes: Sequence[NodeRef], contexts: Mapping[str, str],
+    apps: Mapping[str, str],
+) -> ClusterStatus:  # fmt: skip
+    """Ask every running node about every context, concurrently, and judge convergence."""
+    clients = [NodeClient(n.name, n.url, timeout=5) for n in nodes if n.running and n.url]
+    try:
+        asks = [_view(c, name, cid) for name, cid in contexts.items() for c in clients]
+        views = list(await asyncio.gather(*asks))
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    verdicts: dict[str, bool] = {}
+    for name in contexts:
+        verdicts[name], _ = judge([v for v in views if v.context == name])
+    marked = tuple(_mark(v, _common(views, v.context)) for v in views)
+    return ClusterStatus(cluster_id, tuple(nodes), marked, dict(contexts), dict(apps), verdicts)
+
+
+Key = tuple[tuple[str, ...], str | None]
+
+
+def _common(views: Sequence[ContextView], context: str) -> Key | None:
+    """The (heads, root) most nodes report for ``context``."""
+    keys = [(v.heads, v.root) for v in views if v.context == context and v.error is None]
+    return Counter(keys).most_common(1)[0][0] if keys else None
+
+
+def _mark(view: ContextView, common: Key | None) -> ContextView:
+    fine = view.error is None and view.pending == 0 and (view.heads, view.root) == common
+    return replace(view, converged=fine)
+
+
+def _id(value: str | None) -> str:
+    return value[:8] if value else "-"
+
+
+def _ids(values: Sequence[str]) -> str:
+    return ",".join(v[:8] for v in values) or "-"
+
+
+def _app_label(app_id: str | None, apps: Mapping[str, str]) -> str:
+    if app_id is None:
+        return "-"
+    name = next((name for name, current in apps.items() if current == app_id), None)
+    return name or f"old {app_id[:8]}"
+
+
+def render_table(status: ClusterStatus) -> str:
+    """The status as an aligned text table plus one verdict line per context."""
+    header = ("NODE", "STATE", "PID", "RPC", "CONTEXT", "APP", "HEADS", "ROOT", "PENDING", "SYNC")
+    rows = [header]
+    for node in status.nodes:
+        views = [v for v in status.views if v.node == node.name] or [None]
+        for view in views:
+            rows.append(_row(node, view, status.apps))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]  # fmt: skip
+    for name, cid in status.contexts.items():
+        verdict = "converged" if status.converged.get(name) else "NOT converged"
+        lines.append(f"{name} ({cid}): {verdict}")
+    return "\n".join(lines)
+
+
+def _row(node: NodeRef, view: ContextView | None, apps: Mapping[str, str]) -> tuple[str, ...]:
+    state = "running" if node.running else "down"
+    base = (node.name, state, str(node.pid or "-"), node.url or "-")
+    if view is None:
+        return (*base, "-", "-", "-", "-", "-", "-")
+    if view.error is not None:
+        return (*base, view.context, "-", "-", "-", "-", f"? {view.error}")
+    sync = "ok" if view.converged else "behind"
+    return (*base, view.context, _app_label(view.app_id, apps), _ids(view.heads),
+            _id(view.root), str(view.pending), sync)  # fmt: skip

@@ -1,0 +1,166 @@
+"""Simulated network faults and real broker trouble, against real brokers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from calimero_devnet.cluster.broker import BrokerHandle
+from calimero_devnet.node.bus import publish_net_rules
+from calimero_devnet.node.bus_topics import Topics
+from calimero_devnet.node.bus_transport import open_mqtt_transport
+from calimero_devnet.node.net_rules import LinkRule, NetRules
+from calimero_devnet.node.sync_messages import FetchRequest
+from calimero_devnet.node.transport import BusMessage
+from calimero_devnet.testing.memory_bus import MemoryNetwork
+from tests.integration.bus_helpers import (
+    apply_rules,
+    heads,
+    new_cluster,
+    next_payload,
+    nothing_arrives,
+    observer,
+    open_nodes,
+    receive,
+    wait_until,
+)
+from tests.unit.bus_samples import CTX
+
+pytestmark = pytest.mark.integration
+CUT = NetRules(partitions=(frozenset({"a", "b"}), frozenset({"c"})))
+LOSSY = NetRules(links={("a", "b"): LinkRule(loss=0.5)}, seed=7)
+
+
+async def test_partition_drops_across_the_cut_but_keeps_feed_and_status(
+    broker: BrokerHandle,
+) -> None:
+    cluster = new_cluster()
+    topics = Topics(cluster)
+    async with open_nodes(broker, cluster, "a", "b", "c") as (a, b, c):
+        await apply_rules(broker, cluster, CUT, a, b, c)
+        await a.broadcast(heads("a"))
+        await c.broadcast(heads("c"))
+        await a.send("c", FetchRequest("a", CTX, (), "a"))
+        assert await receive(b, 1) == [heads("a")]
+        assert await nothing_arrives(c)
+        assert await nothing_arrives(a)
+        assert a.statistics().dropped_rules == 2  # the request to c, and c's heads
+        async with observer(broker, topics.node("c", "feed"), topics.node("c", "status")) as w:
+            await c.publish_feed({"cut": True})
+            assert await next_payload(w) == (topics.node("c", "feed"), b'{"cut":true}')
+            await c.publish_status("partitioned")
+            assert await next_payload(w) == (topics.node("c", "status"), b"partitioned")
+        await apply_rules(broker, cluster, NetRules(), a, b, c)
+        await c.broadcast(heads("c", 1))
+        assert await receive(a, 1) == [heads("c", 1)]
+
+
+async def test_a_late_joiner_obeys_the_retained_rules_from_its_first_message(
+    broker: BrokerHandle,
+) -> None:
+    cluster = new_cluster()
+    await publish_net_rules(broker.url, cluster, CUT)
+    async with open_nodes(broker, cluster, "a", "c") as (a, c):
+        assert c.rules == CUT
+        await c.broadcast(heads("c"))
+        assert await nothing_arrives(a)
+
+
+async def test_latency_rule_delays_one_direction(broker: BrokerHandle) -> None:
+    cluster = new_cluster()
+    async with open_nodes(broker, cluster, "a", "b") as (a, b):
+        slow = NetRules(links={("a", "b"): LinkRule(latency_ms=150)})
+        await apply_rules(broker, cluster, slow, a, b)
+        started = time.monotonic()
+        await a.broadcast(heads("a"))
+        assert await receive(b, 1) == [heads("a")]
+        assert time.monotonic() - started >= 0.15
+        started = time.monotonic()
+        await b.broadcast(heads("b"))
+        assert await receive(a, 1) == [heads("b")]
+        assert time.monotonic() - started < 0.1
+
+
+async def lossy_run(broker: BrokerHandle) -> list[BusMessage]:
+    cluster = new_cluster()
+    async with open_nodes(broker, cluster, "a", "b") as (a, b):
+        await apply_rules(broker, cluster, LOSSY, a, b)
+        for n in range(40):
+            await a.broadcast(heads("a", n))
+        await wait_until(lambda: b.stats.received + b.stats.dropped_rules == 40)
+        return await receive(b, b.stats.received)
+
+
+async def test_seeded_loss_is_reproducible_and_matches_the_memory_bus(
+    broker: BrokerHandle,
+) -> None:
+    first = await lossy_run(broker)
+    assert 5 < len(first) < 35
+    assert await lossy_run(broker) == first
+    network = MemoryNetwork()
+    a, b = network.attach("a"), network.attach("b")
+    await b.watch_context(CTX)
+    await network.set_rules(LOSSY)
+    for n in range(40):
+        await a.broadcast(heads("a", n))
+    assert await receive(b, len(first)) == first  # type: ignore[arg-type]
+
+
+async def test_disconnected_closes_the_session_and_reconnects(broker: BrokerHandle) -> None:
+    cluster = new_cluster()
+    async with open_nodes(broker, cluster, "a", "b") as (a, b):
+        connects: list[int] = []
+
+        async def on_connect() -> None:
+            connects.append(b.stats.connects)
+
+        b.on_connect.append(on_connect)
+        rules = NetRules(disconnected=frozenset({"b"}))
+        await apply_rules(broker, cluster, rules, a, b)
+        await wait_until(lambda: not b.connected.is_set())
+        await a.broadcast(heads("a", 1))  # lost for b: its session is closed
+        await b.broadcast(heads("b", 1))  # queued until b is back
+        assert await nothing_arrives(a)
+        await apply_rules(broker, cluster, NetRules(), a, b)
+        await asyncio.wait_for(b.connected.wait(), 5)
+        assert await receive(a, 1) == [heads("b", 1)]
+        assert connects == [2]
+        await a.broadcast(heads("a", 2))
+        assert await receive(b, 1) == [heads("a", 2)]
+
+
+async def test_broker_restart_reconnects_resubscribes_and_flushes(broker: BrokerHandle) -> None:
+    async with open_nodes(broker, new_cluster(), "a", "b") as (a, b):
+        reconnected = asyncio.Event()
+
+        async def on_connect() -> None:
+            reconnected.set()
+
+        a.on_connect.append(on_connect)
+        sent_before = a.stats.sent
+        await broker.restart(down_s=0.3)
+        await a.broadcast(heads("a", 1))  # queued if a has not noticed yet, else sent after
+        await asyncio.wait_for(reconnected.wait(), 10)
+        await asyncio.wait_for(b.connected.wait(), 10)
+        await wait_until(lambda: a.stats.sent > sent_before)
+        assert a.stats.connects == b.stats.connects == 2
+        await a.broadcast(heads("a", 2))
+        received = await receive(b, 1)
+        assert received[-1] in (heads("a", 1), heads("a", 2))
+
+
+async def test_offline_sends_wait_in_a_bounded_queue(broker: BrokerHandle) -> None:
+    cluster = new_cluster()
+    async with open_mqtt_transport(broker.url, cluster, "a", outbox_limit=3) as a:
+        await asyncio.wait_for(a.connected.wait(), 5)
+        sent_before = a.stats.sent
+        await asyncio.to_thread(broker.kill)
+        await wait_until(lambda: not a.connected.is_set())
+        for n in range(5):
+            await a.broadcast(heads("a", n))
+        assert a.stats.dropped_queue == 2
+        await asyncio.to_thread(broker.start)
+        await asyncio.wait_for(a.connected.wait(), 10)
+        await wait_until(lambda: a.stats.sent >= sent_before + 3)

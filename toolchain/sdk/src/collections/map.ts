@@ -1,0 +1,76 @@
+/** `UnorderedMap<K, V>`: a host-side map, last writer wins per key, removals win over older writes. */
+import { host } from '../internal/host';
+import { decode, encode } from '../internal/codec';
+import { Collection, CollectionOptions } from './base';
+
+export class UnorderedMap<K, V> extends Collection {
+  readonly kind = 'map' as const;
+
+  constructor(options: CollectionOptions = {}) {
+    super(options);
+  }
+
+  /** A handle on the existing map `id`. */
+  static fromId<K, V>(id: Uint8Array | string): UnorderedMap<K, V> {
+    return new UnorderedMap<K, V>({ id });
+  }
+
+  protected create(): Uint8Array {
+    return host().js_crdt_map_new();
+  }
+
+  /** Sets `key` to `value`; returns the previous value, or null. */
+  set(key: K, value: V): V | null {
+    const previous = host().js_crdt_map_insert(this.writable('set'), encode(key), encode(value));
+    return previous === null ? null : decode<V>(previous);
+  }
+
+  /** The value of `key`, or null. */
+  get(key: K): V | null {
+    const id = this.peek();
+    const raw = id === null ? null : host().js_crdt_map_get(id, encode(key));
+    return raw === null ? null : decode<V>(raw);
+  }
+
+  /** Whether `key` is present. */
+  has(key: K): boolean {
+    const id = this.peek();
+    return id !== null && host().js_crdt_map_contains(id, encode(key));
+  }
+
+  /** Removes `key`; returns its value, or null if it was absent. */
+  remove(key: K): V | null {
+    const id = this.writablePeek('remove');
+    const previous = id === null ? null : host().js_crdt_map_remove(id, encode(key));
+    return previous === null ? null : decode<V>(previous);
+  }
+
+  /** Every `[key, value]`, in the order of the keys' stored bytes. */
+  entries(): [K, V][] {
+    const id = this.peek();
+    if (id === null) return [];
+    return host()
+      .js_crdt_map_iter(id)
+      .map(([k, v]): [K, V] => [decode<K>(k), decode<V>(v)]);
+  }
+
+  /** Every key. */
+  keys(): K[] {
+    return this.entries().map(([k]) => k);
+  }
+
+  /** Every value. */
+  values(): V[] {
+    return this.entries().map(([, v]) => v);
+  }
+
+  /** The number of entries. */
+  size(): number {
+    const id = this.peek();
+    return id === null ? 0 : host().js_crdt_map_iter(id).length;
+  }
+
+  protected contents(): unknown {
+    return new Map(this.entries());
+  }
+}
