@@ -80,10 +80,17 @@ def _add_new(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_new_command(subparsers)
 
 
+def _add_cluster(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from calimero_devnet.cluster.cli import add_cluster_commands  # noqa: PLC0415
+
+    add_cluster_commands(subparsers)
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     _add_node,
     _add_build,
     _add_new,
+    _add_cluster,
 )
 
 

@@ -71,7 +71,9 @@ class ClusterAccess:
         known = ", ".join(ref.name for ref in self.refs())
         raise ClusterError(f"no node named {name!r} in this cluster (nodes: {known})")
 
-    async def call(self, node: str, method: str, args: Any = None, context: str | None = None) -> Any:
+    async def call(
+        self, node: str, method: str, args: Any = None, context: str | None = None
+    ) -> Any:
         """Run ``method(args)`` on ``node`` in a context (default: the only one).
 
         Raises:
@@ -89,7 +91,9 @@ class ClusterAccess:
         return await collect_status(self.cluster_id, self.refs(), self.contexts, self.apps)
 
     async def wait_converged(
-        self, timeout: float = 30.0, context: str | None = None  # noqa: ASYNC109
+        self,
+        timeout: float = 30.0,  # noqa: ASYNC109  (a deadline for polling)
+        context: str | None = None,
     ) -> list[Report]:
         """Wait until the running members of each context (or the named one) agree.
 
@@ -98,7 +102,7 @@ class ClusterAccess:
         """
         reports = []
         for cid in self._context_ids(context):
-            async with self._clients(cid) as (clients, names):
+            async with self._member_clients(cid) as (clients, names):
                 try:
                     reports.append(await convergence.wait_converged(clients, cid, timeout))
                 except ConvergenceTimeout as exc:
@@ -115,7 +119,7 @@ class ClusterAccess:
             ConvergenceTimeout: with every node's last answer.
         """
         cid = self.context_id(context)
-        async with self._clients(cid) as (clients, names):
+        async with self._member_clients(cid) as (clients, names):
             try:
                 return await convergence.wait_value(
                     clients, cid, method, args, expected=expected, timeout=timeout
@@ -127,7 +131,7 @@ class ClusterAccess:
         return [self.context_id(context)] if context is not None else list(self.contexts.values())
 
     @contextlib.asynccontextmanager
-    async def _clients(
+    async def _member_clients(
         self, context_id: str
     ) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
         members = await self.members(context_id)

@@ -63,7 +63,8 @@ async def install(clients: Sequence[NodeClient], wasm: Path) -> str:
     Raises:
         ClusterError: a node refused it (``InvalidModule``, unreadable file, ...).
     """
-    ids = await asyncio.gather(*(client.install(str(wasm.resolve())) for client in clients))
+    path = str(wasm)  # absolute: config paths are, and so are the build outputs
+    ids = await asyncio.gather(*(client.install(path) for client in clients))
     if len(set(ids)) > 1:
         raise ClusterError(f"nodes disagree on the id of {wasm}: {sorted(set(ids))}")
     return ids[0]

@@ -91,6 +91,16 @@ class FeedMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeKilled:
+    """A node was SIGKILLed on request (``Cluster.kill``); its data stays."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.name} killed (SIGKILL, as asked); its data stays: `devnet start {self.name}`"
+
+
+@dataclass(frozen=True, slots=True)
 class NodePresence:
     """A node's retained bus status changed (``offline`` is its last will)."""
 
@@ -116,7 +126,8 @@ class ConvergenceChanged:
         if self.converged:
             heads = ",".join(h[:8] for h in self.heads) or "-"
             root = (self.root or "-")[:8]
-            return f"converged: {self.context} on {len(self.nodes)} nodes, heads {heads} root {root}"
+            where = f"{self.context} on {len(self.nodes)} nodes"
+            return f"converged: {where}, heads {heads} root {root}"
         return f"diverged: {self.context}: " + "; ".join(self.differences)
 
 
@@ -132,7 +143,7 @@ class NetChanged:
 
 ClusterEvent = (
     SupervisorEvent | Step | Problem | BuildFinished | AppDeployed | ClusterReady | FeedMessage
-    | NodePresence | ConvergenceChanged | NetChanged
+    | NodeKilled | NodePresence | ConvergenceChanged | NetChanged
 )  # fmt: skip
 Progress = Callable[[ClusterEvent], None]
 QUEUE_LIMIT = 2_000

@@ -23,6 +23,7 @@ from calimero_devnet.cluster.events import (
     ClusterEvent,
     EventHub,
     NetChanged,
+    NodeKilled,
     Subscription,
 )
 from calimero_devnet.cluster.node_events import NodeExited, NodeReady
@@ -32,10 +33,25 @@ from calimero_devnet.cluster.statefile import ClusterState, NodeState, write_sta
 from calimero_devnet.cluster.status import NodeRef
 from calimero_devnet.cluster.supervisor import STOP_GRACE_S, Supervisor
 from calimero_devnet.config_model import DevnetConfig
+from calimero_devnet.errors import ClusterError
 from calimero_devnet.node.bus import publish_net_rules
 from calimero_devnet.node.net_rules import HEALTHY, NetRules
 
 log = logging.getLogger(__name__)
+
+
+async def publish_rules(broker_url: str, cluster_id: str, rules: NetRules) -> None:
+    """Publish the retained ``ctl/net`` rules every node obeys.
+
+    Raises:
+        ClusterError: the broker cannot be reached.
+    """
+    try:
+        await publish_net_rules(broker_url, cluster_id, rules)
+    except Exception as exc:  # aiomqtt's errors stay behind the bus seam
+        raise ClusterError(
+            f"cannot publish network rules to the broker at {broker_url} ({exc}): is it running?"
+        ) from exc
 
 
 class Cluster(ClusterAccess):
@@ -43,7 +59,7 @@ class Cluster(ClusterAccess):
 
     def __init__(
         self, config: DevnetConfig, hub: EventHub, supervisor: Supervisor, broker_url: str,
-        broker: BrokerHandle | None = None, grace: float = STOP_GRACE_S,
+        *, broker: BrokerHandle | None = None, grace: float = STOP_GRACE_S,
     ) -> None:  # fmt: skip
         """Assemble the handle; ``open_cluster`` starts what it holds."""
         self.config = config
@@ -110,13 +126,13 @@ class Cluster(ClusterAccess):
 
     def on_node_event(self, event: ClusterEvent) -> None:
         """The supervisor's report: pass it on, note crashes, keep ``cluster.json`` true."""
-        if isinstance(event, NodeExited):
-            if event.name in self._deliberate:
-                self._deliberate.discard(event.name)
-            else:
-                self.failures.append(event)
+        if isinstance(event, NodeExited) and event.name in self._deliberate:
+            self._deliberate.discard(event.name)
+            event = NodeKilled(event.name)
+        elif isinstance(event, NodeExited):
+            self.failures.append(event)
         self.emit(event)
-        if isinstance(event, NodeExited | NodeReady) and self.contexts:
+        if isinstance(event, NodeExited | NodeKilled | NodeReady) and self.contexts:
             self.write_state()
 
     # --- nodes -----------------------------------------------------------------------------
@@ -174,7 +190,7 @@ class Cluster(ClusterAccess):
 
     async def _publish(self, rules: NetRules) -> NetRules:
         async with self._ops:
-            await publish_net_rules(self.broker_url, self.cluster_id, rules)
+            await publish_rules(self.broker_url, self.cluster_id, rules)
             self.rules = rules
             self.emit(NetChanged(netctl.describe(rules)))
         return rules

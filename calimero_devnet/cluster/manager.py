@@ -28,11 +28,12 @@ from typing import Any
 from calimero_devnet.cluster.broker import BrokerHandle, open_embedded_broker, open_mosquitto
 from calimero_devnet.cluster.datadir import manager_lock, wipe
 from calimero_devnet.cluster.events import ClusterReady, EventHub, Problem, Progress, Step
-from calimero_devnet.cluster.handle import Cluster
+from calimero_devnet.cluster.handle import Cluster, publish_rules
 from calimero_devnet.cluster.monitor import ConvergenceWatch, FeedListener
 from calimero_devnet.cluster.statefile import remove_state
 from calimero_devnet.cluster.supervisor import STOP_GRACE_S, node_specs, open_supervisor
 from calimero_devnet.config_model import DevnetConfig
+from calimero_devnet.node.net_rules import HEALTHY
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,11 @@ async def open_cluster(
             def report(event: Any) -> None:
                 (cluster.on_node_event if cluster is not None else hub.emit)(event)
 
+            # A healthy network to start with: retained rules outlive a cluster on an external
+            # broker; and nodes that find rules at once need not wait for them.
+            await publish_rules(url, config.cluster.name, HEALTHY)
             supervisor = await stack.enter_async_context(open_supervisor(report, grace=grace))
-            cluster = Cluster(config, hub, supervisor, url, broker, grace)
+            cluster = Cluster(config, hub, supervisor, url, broker=broker, grace=grace)
             if on_handle is not None:
                 on_handle(cluster)
             stack.push_async_callback(cluster.aclose_clients)
@@ -123,6 +127,7 @@ async def _open_broker(
         hub.emit(Step(f"broker {handle.kind} listening on {handle.url} ({took:.2f} s)"))
         yield handle, handle.url
         hub.emit(Step(f"stopping the {handle.kind} broker…"))
+    hub.emit(Step(f"{handle.kind} broker stopped; the cluster is down"))
 
 
 @contextlib.asynccontextmanager

@@ -11,6 +11,7 @@ apart for a while: the feed says what moved, the poll says where everyone ended 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -101,10 +102,8 @@ class ConvergenceWatch:
         """Poll until cancelled; a failing poll is logged and retried."""
         wait = BUSY_POLL_S
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poke.wait(), wait)
-            except TimeoutError:
-                pass
             self._poke.clear()
             try:
                 settled = self.observe(await self._status())

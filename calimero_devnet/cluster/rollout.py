@@ -87,7 +87,9 @@ class Rollout:
                 app_id = await deploy.install(list(clients.values()), wasm)
                 self.current[name] = AppVersion(name, app_id, 1, wasm)
                 took = time.perf_counter() - started
-                self._say(f"installed {name} ({app_id[:8]}) on {len(clients)} nodes in {took:.2f} s")
+                self._say(
+                    f"installed {name} ({app_id[:8]}) on {len(clients)} nodes in {took:.2f} s"
+                )
             for context in self._config.contexts:
                 app_id = self.current[context.app].app_id
                 cid = await deploy.ensure_context(context, app_id, clients, self._say)
@@ -104,7 +106,9 @@ class Rollout:
             app_id = await deploy.install(list(clients.values()), wasm)
             old = self.current[app]
             if app_id == old.app_id:
-                self._say(f"{app}: the new build is byte-identical to v{old.version}; nothing to do")
+                self._say(
+                    f"{app}: the new build is byte-identical to v{old.version}; nothing to do"
+                )
                 return None
             targets = [(client, self._contexts_of(app, name)) for name, client in clients.items()]
             done, failed = await deploy.switch_everywhere(targets, app_id)

@@ -139,11 +139,10 @@ def _app_label(app_id: str | None, apps: Mapping[str, str]) -> str:
 def render_table(status: ClusterStatus) -> str:
     """The status as an aligned text table plus one verdict line per context."""
     header = ("NODE", "STATE", "PID", "RPC", "CONTEXT", "APP", "HEADS", "ROOT", "PENDING", "SYNC")
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     for node in status.nodes:
-        views = [v for v in status.views if v.node == node.name] or [None]
-        for view in views:
-            rows.append(_row(node, view, status.apps))
+        views: list[ContextView | None] = [v for v in status.views if v.node == node.name]
+        rows += [_row(node, view, status.apps) for view in views or [None]]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Provides the shared fixtures of the integration tests (self-contained blocks; add yours below)."""
+"""Provides the shared integration-test fixtures (self-contained blocks; add yours below)."""
 
 from __future__ import annotations
 

@@ -145,6 +145,14 @@ async def converge(nodes: list[Replica], ctx: bytes, wait_s: float = 10.0) -> An
         await asyncio.sleep(0.05)
 
 
+async def eventually(condition: Callable[[], bool], wait_s: float = 10.0) -> None:
+    """Poll ``condition`` until it holds; fail after ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
 def feed_of(network: MemoryNetwork, node: str, event: str) -> list[dict[str, Any]]:
     """The feed events named ``event`` that ``node`` published so far (batches unpacked)."""
     events: list[dict[str, Any]] = []
