@@ -83,8 +83,14 @@ class ClusterAccess:
         ref = self.node(node)
         if not ref.running or ref.url is None:
             raise ClusterError(f"{node} is not running: start it with `devnet start {node}`")
-        async with NodeClient(ref.name, ref.url) as client:
+        async with self._node_client(ref.name, ref.url) as client:
             return await client.execute(self.context_id(context), method, args)
+
+    @contextlib.asynccontextmanager
+    async def _node_client(self, name: str, url: str) -> AsyncIterator[NodeClient]:
+        """A client of one node for one call (a long-lived owner may hand out a kept one)."""
+        async with NodeClient(name, url) as client:
+            yield client
 
     async def status(self) -> ClusterStatus:
         """What every running node says about every context, with convergence judged."""

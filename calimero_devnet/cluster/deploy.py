@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from calimero_devnet.cluster.events import BuildFinished, Step
+from calimero_devnet.cluster.events import BuildFinished
 from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.config_model import AppSettings, ContextSettings
 from calimero_devnet.errors import ClusterError, ToolchainError
@@ -127,8 +127,3 @@ async def switch_everywhere(
     failed = [(c.name, why) for (c, _), why in zip(targets, outcomes, strict=True)
               if why is not None]  # fmt: skip
     return done, failed
-
-
-def deploy_steps(app: str, nodes: Sequence[str], seconds: float) -> Step:
-    """The line saying an app was installed on these nodes."""
-    return Step(f"installed {app} on {', '.join(nodes)} in {seconds:.2f} s")

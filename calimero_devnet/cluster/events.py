@@ -155,12 +155,12 @@ class Subscription:
     def __init__(self, hub: EventHub) -> None:
         """Register with ``hub`` now, so no event after this call is missed."""
         self._hub = hub
-        self._queue: asyncio.Queue[ClusterEvent | None] = asyncio.Queue(QUEUE_LIMIT)
+        self._queue: asyncio.Queue[ClusterEvent | None] = asyncio.Queue()
         self.dropped = 0
 
-    def put(self, event: ClusterEvent | None) -> None:
+    def put(self, event: ClusterEvent) -> None:
         """Queue ``event``; a consumer too far behind loses the oldest events (counted)."""
-        if self._queue.full():
+        if self._queue.qsize() >= QUEUE_LIMIT:
             self._queue.get_nowait()
             self.dropped += 1
         self._queue.put_nowait(event)
@@ -168,7 +168,7 @@ class Subscription:
     def close(self) -> None:
         """Stop receiving; the iteration ends after what is queued."""
         self._hub.unsubscribe(self)
-        self.put(None)
+        self._queue.put_nowait(None)  # the end mark never costs an event its place
 
     def __aiter__(self) -> AsyncIterator[ClusterEvent]:
         return self._events()

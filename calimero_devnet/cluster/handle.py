@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from calimero_devnet.cluster import netctl
@@ -36,8 +34,6 @@ from calimero_devnet.config_model import DevnetConfig
 from calimero_devnet.errors import ClusterError
 from calimero_devnet.node.bus import publish_net_rules
 from calimero_devnet.node.net_rules import HEALTHY, NetRules
-
-log = logging.getLogger(__name__)
 
 
 async def publish_rules(broker_url: str, cluster_id: str, rules: NetRules) -> None:
@@ -79,7 +75,6 @@ class Cluster(ClusterAccess):
         self._deliberate: set[str] = set()
         self._ops = asyncio.Lock()
         self._closing = asyncio.Event()
-        self.started = time.time()
 
     # --- what it holds ---------------------------------------------------------------------
     @property
@@ -97,7 +92,13 @@ class Cluster(ClusterAccess):
         refs = []
         for name in self.node_names:
             proc = self._supervisor.nodes.get(name)
-            running = proc is not None and proc.running and proc.ready is not None
+            # returncode: set as the exit is reported, while the watcher still runs
+            running = (
+                proc is not None
+                and proc.running
+                and proc.returncode is None
+                and proc.ready is not None
+            )
             pid = proc.pid if proc is not None and running else None
             refs.append(NodeRef(name, proc.url if proc and running else None, pid, running))
         return refs
@@ -114,6 +115,10 @@ class Cluster(ClusterAccess):
             if ref.running and ref.url and ref.name not in self._clients:
                 self._clients[ref.name] = NodeClient(ref.name, ref.url)
         return {name: c for name, c in self._clients.items() if self.node(name).running}
+
+    @contextlib.asynccontextmanager
+    async def _node_client(self, name: str, url: str) -> AsyncIterator[NodeClient]:
+        yield self.clients()[name]  # kept open: a scenario's thousands of calls reuse it
 
     # --- events ----------------------------------------------------------------------------
     def events(self) -> Subscription:
@@ -217,10 +222,8 @@ class Cluster(ClusterAccess):
 
     async def aclose_clients(self) -> None:
         """Close the HTTP clients."""
-        for client in self._clients.values():
-            with contextlib.suppress(Exception):
-                await client.aclose()
-        self._clients.clear()
+        clients, self._clients = list(self._clients.values()), {}
+        await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
 
     def state(self) -> ClusterState:
         """What ``cluster.json`` says about this cluster now."""

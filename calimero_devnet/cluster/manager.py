@@ -125,8 +125,10 @@ async def _open_broker(
     async with opener as handle:
         took = time.perf_counter() - started
         hub.emit(Step(f"broker {handle.kind} listening on {handle.url} ({took:.2f} s)"))
-        yield handle, handle.url
-        hub.emit(Step(f"stopping the {handle.kind} broker…"))
+        try:
+            yield handle, handle.url
+        finally:
+            hub.emit(Step(f"stopping the {handle.kind} broker…"))
     hub.emit(Step(f"{handle.kind} broker stopped; the cluster is down"))
 
 

@@ -61,14 +61,15 @@ class Rollout:
         try:
             wasm, finished = await deploy.build(self._config.app(app), self._out, self._say)
             data = await asyncio.to_thread(wasm.read_bytes)
-        except (ToolchainError, OSError) as exc:
+        except ToolchainError as exc:
             self._emit(BuildFinished(app, time.perf_counter() - started, str(exc)))
-            raise ToolchainError(f"app {app}: {exc}") from exc
+            raise
+        except OSError as exc:
+            self._emit(BuildFinished(app, time.perf_counter() - started, str(exc)))
+            raise ToolchainError(f"app {app}: cannot read its build output: {exc}") from exc
         self._emit(finished)
         kept = self._out / app / "deployed" / f"{to_b58(sha256(data))}.wasm"
-        if not kept.exists():
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            await asyncio.to_thread(kept.write_bytes, data)
+        await asyncio.to_thread(_keep, kept, data)
         return kept
 
     async def build_all(self) -> dict[str, Path]:
@@ -138,3 +139,13 @@ class Rollout:
             for context in self._config.contexts
             if context.app == app and node in context.members and context.name in self.contexts
         ]
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` once, atomically (a crash never leaves half a module)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_bytes(data)
+    temp.replace(path)

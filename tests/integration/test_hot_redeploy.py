@@ -1,0 +1,121 @@
+"""Hot redeploy through the library: a save → one rebuild → every node on the new code, state kept.
+
+``open_cluster`` with the watcher on, two real nodes, a real broker and real builds of a
+copy of the kv-store template. Also: ``devnet up --detach`` returns once ready, and
+``devnet down`` leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from calimero_devnet.cluster.down import leftovers
+from calimero_devnet.cluster.events import AppDeployed, BuildFinished, ClusterEvent, Subscription
+from calimero_devnet.cluster.manager import open_cluster
+from calimero_devnet.cluster.statefile import manager_alive, running_state
+from calimero_devnet.config import load_config
+from calimero_devnet.config_model import Overrides
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+HELLO = "  /** hello */\n"
+
+
+def make_project(root: Path) -> Path:
+    """A devnet.toml with two nodes and a watched copy of the kv-store template."""
+    shutil.copytree(REPO / "templates" / "kv-store", root / "app",
+                    ignore=shutil.ignore_patterns("build", "node_modules"))  # fmt: skip
+    (root / "devnet.toml").write_text(
+        '[cluster]\nname = "hot"\ndata_dir = "data"\n[nodes]\ncount = 2\n[[apps]]\npath = "app"\n'
+    )
+    return root / "devnet.toml"
+
+
+def add_method(app: Path, body: str) -> None:
+    """Add (or replace) a ``hello`` view returning ``body``, as the class's last method."""
+    source = app / "src" / "index.ts"
+    text = source.read_text()
+    # Replace the hello of an earlier edit, or reopen the class to add one.
+    text = text.split(HELLO)[0] if HELLO in text else text.rstrip().removesuffix("}")
+    method = f"{HELLO}  @View()\n  hello(): string {{\n    {body}\n  }}\n}}\n"
+    source.write_text(text.rstrip() + "\n\n" + method)
+
+
+async def next_event(
+    events: Subscription, wanted: Callable[[ClusterEvent], bool], within: float = 30
+) -> ClusterEvent:
+    async with asyncio.timeout(within):
+        async for event in events:
+            if wanted(event):
+                return event
+    raise AssertionError("the event stream ended")
+
+
+def deployed(version: int) -> Callable[[ClusterEvent], bool]:
+    return lambda e: isinstance(e, AppDeployed) and e.version == version
+
+
+async def test_a_save_redeploys_keeping_state_and_a_broken_build_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    config = load_config(make_project(tmp_path), Overrides(fresh=True))
+    app = tmp_path / "app"
+    async with open_cluster(config, watch=True) as cluster:
+        events = cluster.events()
+        await cluster.call("node-1", "set", {"key": "x", "value": "1"})
+        await asyncio.to_thread(add_method, app, "return 'v2:' + String(this.items.get('x'));")
+        event = await next_event(events, deployed(2))
+        assert isinstance(event, AppDeployed)
+        assert (event.nodes, event.failed) == (("node-1", "node-2"), ())
+        assert await cluster.call("node-2", "hello") == "v2:1"  # new code, old state
+
+        await asyncio.to_thread(add_method, app, "return this is not typescript;")
+        failed = await next_event(
+            events, lambda e: isinstance(e, BuildFinished) and e.error is not None
+        )
+        assert isinstance(failed, BuildFinished)
+        assert "index.ts" in str(failed.error)
+        assert await cluster.call("node-1", "hello") == "v2:1"  # still running v2
+
+        # A node down during a redeploy runs the new build once it starts again.
+        await cluster.stop("node-2")
+        await asyncio.to_thread(add_method, app, "return 'v3';")
+        event = await next_event(events, deployed(3))
+        assert isinstance(event, AppDeployed)
+        assert event.nodes == ("node-1",)
+        await cluster.start("node-2")
+        assert await cluster.call("node-2", "hello") == "v3"
+        await cluster.wait_value("get", {"key": "x"}, 15, expected="1")
+        status = await cluster.status()
+        assert {view.app_id for view in status.views} == {cluster.apps["app"]}
+        assert cluster.rollout.versions() == {"app": 3}
+
+
+def test_detach_returns_when_ready_and_down_leaves_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    up = [sys.executable, "-m", "calimero_devnet.cli", "up", "--detach", "--nodes", "1",
+          "--data-dir", str(data_dir), "--json"]  # fmt: skip
+    started = subprocess.run(
+        up, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=50
+    )
+    assert started.returncode == 0, started.stderr
+    state = running_state(data_dir)
+    assert state is not None
+    assert manager_alive(state.manager_pid)
+    ours = [pid for pid, _ in leftovers(state)] + [state.manager_pid]
+    assert len(ours) == 3  # one node, the broker, the manager
+    down = [sys.executable, "-m", "calimero_devnet.cli", "down", "--data-dir", str(data_dir)]
+    stopped = subprocess.run(
+        down, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=50
+    )
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"manager pid {state.manager_pid} stopped" in stopped.stdout
+    assert [pid for pid in ours if manager_alive(pid)] == []
+    assert "the cluster is down" in (data_dir / "manager.log").read_text()
