@@ -7,8 +7,11 @@ Rules (a devnet: joining needs no invitation, but the bus cannot add members by 
 - a joiner introduces itself with an update listing its own key, signed by itself. A member
   admits it (adds the key, broadcasts the new list signed by itself) once the same node both
   introduced itself and asked this member for a snapshot, in whichever order they arrive;
+- an introduction is remembered even while this node is still joining the context itself:
+  a second joiner may ask *us* for the snapshot as soon as we have it;
 - every member re-broadcasts its list now and then, so a node that missed an update (it was
-  partitioned or offline) learns the members anyway.
+  partitioned or offline) learns the members anyway; a node whose own key is missing from
+  its list (it was served before its introduction arrived) introduces itself again.
 
 Runs on the core's worker thread, like everything that reads the store.
 """
@@ -29,6 +32,7 @@ from calimero_devnet.node.replication_outbox import Outbox
 from calimero_devnet.node.store import NodeStore
 
 MAX_INTRODUCTIONS = 1024  # remembered per context; the oldest are forgotten first
+MAX_INTRODUCED_CONTEXTS = 256  # contexts with remembered introductions; oldest forgotten first
 
 
 class Membership:
@@ -65,9 +69,12 @@ class Membership:
         self._out.cast(create_members_update(self._identity, self._node, context, (me,)))
 
     def announce(self) -> None:
-        """Broadcast the member list of every context that has more than one member."""
+        """Broadcast our member lists; introduce ourselves where we are not listed yet."""
+        me = self._identity.public_key
         for record in self._store.contexts():
-            if len(record.members) > 1:
+            if me not in record.members:
+                self.introduce(record.id)
+            elif len(record.members) > 1:
                 self._cast_list(record.id, record.members)
 
     def on_update(self, update: MembersUpdate) -> bool:
@@ -77,13 +84,13 @@ class Membership:
             self._out.log(logging.WARNING, f"dropped {where}: bad signature")
             return False
         current = self.members(update.context)
+        if update.members == (update.signer,) and update.signer not in (current or ()):
+            self._note_introduction(update.context, update.sender, update.signer)
+            return True
         if current is None:
             return False  # not our context (or still joining: the snapshot brings the members)
         if update.signer in current:
             self._add(update.context, set(update.members) - current, update.signer)
-        elif update.members == (update.signer,):
-            self._note_introduction(update.context, update.sender, update.signer)
-            return True
         else:
             signer = to_b58(update.signer)
             self._out.log(logging.WARNING, f"dropped {where}: signer {signer} is not a member")
@@ -99,6 +106,8 @@ class Membership:
             self._add(context, {key}, self._identity.public_key)
 
     def _note_introduction(self, context: bytes, sender: str, key: bytes) -> None:
+        if context not in self._introduced and len(self._introduced) >= MAX_INTRODUCED_CONTEXTS:
+            del self._introduced[next(iter(self._introduced))]
         known = self._introduced.setdefault(context, {})
         known.pop(sender, None)
         known[sender] = key

@@ -94,6 +94,12 @@ def test_up_call_partition_kill_restart_down(
     assert code == 0, out
     assert json.loads(run("call", "node-3", "get", '{"key": "a"}')[1]) == "1"
 
+    # Every member's writes replicate, whichever peer served its snapshot when it joined.
+    writers = ("node-1", "node-2", "node-3")
+    for name in writers:
+        assert run("call", name, "set", json.dumps({"key": name, "value": "w"}))[0] == 0
+    assert run("wait-converged", "--timeout", "15")[0] == 0
+
     # Partition: writes on each side stay on their side until healed.
     assert run("partition", "node-1,node-2", "/", "node-3")[0] == 0
     time.sleep(0.3)  # the nodes take up the retained rules
@@ -107,7 +113,7 @@ def test_up_call_partition_kill_restart_down(
     assert run("heal")[0] == 0
     assert run("wait-converged", "--timeout", "15")[0] == 0
     entries = devnet_json(capsys, data_dir, "call", "node-2", "entries")["output"]
-    assert entries == {"a": "1", "b": "3", "c": "1"}
+    assert entries == {"a": "1", "b": "3", "c": "1"} | dict.fromkeys(writers, "w")
 
     # Kill: the others go on; a restart catches up on what it missed.
     assert run("kill", "node-3")[0] == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.errors import ParseError
-from calimero_devnet.node.core import NodeCore
+from calimero_devnet.node.core import NodeCore, context_id_for_seed
 from calimero_devnet.node.identity import NodeIdentity
 from calimero_devnet.node.membership import MembersUpdate, create_members_update
 from calimero_devnet.node.replication_members import Membership
@@ -100,3 +100,32 @@ def test_a_snapshot_must_carry_its_heads_signed_by_members(
     with pytest.raises(ParseError, match="not a context member"):
         read_join_info(replace(snapshot, host_state=strangers))
     assert export_snapshot(core.store, b"\3" * 32) is None
+
+
+def test_an_introduction_heard_while_joining_admits_a_later_joiner(tmp_path: Path) -> None:
+    # node b is still joining when c introduces itself; c then asks b (not a) for a snapshot
+    joiner = NodeIdentity.generate()
+    with open_node(tmp_path / "b") as core:
+        out = Outbox()
+        members = Membership(core.store, core.identity, "b", out)
+        app = core.install_application(fake_wasm(), source="t")
+        ctx = context_id_for_seed(SEED)
+        assert members.on_update(intro(ctx, joiner, "c")) is True  # no record of ctx yet
+        core.create_context(app, seed=SEED)  # b's snapshot lands (stands in for the install)
+        members.on_snapshot_request(ctx, "c")
+        assert joiner.public_key in core.context(ctx).members
+        casts = [item.message for item in out.take() if isinstance(item, Cast)]
+        assert any(
+            isinstance(m, MembersUpdate) and joiner.public_key in m.members for m in casts
+        )
+
+
+def test_a_node_missing_from_its_own_list_introduces_itself_again(
+    member: tuple[NodeCore, bytes, Membership, Outbox], tmp_path: Path
+) -> None:
+    core, ctx, _, _ = member
+    out = Outbox()
+    stranger = NodeIdentity.generate()  # our identity is not in the context's members
+    Membership(core.store, stranger, "z", out).announce()
+    casts = [item.message for item in out.take() if isinstance(item, Cast)]
+    assert [m.members for m in casts if isinstance(m, MembersUpdate)] == [(stranger.public_key,)]
