@@ -115,15 +115,13 @@ def test_an_introduction_heard_while_joining_admits_a_later_joiner(tmp_path: Pat
         members.on_snapshot_request(ctx, "c")
         assert joiner.public_key in core.context(ctx).members
         casts = [item.message for item in out.take() if isinstance(item, Cast)]
-        assert any(
-            isinstance(m, MembersUpdate) and joiner.public_key in m.members for m in casts
-        )
+        assert any(isinstance(m, MembersUpdate) and joiner.public_key in m.members for m in casts)
 
 
 def test_a_node_missing_from_its_own_list_introduces_itself_again(
-    member: tuple[NodeCore, bytes, Membership, Outbox], tmp_path: Path
+    member: tuple[NodeCore, bytes, Membership, Outbox],
 ) -> None:
-    core, ctx, _, _ = member
+    core, _, _, _ = member
     out = Outbox()
     stranger = NodeIdentity.generate()  # our identity is not in the context's members
     Membership(core.store, stranger, "z", out).announce()
