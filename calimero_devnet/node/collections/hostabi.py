@@ -60,6 +60,11 @@ def read_key(call: CallState, desc: int, what: str) -> bytes:
     return call.read_buffer(desc, what=what, limit=call.limits.max_key)
 
 
+def read_id(call: CallState, desc: int) -> bytes:
+    """Read a collection id argument."""
+    return read_key(call, desc, "collection id")
+
+
 def read_value(call: CallState, desc: int, what: str) -> bytes:
     """Read a value argument (at most ``max_value`` bytes)."""
     return call.read_buffer(desc, what=what, limit=call.limits.max_value)
