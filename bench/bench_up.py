@@ -1,0 +1,209 @@
+"""Provides the cluster-manager benchmark: up to ready, save to redeployed, idle CPU, JS RPC.
+
+Run from the repository root: ``.venv/bin/python -m bench.bench_up [--repeats 2]``.
+Everything goes through the library (``open_cluster``, in this process, so this process is
+the manager), not the ``devnet`` CLI; the toolchain cache is expected warm.
+
+* up: ``open_cluster`` entered → ready, for 3 and 10 nodes of the bundled kv-store
+  template, with ``fresh`` (empty data dir) and on the data the previous run kept;
+* save → redeployed: a copy of ``templates/kv-store`` in a temp dir is a watched app on 5
+  nodes; from the write of ``src/index.ts`` until ``AppDeployed`` names all 5 nodes (the
+  rollout emits it after every context is switched to the new build);
+* idle: CPU seconds (``os.times``, all threads) of this (the manager) process over
+  ``IDLE_S`` with 3 nodes up; the embedded broker (amqtt) runs in this process too, so it is
+  measured with mosquitto as well;
+* JSON-RPC: ``execute`` of the JS kv-store's ``get`` / ``set`` on one node, aiohttp client.
+
+Every loop is bounded; nothing leaves 127.0.0.1; temp dirs are removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from calimero_devnet.cluster.events import AppDeployed, ClusterEvent, Problem
+from calimero_devnet.cluster.handle import Cluster
+from calimero_devnet.cluster.manager import open_cluster
+from calimero_devnet.config import Overrides, load_config
+
+REPO = Path(__file__).resolve().parents[1]
+IDLE_S = 10.0
+SETTLE_S = 3.0
+EDITS = 3
+RPC_CALLS = 500
+EVENT_TIMEOUT_S = 30.0
+MARKER = "set: the key must not be empty"
+
+
+def say(event: ClusterEvent) -> None:
+    """Print problems only: the figures are the output."""
+    if isinstance(event, Problem):
+        print(f"  problem: {event}")
+
+
+async def time_up(nodes: int, data_dir: Path, fresh: bool) -> float:
+    """Seconds from entering ``open_cluster`` until it hands out the ready cluster."""
+    config = load_config(None, Overrides(nodes=nodes, data_dir=data_dir, fresh=fresh))
+    started = time.perf_counter()
+    async with open_cluster(config, say, control=True):
+        return time.perf_counter() - started
+
+
+async def bench_up(repeats: int) -> None:
+    """Up to ready, 3 and 10 nodes, fresh and on kept data (medians)."""
+    for nodes in (3, 10):
+        with tempfile.TemporaryDirectory(prefix="bench-up-") as tmp:
+            data = Path(tmp) / "data"
+            fresh, kept = [], []
+            for _ in range(repeats):
+                fresh.append(await time_up(nodes, data, fresh=True))
+                kept.append(await time_up(nodes, data, fresh=False))
+        print(
+            f"up to ready, {nodes:2} nodes (warm toolchain): fresh median "
+            f"{statistics.median(fresh):.2f} s {fmt(fresh)}, kept data median "
+            f"{statistics.median(kept):.2f} s {fmt(kept)}"
+        )
+
+
+def fmt(values: list[float]) -> str:
+    """All samples, for the record."""
+    return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
+
+
+def write_app_config(root: Path) -> Path:
+    """Copy the kv-store template into ``root`` and declare it a watched app."""
+    shutil.copytree(REPO / "templates" / "kv-store", root / "kv-store")
+    config = root / "devnet.toml"
+    config.write_text(
+        '[cluster]\ndata_dir = "data"\n\n[[apps]]\nname = "kv-store"\n'
+        'path = "kv-store"\nwatch = true\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+async def until_deployed(events: Any, version: int, nodes: int) -> float:
+    """``perf_counter`` when ``AppDeployed`` of ``version`` names ``nodes`` nodes."""
+    async for event in events:
+        if isinstance(event, AppDeployed) and event.version == version:
+            if len(event.nodes) != nodes:
+                raise RuntimeError(f"v{version} runs on {event.nodes} only: {event.failed}")
+            return time.perf_counter()
+    raise RuntimeError("the event stream ended before the redeploy")
+
+
+async def bench_redeploy(nodes: int = 5) -> None:
+    """Save → running on every node, ``EDITS`` times on a ``nodes``-node cluster."""
+    with tempfile.TemporaryDirectory(prefix="bench-redeploy-") as tmp:
+        root = Path(tmp)
+        config = load_config(write_app_config(root), Overrides(nodes=nodes, fresh=True))
+        source = root / "kv-store" / "src" / "index.ts"
+        text = source.read_text(encoding="utf-8")
+        async with open_cluster(config, say, watch=True) as cluster:
+            await asyncio.sleep(1.0)  # the watcher has started
+            took = []
+            for edit in range(1, EDITS + 1):
+                events = cluster.events()
+                waiter = asyncio.ensure_future(until_deployed(events, edit + 1, nodes))
+                started = time.perf_counter()
+                source.write_text(text.replace(MARKER, f"{MARKER} (edit {edit})"), "utf-8")
+                try:
+                    took.append(await asyncio.wait_for(waiter, EVENT_TIMEOUT_S) - started)
+                finally:
+                    events.close()
+                await asyncio.sleep(0.5)
+        print(
+            f"save → redeployed on {nodes} nodes: median {statistics.median(took):.2f} s "
+            f"{fmt(took)}"
+        )
+
+
+async def idle_cpu(cluster: Cluster) -> float:
+    """Per cent of one core this process used over ``IDLE_S``, after settling."""
+    del cluster  # held open by the caller; only its presence matters
+    await asyncio.sleep(SETTLE_S)
+    before, started = os.times(), time.perf_counter()
+    await asyncio.sleep(IDLE_S)
+    after, elapsed = os.times(), time.perf_counter() - started
+    used = (after.user - before.user) + (after.system - before.system)
+    return 100.0 * used / elapsed
+
+
+async def rpc_times(url: str, context: str, method: str, args: Any) -> list[float]:
+    """Milliseconds of ``RPC_CALLS`` sequential ``execute`` calls on loopback."""
+    params = {"contextId": context, "method": method, "argsJson": args}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "execute", "params": params}
+    took = []
+    async with aiohttp.ClientSession(base_url=url) as session:
+        for _ in range(RPC_CALLS + 20):  # 20 warm-up calls, not counted
+            started = time.perf_counter()
+            async with session.post("/jsonrpc", json=body) as resp:
+                answer = await resp.json()
+            took.append((time.perf_counter() - started) * 1000)
+            if "result" not in answer:
+                raise RuntimeError(f"execute {method} failed: {answer}")
+    return took[20:]
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def bench_rpc(cluster: Cluster) -> None:
+    """JSON-RPC ``execute`` of the JS kv-store on node-1."""
+    url = next(ref.url for ref in cluster.refs() if ref.url is not None)
+    context = cluster.contexts["kv-store"]
+    sets = await rpc_times(url, context, "set", {"key": "k", "value": "v"})
+    gets = await rpc_times(url, context, "get", {"key": "k"})
+    for name, took in (("get", gets), ("set", sets)):
+        print(
+            f"JSON-RPC execute {name} (JS kv-store, loopback): p50 {pct(took, 0.5):.2f} ms, "
+            f"p99 {pct(took, 0.99):.2f} ms (n={len(took)})"
+        )
+
+
+async def bench_idle_and_rpc() -> None:
+    """Idle manager CPU with each broker (3 nodes), then JSON-RPC on the embedded one."""
+    for broker in ("embedded", "mosquitto"):
+        with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:
+            root = Path(tmp)
+            config = load_config(
+                write_app_config(root), Overrides(nodes=3, broker=broker, fresh=True)
+            )
+            async with open_cluster(config, say, watch=True) as cluster:
+                cpu = await idle_cpu(cluster)
+                print(f"idle manager CPU, 3 nodes, {broker} broker: {cpu:.1f} % of one core")
+                if broker == "embedded":
+                    await bench_rpc(cluster)
+
+
+async def main() -> None:
+    """Run the parts one after another (never in parallel: the machine has 2 cores)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=2, help="up runs per configuration")
+    parser.add_argument(
+        "--only", choices=("up", "redeploy", "idle"), help="run one part (idle includes RPC)"
+    )
+    args = parser.parse_args()
+    if args.only in (None, "up"):
+        await bench_up(max(1, min(args.repeats, 10)))
+    if args.only in (None, "redeploy"):
+        await bench_redeploy()
+    if args.only in (None, "idle"):
+        await bench_idle_and_rpc()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
