@@ -25,6 +25,8 @@ from calimero_devnet.toolchain.tsscan import Scan, scan
 
 ENTRY = Path("src") / "index.ts"
 WORK = ".work"
+#: Whether builds snapshot the initialized VM (see :func:`build_app`).
+SNAPSHOT_DEFAULT = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +76,14 @@ def build_app(
     *,
     out_dir: Path | None = None,
     release: bool = False,
+    snapshot: bool = SNAPSHOT_DEFAULT,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the TypeScript app in ``app_dir`` into ``out_dir`` (default ``app_dir/build``).
+
+    ``snapshot``: boot the VM and run the module's top level at build time (wizer) so that
+    a call starts from the initialized VM (the top level may then not call ``Date.now()``
+    or ``Math.random()``).
 
     Raises:
         ToolchainError: the entry point is missing, TypeScript does not bundle, the app's
@@ -94,14 +101,21 @@ def build_app(
     out = (out_dir or app_dir / "build").resolve()
     with locked(out / WORK, name="build.lock", timeout=120):
         result = _build(tools, app_dir=app_dir, entry=entry, out=out, name=app_name(app_dir),
-                        release=release)  # fmt: skip
+                        release=release, snapshot=snapshot)  # fmt: skip
     setup = {f"setup:{step}": seconds for step, seconds in tools.durations.items()}
     timings = {**setup, **result.timings, "total": time.perf_counter() - start}
     return BuildResult(**{**_fields(result), "duration": timings["total"], "timings": timings})
 
 
 def _build(
-    tools: Toolchain, *, app_dir: Path, entry: Path, out: Path, name: str, release: bool
+    tools: Toolchain,
+    *,
+    app_dir: Path,
+    entry: Path,
+    out: Path,
+    name: str,
+    release: bool,
+    snapshot: bool,
 ) -> BuildResult:
     work, clock = out / WORK, _Clock()
     js, wasm = out / f"{name}.js", out / f"{name}.wasm"
@@ -117,11 +131,13 @@ def _build(
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     methods = [m["name"] for m in manifest["methods"]]
     source = work / "app.c"
-    source.write_text(link.generate(name, methods, work / "app.qbc", work / "abi.json"))
+    source.write_text(link.generate(name, methods, work / "app.qbc", work / "abi.json",
+                                     snapshot=snapshot))  # fmt: skip
     clock.lap("manifest")
     link.compile_generated(tools.engine, source, work / "app.o")
     clock.lap("cc")
-    link.link(tools.engine, [work / "app.o"], wasm, manifest_bytes)
+    wizer = tools.node.wizer() if snapshot else None
+    link.link(tools.engine, [work / "app.o"], wasm, manifest_bytes, wizer=wizer)
     clock.lap("link")
     optimized = _release(tools, wasm) if release else None
     return BuildResult(wasm_path=wasm, manifest=manifest, manifest_path=manifest_path,

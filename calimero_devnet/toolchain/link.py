@@ -12,6 +12,7 @@ from pathlib import Path
 from calimero_devnet.toolchain.engine import Engine
 from calimero_devnet.toolchain.manifest import SECTION, custom_section, validate_method_name
 from calimero_devnet.toolchain.proc import run
+from calimero_devnet.toolchain.wasmdata import merge_data_segments
 
 STACK_SIZE = 1024 * 1024
 #: No crt1 object and no entry: the module exports memory, the methods and
@@ -38,6 +39,13 @@ const char calimero_abi_json[] = {{
 }};
 const size_t calimero_abi_json_len = sizeof calimero_abi_json;
 """
+#: wizer's init function: boots the VM and runs the module's top level at build time.
+SNAPSHOT_INIT = "wizer.initialize"
+_SNAPSHOT_EXPORT = (
+    "void calimero_snapshot_init(void);\n"
+    f'__attribute__((export_name("{SNAPSHOT_INIT}"))) void calimero_wizer_init(void) '
+    "{ calimero_snapshot_init(); }\n"
+)
 _EXPORT = (
     '__attribute__((export_name("{name}"))) void calimero_m_{name}(void) '
     '{{ calimero_run("{name}"); }}\n'
@@ -50,8 +58,11 @@ def c_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def generate(app: str, methods: Sequence[str], bytecode: Path, manifest: Path) -> str:
-    """Return the C source embedding ``bytecode`` and ``manifest`` (via ``#embed``).
+def generate(
+    app: str, methods: Sequence[str], bytecode: Path, manifest: Path, *, snapshot: bool = False
+) -> str:
+    """Return the C source embedding ``bytecode`` and ``manifest`` (via ``#embed``);
+    ``snapshot`` adds wizer's init export (:data:`SNAPSHOT_INIT`).
 
     Raises:
         ToolchainError: a method name cannot be exported.
@@ -60,7 +71,8 @@ def generate(app: str, methods: Sequence[str], bytecode: Path, manifest: Path) -
         validate_method_name(name)  # the names become C identifiers too
     head = _HEADER.format(app=app.replace("*/", "* /"), bytecode=c_string(str(bytecode)),
                           manifest=c_string(str(manifest)))  # fmt: skip
-    return head + "".join(_EXPORT.format(name=name) for name in methods)
+    init = _SNAPSHOT_EXPORT if snapshot else ""
+    return head + init + "".join(_EXPORT.format(name=name) for name in methods)
 
 
 def compile_generated(engine: Engine, source: Path, obj: Path) -> None:
@@ -69,11 +81,24 @@ def compile_generated(engine: Engine, source: Path, obj: Path) -> None:
         what=f"compiling {source.name}", env=engine.env)  # fmt: skip
 
 
-def link(engine: Engine, objects: list[Path], out: Path, manifest_json: bytes) -> None:
-    """Link ``objects`` with the engine into ``out`` and append the manifest section."""
+def link(
+    engine: Engine,
+    objects: list[Path],
+    out: Path,
+    manifest_json: bytes,
+    *,
+    wizer: Path | None = None,
+) -> None:
+    """Link ``objects`` with the engine into ``out`` and append the manifest section.
+
+    With ``wizer``, the linked module is snapshotted (:func:`snapshot`) before the section
+    is appended.
+    """
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     run([engine.zig, "wasm-ld", *LINK_FLAGS, "-o", tmp, *objects, *engine.link_inputs],
         what=f"linking {out.name}", env=engine.env)  # fmt: skip
+    if wizer is not None:
+        snapshot(wizer, tmp)
     with tmp.open("ab") as handle:
         handle.write(custom_section(SECTION, manifest_json))
     os.replace(tmp, out)
@@ -85,4 +110,24 @@ def optimize(wasm_opt: Path, wasm: Path) -> None:
     run([wasm_opt, "-Oz", "--enable-bulk-memory", "--enable-sign-ext", "--enable-multivalue",
          "--enable-mutable-globals", "--enable-nontrapping-float-to-int",
          "--enable-extended-const", wasm, "-o", tmp], what=f"wasm-opt -Oz {wasm.name}")  # fmt: skip
+    os.replace(tmp, wasm)
+
+
+def snapshot(wizer: Path, wasm: Path) -> None:
+    """Run wizer on ``wasm`` in place: call :data:`SNAPSHOT_INIT` (the VM boots and the
+    module's top level runs), store the memory it left as data segments, drop the export.
+
+    No WASI and no host import is available during the init (wizer's imports trap).
+
+    Raises:
+        ToolchainError: the init trapped, e.g. the top level called ``Date.now()``,
+            ``Math.random()`` or ``__host``, or threw.
+    """
+    tmp = wasm.with_name(f".{wasm.name}.wizer.tmp")
+    run([wizer, wasm, "-o", tmp, f"--init-func={SNAPSHOT_INIT}", "--keep-init-func=false",
+         "--wasm-bulk-memory=true"],
+        what="snapshotting the VM with wizer (the module's top level runs at build time; "
+             "it must not call Date.now(), Math.random() or __host; build with "
+             "snapshot=False to skip)")  # fmt: skip
+    tmp.write_bytes(merge_data_segments(tmp.read_bytes()))
     os.replace(tmp, wasm)

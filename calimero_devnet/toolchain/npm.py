@@ -1,4 +1,4 @@
-"""Provides the JavaScript tools (esbuild, tsc) installed once by ``npm ci`` into the cache.
+"""Provides the JavaScript tools (esbuild, tsc, wizer) installed once by ``npm ci`` into the cache.
 
 The versions are pinned by ``toolchain/package-lock.json``; the native binaries of the
 platform packages are called directly (no ``npx``: 6 ms instead of 250 ms per call).
@@ -26,6 +26,20 @@ class NodeTools:
     esbuild: Path
     tsc: Path
     node_modules: Path
+
+    def wizer(self) -> Path:
+        """Return the pinned ``wizer`` binary (the VM snapshotter).
+
+        Raises:
+            ToolchainError: npm installed no wizer binary for this platform.
+        """
+        tool = self.node_modules / "@bytecodealliance" / f"wizer-{platform_tag()}" / "wizer"
+        if not tool.exists():
+            raise ToolchainError(
+                f"{tool} is missing: @bytecodealliance/wizer ships no binary for "
+                f"{platform_tag()}; build without the VM snapshot (snapshot=False)"
+            )
+        return tool
 
     def wasm_opt(self) -> Path | None:
         """Return a ``wasm-opt`` (PATH first, then npm ``binaryen`` if installed), or None."""

@@ -27,6 +27,9 @@ void cal_install_host(JSContext *ctx);
 
 static int g_ctors_done;
 static int g_clock_ready; /* the engine reads the clock while it boots: no host call then */
+static int g_snapshotting; /* inside calimero_snapshot_init: no host call may happen */
+/* The VM that `devnet build --snapshot` (wizer) initialized at build time, or NULL. */
+static JSContext *g_snap_ctx;
 static uint8_t g_rand_pool[64];
 static size_t g_rand_left;
 
@@ -131,11 +134,18 @@ static __attribute__((noreturn)) void cal_fail(JSContext *ctx, const char *stage
     cal_panic_value(ctx, exc, msg, len, 0);
 }
 
+static JSValue cal_no_host_at_snapshot(JSContext *ctx, const char *what) {
+    return JS_ThrowTypeError(ctx, "%s is not available while the module's top level runs at build "
+                                  "time (VM snapshot): call it inside a method", what);
+}
+
 static JSValue js_date_now(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    if (g_snapshotting) return cal_no_host_at_snapshot(ctx, "Date.now()");
     return JS_NewInt64(ctx, (int64_t)(cal_time_now_ns() / 1000000u));
 }
 
 static JSValue js_math_random(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    if (g_snapshotting) return cal_no_host_at_snapshot(ctx, "Math.random()");
     if (g_rand_left < 8) {
         CalBuffer b = {CAL_ADDR(g_rand_pool), sizeof g_rand_pool};
         env_random_bytes(CAL_ADDR(&b));
@@ -168,6 +178,11 @@ static void cal_settle(JSContext *ctx, JSValue result) {
 }
 
 static JSContext *cal_new_vm(JSValue *global) {
+    if (g_snap_ctx) { /* the build-time snapshot: already booted, bytecode already run */
+        JS_UpdateStackTop(JS_GetRuntime(g_snap_ctx));
+        *global = JS_GetGlobalObject(g_snap_ctx);
+        return g_snap_ctx;
+    }
     if (!g_ctors_done) {
         __wasm_call_ctors();
         g_ctors_done = 1;
@@ -176,7 +191,7 @@ static JSContext *cal_new_vm(JSValue *global) {
     JSContext *ctx = rt ? JS_NewContext(rt) : NULL;
     if (!ctx) cal_panic_str("out of memory while creating the JavaScript VM");
     JS_SetMaxStackSize(rt, CAL_JS_STACK);
-    g_clock_ready = 1;
+    g_clock_ready = !g_snapshotting;
     *global = JS_GetGlobalObject(ctx);
     cal_override(ctx, *global, "Date", "now", js_date_now);
     cal_override(ctx, *global, "Math", "random", js_math_random);
@@ -189,6 +204,32 @@ static JSContext *cal_new_vm(JSValue *global) {
     if (JS_IsException(r)) cal_fail(ctx, "the module's top level threw");
     cal_settle(ctx, r);
     return ctx;
+}
+
+/* The build's VM snapshot (wizer's init function, removed from the output module): boot the
+ * VM and run the module's top level, with no host call, then keep the context in memory.
+ * Every call of an instance of the snapshotted module starts from this state; the node makes
+ * a fresh instance per call, so nothing a call does reaches the next one. A failure traps
+ * (the build reports it): the env imports are wizer's trapping stubs at this point. */
+extern char __stack_low[]; /* wasm-ld: the bottom of the shadow stack */
+
+/* Zeroes the shadow stack below the caller's frame: what the boot left there is garbage, and
+ * wizer stores every non-zero byte of memory in the module. */
+static __attribute__((noinline)) void cal_clear_stack(void) {
+    char *sp = __builtin_frame_address(0);
+    if (sp - 256 > __stack_low) memset(__stack_low, 0, (size_t)(sp - 256 - __stack_low));
+}
+
+void calimero_snapshot_init(void) {
+    JSValue global;
+    g_snapshotting = 1;
+    JSContext *ctx = cal_new_vm(&global);
+    JS_FreeValue(ctx, global);
+    JS_RunGC(JS_GetRuntime(ctx)); /* a smaller heap to snapshot */
+    g_snapshotting = 0;
+    g_clock_ready = 1;
+    g_snap_ctx = ctx;
+    cal_clear_stack();
 }
 
 void calimero_run(const char *method) {
