@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from calimero_devnet.errors import ToolchainError
+from calimero_devnet.leb128 import uleb
 from calimero_devnet.toolchain.tsscan import Param, Scan, mask, split_params
 
 SECTION = "calimero_abi_v1"
@@ -118,14 +119,7 @@ def build_manifest(app: str, described: dict[str, Any], scan: Scan) -> dict[str,
 def custom_section(name: str, payload: bytes) -> bytes:
     """Return a wasm custom section (id 0) named ``name`` carrying ``payload``."""
     raw_name = name.encode()
-    body = _leb128(len(raw_name)) + raw_name + payload
-    return b"\x00" + _leb128(len(body)) + body
+    body = uleb(len(raw_name)) + raw_name + payload
+    return b"\x00" + uleb(len(body)) + body
 
 
-def _leb128(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)

@@ -8,59 +8,27 @@ the module without changing its initial memory.
 
 from __future__ import annotations
 
+from calimero_devnet.leb128 import read_uleb, sleb, uleb
+
 _DATA = 11
 _DATA_COUNT = 12
 #: A gap up to this many zero bytes is cheaper to store than a new segment's header.
 MAX_GAP = 8
 
 
-def _leb(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
-
-
-def _uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _sleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40):
-            out.append(byte)
-            return bytes(out)
-        out.append(byte | 0x80)
-
-
 def _segments(body: bytes) -> list[tuple[int, bytes]] | None:
     """Return ``(offset, bytes)`` of each segment, or None unless all are active segments of
     memory 0 at an ``i32.const`` offset (then the section is left as it is)."""
-    count, pos = _leb(body, 0)
+    count, pos = read_uleb(body, 0)
     segments = []
     for _ in range(count):
-        flag, pos = _leb(body, pos)
+        flag, pos = read_uleb(body, pos)
         if flag != 0 or body[pos] != 0x41:
             return None
-        offset, pos = _leb(body, pos + 1)  # offsets are below 2 GiB: the sign bit is clear
+        offset, pos = read_uleb(body, pos + 1)  # offsets are below 2 GiB: the sign bit is clear
         if offset & (1 << 31) or body[pos] != 0x0B:
             return None
-        length, pos = _leb(body, pos + 1)
+        length, pos = read_uleb(body, pos + 1)
         segments.append((offset, body[pos : pos + length]))
         pos += length
     return segments
@@ -86,7 +54,7 @@ def merge_data_segments(wasm: bytes, max_gap: int = MAX_GAP) -> bytes:
     sections = []
     while pos < len(wasm):
         section_id = wasm[pos]
-        size, start = _leb(wasm, pos + 1)
+        size, start = read_uleb(wasm, pos + 1)
         sections.append((section_id, wasm[pos : start + size], wasm[start : start + size]))
         pos = start + size
     if any(sid == _DATA_COUNT for sid, _, _ in sections):
@@ -97,8 +65,8 @@ def merge_data_segments(wasm: bytes, max_gap: int = MAX_GAP) -> bytes:
             out += raw
             continue
         merged = _merged(segments, max_gap)
-        new = bytearray(_uleb(len(merged)))
+        new = bytearray(uleb(len(merged)))
         for offset, data in merged:
-            new += b"\x00\x41" + _sleb(offset) + b"\x0b" + _uleb(len(data)) + data
-        out += bytes([_DATA]) + _uleb(len(new)) + new
+            new += b"\x00\x41" + sleb(offset) + b"\x0b" + uleb(len(data)) + data
+        out += bytes([_DATA]) + uleb(len(new)) + new
     return bytes(out)

@@ -9,6 +9,7 @@ from typing import Any
 from wasmtime import FuncType, InstancePre, MemoryType, Module
 
 from calimero_devnet.errors import InvalidModule
+from calimero_devnet.leb128 import read_uleb
 from calimero_devnet.node.runtime.hostimport import describe_func_type
 
 WASM_HEADER = b"\0asm\x01\0\0\0"
@@ -54,17 +55,6 @@ def check_header(wasm: bytes) -> None:
         )
 
 
-def _leb(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
-
-
 def custom_sections(wasm: bytes) -> dict[str, bytes]:
     """Return the module's custom sections by name (the first of each name)."""
     found: dict[str, bytes] = {}
@@ -72,10 +62,10 @@ def custom_sections(wasm: bytes) -> dict[str, bytes]:
     try:
         while pos < len(wasm):
             section_id = wasm[pos]
-            size, start = _leb(wasm, pos + 1)
+            size, start = read_uleb(wasm, pos + 1)
             pos = start + size
             if section_id == 0 and pos <= len(wasm):
-                name_len, name_start = _leb(wasm, start)
+                name_len, name_start = read_uleb(wasm, start)
                 name = wasm[name_start : name_start + name_len].decode("utf-8", "replace")
                 found.setdefault(name, wasm[name_start + name_len : pos])
     except IndexError as exc:
