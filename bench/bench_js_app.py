@@ -14,7 +14,6 @@ wasmtime instance (a fresh QuickJS VM, or a fresh copy of the snapshotted one):
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+from bench.timing import measure
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS, EXTENSION
 from calimero_devnet.node.collections.kv import Overlay
 from calimero_devnet.node.collections.session import CollectionsSession
@@ -33,25 +33,6 @@ from calimero_devnet.testing.collections_node import SimNode
 from calimero_devnet.toolchain import build_app
 
 KEYS = 100
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    """Return (p50, p99) in milliseconds."""
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return statistics.median(ordered) * 1e3, p99 * 1e3
-
-
-def measure(calls: int, run: Callable[[int], object]) -> tuple[float, float]:
-    """Time ``calls`` runs of ``run(i)`` after a short warm-up."""
-    for i in range(20):
-        run(i)
-    samples = []
-    for i in range(calls):
-        started = time.perf_counter()
-        run(i)
-        samples.append(time.perf_counter() - started)
-    return percentiles(samples)
 
 
 def set_args(i: int) -> bytes:

@@ -14,15 +14,13 @@ does not dominate the run; ``set`` cycles over a few keys so the size stays put.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+from bench.timing import percentiles, timed
 from calimero_devnet.node.collections import digest
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
 from calimero_devnet.node.core import NodeCore
@@ -35,23 +33,6 @@ from tests.node.js_helpers import map_id, put
 
 SIZES = (0, 1_000, 10_000)
 SEED = b"bench-js-digest"
-
-
-def percentiles(samples: list[float]) -> str:
-    """Return ``p50 … ms  p99 … ms`` of ``samples`` (seconds)."""
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"p50 {statistics.median(ordered) * 1e3:7.3f} ms  p99 {p99 * 1e3:7.3f} ms"
-
-
-def timed(calls: int, run: Callable[[int], object]) -> list[float]:
-    """Time ``calls`` runs of ``run(i)``, one sample each."""
-    samples = []
-    for i in range(calls):
-        started = time.perf_counter()
-        run(i)
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 def fill(node: NodeCore, ctx: bytes, start: int, stop: int) -> None:
@@ -93,7 +74,8 @@ def main() -> None:
                 with NodeCore.open(Path(tmp) / f"b{size}", index=2, runtime=runtime) as b:
                     figures = measure(a, b, ctx, calls)
                 for name, samples in figures.items():
-                    print(f"{size:>6} entries  {name:<6} {percentiles(samples)}")
+                    p50, p99 = percentiles(samples)
+                    print(f"{size:>6} entries  {name:<6} p50 {p50:7.3f} ms  p99 {p99:7.3f} ms")
 
 
 if __name__ == "__main__":

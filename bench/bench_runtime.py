@@ -8,14 +8,13 @@ outcome; the state is a plain dict that committed writes are applied to.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+from bench.timing import measure
 from calimero_devnet.node.runtime import CallEnv, CallOutcome, Runtime
 from tests.fixtures import load_wat
 
@@ -31,25 +30,6 @@ class DictState(dict[bytes, bytes]):
                     self.pop(key, None)
                 else:
                     self[key] = value
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    """Return (p50, p99) in milliseconds."""
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return statistics.median(ordered) * 1e3, p99 * 1e3
-
-
-def measure(calls: int, run: Callable[[int], None]) -> tuple[float, float]:
-    """Time ``calls`` runs of ``run(i)`` after a short warm-up."""
-    for i in range(50):
-        run(i)
-    samples = []
-    for i in range(calls):
-        started = time.perf_counter()
-        run(i)
-        samples.append(time.perf_counter() - started)
-    return percentiles(samples)
 
 
 def main() -> None:
@@ -80,7 +60,7 @@ def main() -> None:
         state.apply(runtime.call(app, "set", args, env))
 
     for name, run in (("get", get), ("set", set_)):
-        p50, p99 = measure(calls, run)
+        p50, p99 = measure(calls, run, warmup=50)
         print(f"{name}: p50 {p50:.3f} ms  p99 {p99:.3f} ms  ({calls} calls)")
 
 
