@@ -87,11 +87,3 @@ class NodeClock:
     def observe(self, timestamp: int) -> None:
         """Lamport bump: make the next ``now()`` greater than ``timestamp``."""
         self._last = max(self._last, timestamp)
-
-    def ahead_of_wall(self, timestamp: int) -> int:
-        """Return how many ns ``timestamp`` lies ahead of our wall clock (negative if behind)."""
-        return timestamp - self._wall()
-
-    def too_far_ahead(self, timestamp: int) -> bool:
-        """True if a peer's ``timestamp`` is beyond ``MAX_FUTURE_NS`` of our wall clock."""
-        return self.ahead_of_wall(timestamp) > MAX_FUTURE_NS

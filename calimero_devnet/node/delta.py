@@ -167,13 +167,16 @@ def verify(delta: CausalDelta, members: Iterable[bytes]) -> None:
     Raises:
         ParseError: naming the delta, its context and the failed check.
     """
-    where = f"delta {to_b58(delta.id)} of context {to_b58(delta.context_id)}"
     if compute_id(delta) != delta.id:
-        raise ParseError(f"{where}: id does not match its content (corrupted or forged)")
-    if delta.author not in set(members):
-        raise ParseError(f"{where}: author {to_b58(delta.author)} is not a context member")
-    if not verify_signature(delta.author, delta.signature, delta.id):
-        raise ParseError(f"{where}: bad signature from {to_b58(delta.author)}")
+        problem = "id does not match its content (corrupted or forged)"
+    elif delta.author not in set(members):
+        problem = f"author {to_b58(delta.author)} is not a context member"
+    elif not verify_signature(delta.author, delta.signature, delta.id):
+        problem = f"bad signature from {to_b58(delta.author)}"
+    else:
+        return  # the common case formats nothing
+    where = f"delta {to_b58(delta.id)} of context {to_b58(delta.context_id)}"
+    raise ParseError(f"{where}: {problem}")
 
 
 def _body_model(delta: CausalDelta) -> _BodyWire:

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 
 from calimero_devnet.errors import ContextNotFound, DevnetError, NodeError
 from calimero_devnet.ids import to_b58
-from calimero_devnet.node.clock import MAX_FUTURE_NS
 from calimero_devnet.node.core import NodeCore
 from calimero_devnet.node.dag import CausalDag
 from calimero_devnet.node.delta import CausalDelta
@@ -58,13 +57,13 @@ class ReplicaEngine:
             sink: receives each job's outgoing actions, in order.
             config: sync settings; default: named after the core, the clock's future limit.
         """
-        self.config = config or SyncConfig(node=core.name, max_future=MAX_FUTURE_NS)
+        self.config = config or SyncConfig(node=core.name)
         self.core = core
         self._store = core.store
         self._sink = sink
         self._out = Outbox()
         self.members = Membership(core.store, core.identity, self.config.node, self._out)
-        self._reads = StoreReads(core, self.members, self._out, max_future=self.config.max_future)
+        self._reads = StoreReads(core, self.members, self._out)
         self.sync: SyncState[CausalDelta] = SyncState(
             self.config,
             verify=self._reads.verify,

@@ -10,7 +10,6 @@ import logging
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.dag import SECOND
 from calimero_devnet.node.delta import CausalDelta, decode, verify
 from calimero_devnet.node.replication_feed import feed_event, rejected
 from calimero_devnet.node.replication_join import JoinFlow
@@ -25,14 +24,11 @@ log = logging.getLogger(__name__)
 class StoreReads:
     """``verify``, ``lookup`` and ``snapshot_of`` over one node's store."""
 
-    def __init__(
-        self, core: NodeCore, members: Membership, out: Outbox, *, max_future: int
-    ) -> None:
-        """Read ``core``'s store; refuse HLCs more than ``max_future`` ns ahead."""
+    def __init__(self, core: NodeCore, members: Membership, out: Outbox) -> None:
+        """Read ``core``'s store (the sync core itself refuses HLCs too far ahead)."""
         self._core = core
         self._members = members
         self._out = out
-        self._max_future = max_future
         self.joins: JoinFlow | None = None  # set once the join flow exists
         self.sender = ""
 
@@ -46,9 +42,6 @@ class StoreReads:
                 raise ParseError(f"it names context {delta.context_id.hex()[:16]}…")
             # Joining with no snapshot yet: check id and signature now, members at install.
             verify(delta, members if members is not None else (delta.author,))
-            ahead = self._core.clock.ahead_of_wall(delta.hlc.time)
-            if ahead > self._max_future:
-                raise ParseError(f"its HLC is {ahead / SECOND:.1f} s ahead of our clock")
         except ParseError as exc:
             self._out.feed(rejected(context, self.sender, delta, str(exc)))
             return str(exc)

@@ -11,6 +11,7 @@ from logging import DEBUG, WARNING
 from typing import Generic
 
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.clock import MAX_FUTURE_NS
 from calimero_devnet.node.dag import DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_AGE, SECOND, CausalDag
 from calimero_devnet.node.sync_fetch import (
     DEFAULT_MAX_IDS_PER_REQUEST,
@@ -37,7 +38,7 @@ class SyncConfig:
 
     node: str  # this node's name: the ``sender`` of its messages
     reply_to: str = ""  # where peers send answers; empty means ``node``
-    max_future: int = 5 * SECOND  # refuse deltas whose HLC is further ahead of our clock
+    max_future: int = MAX_FUTURE_NS  # refuse deltas whose HLC is further ahead of our clock
     announce_every: int = 1 * SECOND
     fetch_retry_after: int = DEFAULT_RETRY_AFTER
     max_ids_per_request: int = DEFAULT_MAX_IDS_PER_REQUEST
@@ -158,17 +159,17 @@ class ContextSync(Generic[D]):
         ]
 
     def _check(self, delta: D, now: int) -> str | None:
-        where = f"delta {to_b58(delta.id)} of context {to_b58(self.context)}"
         reason = self._verify(self.context, delta)
+        ahead = delta.hlc.time - now
+        if reason is None and ahead <= self._config.max_future:
+            return None  # the common case formats nothing
+        where = f"delta {to_b58(delta.id)} of context {to_b58(self.context)}"
         if reason is not None:
             return f"{where} is invalid: {reason}"
-        ahead = delta.hlc.time - now
-        if ahead > self._config.max_future:
-            return (
-                f"{where} has an HLC {ahead / SECOND:.1f} s ahead of our clock (limit "
-                f"{self._config.max_future / SECOND:.0f} s): check the clocks of both nodes"
-            )
-        return None
+        return (
+            f"{where} has an HLC {ahead / SECOND:.1f} s ahead of our clock (limit "
+            f"{self._config.max_future / SECOND:.0f} s): check the clocks of both nodes"
+        )
 
     def _housekeeping(self, now: int) -> list[Effect[D]]:
         effects: list[Effect[D]] = []

@@ -97,13 +97,6 @@ def test_hlc_uses_the_clock_and_the_public_key() -> None:
     assert Hlc(5, 1) < Hlc(5, 2) < Hlc(6, 0)
 
 
-def test_too_far_ahead_refuses_timestamps_beyond_five_seconds() -> None:
-    wall = FakeClock()
-    clock = make(0, wall)
-    assert not clock.too_far_ahead(wall() + 4_000_000_000)
-    assert clock.too_far_ahead(wall() + 6_000_000_000)
-
-
 def test_derived_index_is_in_range_and_stable() -> None:
     index = index_from_public_key(PK)
     assert 0 <= index <= MAX_INDEX
