@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from calimero_devnet.node.collections import actions as act
 from calimero_devnet.node.collections.base import merge_delta
-from calimero_devnet.node.collections.digest import state_digest
+from calimero_devnet.node.collections.digest import recompute_digest
 from calimero_devnet.node.collections.kv import Overlay
 from calimero_devnet.node.collections.session import CollectionsSession
 from calimero_devnet.node.collections.state import CollectionState
@@ -67,7 +67,7 @@ def main() -> None:
     encode_s = timed(lambda: act.encode_actions(actions))
     decode_s = timed(lambda: act.decode_actions(delta))
     apply_s = timed(apply_all)
-    digest_s = timed(lambda: state_digest(node.kv))
+    digest_s = timed(lambda: recompute_digest(node.kv))
     print(f"actions: {n} ({len(delta) / n:.0f} bytes each, {len(node.kv)} stored records)")
     print(f"session (mutate + local apply): {n / session_s:>9,.0f} actions/s")
     print(f"encode (Borsh, pyborsh):        {n / encode_s:>9,.0f} actions/s")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from calimero_devnet.node.collections.base import Applied, merge_delta
-from calimero_devnet.node.collections.digest import state_digest, visible_state
+from calimero_devnet.node.collections.digest import recompute_digest, visible_state
 from calimero_devnet.node.collections.kv import Overlay
 from calimero_devnet.node.collections.model import Hlc
 from calimero_devnet.node.collections.session import CollectionsSession
@@ -78,7 +78,7 @@ class SimNode:
 
     def digest(self) -> bytes:
         """Return the convergence digest of this node's collections."""
-        return state_digest(self.kv)
+        return recompute_digest(self.kv)
 
     def visible(self) -> dict[str, Any]:
         """Return what apps on this node can read."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from calimero_devnet.node.collections import actions as act
 from calimero_devnet.node.collections import layout as lay
-from calimero_devnet.node.collections.digest import state_digest
+from calimero_devnet.node.collections.digest import recompute_digest
 from calimero_devnet.node.collections.model import CollectionKind
 from calimero_devnet.node.collections.payloads import decode_pairs
 from calimero_devnet.node.core import NodeCore
@@ -35,7 +35,7 @@ def stored(node: NodeCore, ctx: bytes) -> tuple[object, ...]:
 def converged(a: NodeCore, b: NodeCore, ctx: bytes) -> None:
     """Assert both nodes hold consistent, equal state: root = digest, heads, entries."""
     for node in (a, b):
-        assert node.context(ctx).root_hash == state_digest(node.store.state_reader(ctx))
+        assert node.context(ctx).root_hash == recompute_digest(node.store.state_reader(ctx))
         assert node.check_consistency(ctx) == []
     assert a.context(ctx).root_hash == b.context(ctx).root_hash
     assert a.context(ctx).heads == b.context(ctx).heads

@@ -11,7 +11,7 @@ import pytest
 
 from calimero_devnet.errors import FunctionCallError
 from calimero_devnet.ids import to_b58
-from calimero_devnet.node.collections.digest import state_digest
+from calimero_devnet.node.collections.digest import recompute_digest
 from calimero_devnet.node.core import NodeCore
 from calimero_devnet.node.delta import CausalDelta
 from calimero_devnet.node.runtime import Runtime
@@ -82,7 +82,7 @@ def exchange(
 def assert_converged(a: NodeCore, b: NodeCore, ctx: bytes, *views: str) -> None:
     """Same root hash (= the collections digest), same heads, same answers to ``views``."""
     for node in (a, b):
-        assert node.context(ctx).root_hash == state_digest(node.store.state_reader(ctx))
+        assert node.context(ctx).root_hash == recompute_digest(node.store.state_reader(ctx))
         assert node.check_consistency(ctx) == []
     assert a.context(ctx).root_hash == b.context(ctx).root_hash
     assert a.context(ctx).heads == b.context(ctx).heads

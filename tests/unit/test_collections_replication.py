@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from calimero_devnet.node.collections import actions as act
-from calimero_devnet.node.collections.digest import state_digest, visible_digest
+from calimero_devnet.node.collections.digest import recompute_digest, visible_digest
 from calimero_devnet.node.collections.layout import NS
 from calimero_devnet.node.collections.model import CollectionKind, DeltaRejectedError
 from calimero_devnet.node.collections.session import CollectionsSession
@@ -113,11 +113,11 @@ def test_state_digest_sees_metadata_and_visible_digest_does_not() -> None:
 
 def test_digest_covers_only_the_collections_namespace() -> None:
     kv = MemoryKV({NS + b"C" + b"\1" * 32: b"\0"})
-    before = state_digest(kv)
+    before = recompute_digest(kv)
     kv.put(b"app-raw-key", b"node-local storage of the app")
-    assert state_digest(kv) == before
+    assert recompute_digest(kv) == before
     kv.put(NS + b"R", b"x")
-    assert state_digest(kv) != before
+    assert recompute_digest(kv) != before
 
 
 def test_visible_state_lists_every_kind() -> None:

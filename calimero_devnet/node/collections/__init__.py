@@ -8,7 +8,7 @@ per-call overlay), ``state`` (apply + reads), ``entries``/``values`` (session op
 
 from calimero_devnet.node.collections.actions import AnyAction, decode_actions, encode_actions
 from calimero_devnet.node.collections.base import Applied, merge_delta
-from calimero_devnet.node.collections.digest import state_digest, visible_digest, visible_state
+from calimero_devnet.node.collections.digest import recompute_digest, visible_digest, visible_state
 from calimero_devnet.node.collections.kv import KeyValueStore, Overlay, ReadableStore
 from calimero_devnet.node.collections.model import (
     CollectionError,
@@ -36,7 +36,7 @@ __all__ = [
     "decode_actions",
     "encode_actions",
     "merge_delta",
-    "state_digest",
+    "recompute_digest",
     "visible_digest",
     "visible_state",
 ]

@@ -120,10 +120,6 @@ def recompute_digest(store: ReadableStore) -> bytes:
     return recompute_accumulator(store).root()
 
 
-state_digest = recompute_digest
-"""Same as :func:`recompute_digest`, under the name the package and ``SimNode`` export."""
-
-
 def stored_accumulator(store: ReadableStore) -> Accumulator:
     """Return the accumulator stored in ``store``, or rebuild it if there is none.
 
