@@ -51,6 +51,7 @@ class NodeSpec:
     cluster: str = "devnet"
     log_level: str = "info"
     shutdown_timeout: float = 3.0  # the node's own grace for in-flight calls
+    module_cache: Path | None = None  # shared by the cluster's nodes (one compile per build)
     program: tuple[str, ...] = NODE_PROGRAM  # tests swap in a fake child
 
     def argv(self, rpc_port: int) -> list[str]:
@@ -60,6 +61,7 @@ class NodeSpec:
         args += ["--shutdown-timeout", f"{self.shutdown_timeout:g}"]
         args += ["--index", str(self.index)] if self.index is not None else []
         args += ["--broker", self.broker] if self.broker else []
+        args += ["--module-cache", str(self.module_cache)] if self.module_cache else []
         return [*self.program, *args]
 
 

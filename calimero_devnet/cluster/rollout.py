@@ -18,6 +18,7 @@ from pathlib import Path
 from calimero_devnet.cluster import deploy
 from calimero_devnet.cluster.events import AppDeployed, BuildFinished, ClusterEvent, Step
 from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.cluster.supervisor import module_cache_dir
 from calimero_devnet.config_model import DevnetConfig
 from calimero_devnet.errors import ToolchainError
 from calimero_devnet.ids import sha256, to_b58
@@ -67,9 +68,14 @@ class Rollout:
         except OSError as exc:
             self._emit(BuildFinished(app, time.perf_counter() - started, str(exc)))
             raise ToolchainError(f"app {app}: cannot read its build output: {exc}") from exc
-        self._emit(finished)
         kept = self._out / app / "deployed" / f"{to_b58(sha256(data))}.wasm"
         await asyncio.to_thread(_keep, kept, data)
+        try:
+            await deploy.precompile(data, module_cache_dir(self._config.cluster.data_dir))
+        except ToolchainError as exc:
+            self._emit(BuildFinished(app, time.perf_counter() - started, f"app {app}: {exc}"))
+            raise
+        self._emit(finished)
         return kept
 
     async def build_all(self) -> dict[str, Path]:

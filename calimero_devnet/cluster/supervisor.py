@@ -66,6 +66,11 @@ def node_home(data_dir: Path, name: str) -> Path:
     return data_dir / "nodes" / name
 
 
+def module_cache_dir(data_dir: Path) -> Path:
+    """The compiled-module cache every node of the cluster shares: ``<data_dir>/wasm-cache/``."""
+    return data_dir / "wasm-cache"
+
+
 def node_specs(config: DevnetConfig, broker_url: str | None) -> list[NodeSpec]:
     """The spawn specs of the nodes ``config`` declares, replicating through ``broker_url``."""
     data_dir, cluster = config.cluster.data_dir, config.cluster.name
@@ -78,6 +83,7 @@ def node_specs(config: DevnetConfig, broker_url: str | None) -> list[NodeSpec]:
             broker=broker_url,
             cluster=cluster,
             log_level=node.log_level,
+            module_cache=module_cache_dir(data_dir),
         )
         for node in config.nodes
     ]

@@ -34,6 +34,8 @@ def add_node_arguments(parser: argparse.ArgumentParser) -> None:
     add("--broker", metavar="URL", help="MQTT broker, mqtt://HOST:PORT (enables replication)")
     add("--cluster", default="devnet", metavar="ID", help="cluster id: bus topic prefix")
     add("--host", default="127.0.0.1", metavar="HOST", help="address to bind (default loopback)")
+    add("--module-cache", type=Path, metavar="DIR",
+        help="compiled-module cache, shareable by nodes (default: <home>/wasm-cache)")  # fmt: skip
     add("--log-level", choices=LOG_LEVELS, default="info")
     add("--shutdown-timeout", type=float, default=10.0, metavar="SECONDS",
         help="how long to let in-flight calls finish on SIGINT/SIGTERM")  # fmt: skip
@@ -53,6 +55,7 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
     return NodeConfig(
         home=home,
         rpc_port=args.rpc_port,
+        module_cache=args.module_cache.expanduser().resolve() if args.module_cache else None,
         name=args.name or home.name,
         index=args.index,
         host=args.host,

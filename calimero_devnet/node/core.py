@@ -67,6 +67,7 @@ class NodeCore:
         name: str = "node",
         index: int | None = None,
         runtime: RuntimeLike[Any] | None = None,
+        module_cache: Path | None = None,
         wall_clock: WallClock = time.time_ns,
     ) -> NodeCore:
         """Open the node whose data lives in ``home`` (created on first start).
@@ -76,7 +77,8 @@ class NodeCore:
             name: the node's name in messages and logs.
             index: the node's devnet index 0..1023 (low bits of every timestamp); when
                 None it is derived from the identity, which may collide between nodes.
-            runtime: the WASM runtime; default: the real one, caching in ``home/wasm-cache``.
+            runtime: the WASM runtime; default: the real one, caching compiled modules in
+                ``module_cache`` (default ``home/wasm-cache``; a cluster's nodes share one).
             wall_clock: unix time in ns.
         """
         store = NodeStore.open(home / "store")
@@ -89,7 +91,7 @@ class NodeCore:
                 last=store.clock_last(),
             )  # fmt: skip
             if runtime is None:
-                runtime = _default_runtime(home / "wasm-cache")
+                runtime = _default_runtime(module_cache or home / "wasm-cache")
         except BaseException:
             store.close()
             raise

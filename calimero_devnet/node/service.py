@@ -42,6 +42,7 @@ class NodeConfig:
 
     home: Path
     rpc_port: int = 0
+    module_cache: Path | None = None  # compiled modules; None: <home>/wasm-cache
     name: str = "node"
     index: int | None = None
     host: str = "127.0.0.1"
@@ -83,7 +84,9 @@ def open_core(config: NodeConfig) -> Core:
     """Open the real NodeCore of ``config.home`` (imported late: it loads wasmtime)."""
     from calimero_devnet.node.core import NodeCore  # noqa: PLC0415
 
-    return NodeCore.open(config.home, name=config.name, index=config.index)
+    return NodeCore.open(
+        config.home, name=config.name, index=config.index, module_cache=config.module_cache
+    )
 
 
 class NodeService:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.errors import InvalidModule, MethodNotFound
-from calimero_devnet.node.runtime import Runtime
+from calimero_devnet.node.runtime import Runtime, precompile
 from tests.fixtures import load_wat
 from tests.node.host_abi_helpers import compile_wat, make_env, module_with, probe, run
 
@@ -103,6 +103,22 @@ def test_a_second_runtime_loads_the_compiled_module_from_disk(tmp_path: Path) ->
     assert second.cache.last_source == "disk"
     env = make_env()
     assert second.call(app, "init", b"{}", env).committed
+
+
+def test_precompile_fills_the_cache_once_for_every_runtime_sharing_it(tmp_path: Path) -> None:
+    wasm = load_wat("kv_store")
+    assert precompile(wasm, tmp_path) is True
+    assert precompile(wasm, tmp_path) is False
+    node = Runtime(tmp_path)
+    app = node.load(wasm)
+    assert node.cache.last_source == "disk"
+    assert node.call(app, "init", b"{}", make_env()).committed
+
+
+def test_precompile_refuses_bytes_that_are_not_a_module(tmp_path: Path) -> None:
+    with pytest.raises(InvalidModule, match="not a WebAssembly module"):
+        precompile(b"hello", tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_corrupted_cache_file_is_recompiled_and_replaced(tmp_path: Path) -> None:

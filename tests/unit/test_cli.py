@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,12 @@ def test_node_options_become_a_config() -> None:
     config = node_config(parse_node("--rpc-port", "2428", "--index", "3"))
     assert (config.name, config.rpc_port, config.index) == ("node-3", 2428, 3)
     assert config.host == "127.0.0.1"
+    assert config.module_cache is None
+
+
+def test_nodes_can_share_a_module_cache() -> None:
+    config = node_config(parse_node("--module-cache", "/tmp/devnet-test/wasm-cache"))
+    assert config.module_cache == Path("/tmp/devnet-test/wasm-cache")
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from calimero_devnet.node.runtime.callstate import CallState
 from calimero_devnet.node.runtime.failures import GuestError
 from calimero_devnet.node.runtime.hostimport import HostImport, HostTrap, host_import
 from calimero_devnet.node.runtime.loader import LoadedApp
-from calimero_devnet.node.runtime.runtime import STANDARD_IMPORTS, Runtime
+from calimero_devnet.node.runtime.runtime import STANDARD_IMPORTS, Runtime, precompile
 from calimero_devnet.node.runtime.types import (
     CallEnv,
     CallOutcome,
@@ -44,4 +44,5 @@ __all__ = [
     "StateReader",
     "XCall",
     "host_import",
+    "precompile",
 ]

@@ -56,9 +56,7 @@ class Runtime:
         limits: Limits = _DEFAULT_LIMITS,
         extra_imports: Sequence[HostImport] = (),
     ) -> None:
-        config = Config()
-        config.consume_fuel = True
-        self._engine = Engine(config)
+        self._engine = _new_engine()
         self.limits = limits
         self._imports = ImportTable((*STANDARD_IMPORTS, *extra_imports))
         self.cache = ModuleCache(self._engine, cache_dir, engine_tag(_ENGINE_CONFIG))
@@ -214,3 +212,27 @@ def _check_method(app: LoadedApp, method: str) -> None:
         hint = ""
     methods = ", ".join(app.methods) or "(none)"
     raise MethodNotFound(f"the app has no method `{method}`.{hint} Its methods are: {methods}")
+
+
+def _new_engine() -> Engine:
+    config = Config()
+    config.consume_fuel = True
+    return Engine(config)
+
+
+def precompile(wasm: bytes, cache_dir: Path) -> bool:
+    """Compile ``wasm`` into the module cache ``cache_dir`` unless it is there already.
+
+    A cluster's nodes share one cache directory, so the manager compiles a new build once
+    and every node then loads it in about a millisecond instead of compiling it again.
+
+    Returns:
+        True if it compiled, False if the cache already held the module.
+
+    Raises:
+        InvalidModule: wasmtime rejects the bytes.
+    """
+    check_header(wasm)
+    cache = ModuleCache(_new_engine(), cache_dir, engine_tag(_ENGINE_CONFIG))
+    cache.module(wasm, hashlib.sha256(wasm).digest())
+    return cache.last_source == "compiled"
