@@ -106,6 +106,13 @@ class InvalidModule(NodeError):
     http_status = 400
 
 
+class StateIncompatible(NodeError):
+    """An app version cannot read a context's stored state (a hot redeploy was refused)."""
+
+    type_name = "StateIncompatible"
+    http_status = 409
+
+
 class FunctionCallError(NodeError):
     """The call failed inside the app: a trap, a panic, a limit, or the app's own error."""
 

@@ -87,6 +87,9 @@ def _add_control(sub: Subparsers) -> None:
         node = _command(sub, action, text, "commands", "run_node_action")  # fmt: skip
         node.add_argument("node")
         node.set_defaults(action=action)
+    reset = _command(sub, "reset", "start a context afresh from init on the current build "
+                     "(its state is lost)", "commands", "run_reset")  # fmt: skip
+    reset.add_argument("context", nargs="?", metavar="CONTEXT", help="(default: the only one)")
     wait = _command(sub, "wait-converged", "wait until the nodes agree", "commands", "run_wait")
     wait.add_argument(
         "--value",

@@ -128,6 +128,16 @@ def run_node_action(args: argparse.Namespace) -> int:
     return _emit(args, data, f"{args.node}: {args.action} done ({state})")
 
 
+def run_reset(args: argparse.Namespace) -> int:
+    """``devnet reset [CONTEXT]``: start a context afresh (the only one when not named)."""
+    cluster = _attach(args)
+    names = list(cluster.contexts)
+    if args.context is None and len(names) != 1:
+        raise ConfigError(f"name the context to reset: {', '.join(names) or '(none)'}")
+    data = asyncio.run(cluster.reset(args.context or names[0]))
+    return _emit(args, data, data["text"])
+
+
 def run_down(args: argparse.Namespace) -> int:
     """``devnet down``: stop the manager (and anything it left behind)."""
     from calimero_devnet.cluster.down import stop_cluster  # noqa: PLC0415

@@ -15,6 +15,7 @@ Routes (answers ``{"data": ...}``, or ``{"error": message, "kind": error class}`
     POST /net/latency    {"from","to","ms","loss"?,"both"?}
     POST /net/heal
     POST /apps/<app>/redeploy            rebuild now and switch every node to it
+    POST /contexts/<name>/reset          start a context afresh under a new id
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class ControlApi:
             web.post("/net/latency", self.latency),
             web.post("/net/heal", self.heal),
             web.post("/apps/{app}/redeploy", self.redeploy),
+            web.post("/contexts/{name}/reset", self.reset),
         ]
 
     async def status(self, _: web.Request) -> web.Response:
@@ -130,6 +132,13 @@ class ControlApi:
             raise ConfigError(f"no app named {app!r} (apps: {', '.join(self._cluster.apps)})")
         deployed = await self._cluster.redeploy(app)
         return _ok({"app": app, "deployed": None if deployed is None else str(deployed)})
+
+    async def reset(self, request: web.Request) -> web.Response:
+        """Start a context afresh (its state is lost)."""
+        reset = await self._cluster.reset(request.match_info["name"])
+        return _ok({"context": reset.context, "oldId": reset.old_id, "newId": reset.new_id,
+                    "app": reset.app, "version": reset.version, "nodes": list(reset.nodes),
+                    "text": str(reset)})  # fmt: skip
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

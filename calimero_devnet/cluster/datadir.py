@@ -8,6 +8,8 @@ Layout::
     <data_dir>/broker/         the broker's log (and mosquitto's config)
     <data_dir>/nodes/<node>/   node homes: store, node.log, stderr.log
     <data_dir>/apps/<app>/     build outputs of TypeScript apps
+    <data_dir>/generations.json  how often each context was reset (generations.py)
+    <data_dir>/wasm-cache/     compiled modules the nodes share (a cache: kept by --fresh)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from calimero_devnet.cluster.generations import GENERATIONS_FILE
 from calimero_devnet.cluster.statefile import STATE_FILE, running_state
 from calimero_devnet.errors import ClusterError
 
@@ -26,7 +29,7 @@ LOCK_FILE = "manager.lock"
 MANAGER_LOG = "manager.log"
 # Only what devnet itself creates is ever removed: a --data-dir pointed at the wrong folder
 # must not cost the user its files.
-WIPED = ("nodes", "broker", "apps", STATE_FILE)
+WIPED = ("nodes", "broker", "apps", STATE_FILE, GENERATIONS_FILE)
 
 
 def wipe(data_dir: Path) -> list[str]:

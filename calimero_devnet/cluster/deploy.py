@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from calimero_devnet.cluster.events import BuildFinished
-from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.cluster.nodeclient import AdminError, NodeClient
 from calimero_devnet.config_model import AppSettings, ContextSettings
 from calimero_devnet.errors import ClusterError, InvalidModule, ToolchainError
 from calimero_devnet.ids import sha256, to_b58
@@ -101,11 +102,14 @@ async def ensure_context(
     else:
         await _switch_if_old(creator, cid, record, app_id, say)
     joiners = [clients[name] for name in context.members[1:]]
-    await asyncio.gather(*(_join(client, context.name, cid, app_id, say) for client in joiners))
+    await asyncio.gather(
+        *(join_or_switch(client, context.name, cid, app_id, say) for client in joiners)
+    )
     return cid
 
 
-async def _join(client: NodeClient, name: str, cid: str, app_id: str, say: Say) -> None:
+async def join_or_switch(client: NodeClient, name: str, cid: str, app_id: str, say: Say) -> None:
+    """Have ``client`` join context ``cid`` (``name``), or switch it to ``app_id`` if it has it."""
     record = await client.context(cid)
     if record is None:
         started = time.perf_counter()
@@ -118,26 +122,46 @@ async def _join(client: NodeClient, name: str, cid: str, app_id: str, say: Say) 
 async def _switch_if_old(
     client: NodeClient, cid: str, record: Mapping[str, object], app_id: str, say: Say
 ) -> None:
-    if record.get("applicationId") != app_id:
+    if record.get("applicationId") == app_id:
+        return
+    try:
         await client.set_application(cid, app_id)
-        say(f"{client.name}: context {cid[:8]} switched to the new build {app_id[:8]}")
+    except AdminError as exc:
+        if exc.kind != "StateIncompatible":
+            raise
+        say(f"{exc}\n  the previous build keeps serving context {cid[:8]}: change the code "
+            "back, or `devnet reset CONTEXT` starts it afresh on the new build")  # fmt: skip
+        return
+    say(f"{client.name}: context {cid[:8]} switched to the new build {app_id[:8]}")
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchFailure:
+    """A node that did not switch ``context`` to the new build, and why."""
+
+    node: str
+    context: str
+    error: ClusterError
+
+    @property
+    def state_refused(self) -> bool:
+        """True when the new build cannot read the context's state (the old one stays)."""
+        return isinstance(self.error, AdminError) and self.error.kind == "StateIncompatible"
 
 
 async def switch_everywhere(
     targets: Sequence[tuple[NodeClient, Sequence[str]]], app_id: str
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """Switch each node's listed contexts to ``app_id``: (switched nodes, (node, why) failed)."""
+) -> tuple[list[str], list[SwitchFailure]]:
+    """Switch each node's listed contexts to ``app_id``: (nodes switched, failures)."""
 
-    async def switch(client: NodeClient, context_ids: Sequence[str]) -> str | None:
-        try:
-            for cid in context_ids:
+    async def switch(client: NodeClient, context_ids: Sequence[str]) -> SwitchFailure | None:
+        for cid in context_ids:
+            try:
                 await client.set_application(cid, app_id)
-        except ClusterError as exc:
-            return str(exc)
+            except ClusterError as exc:
+                return SwitchFailure(client.name, cid, exc)
         return None
 
     outcomes = await asyncio.gather(*(switch(client, cids) for client, cids in targets))
-    done = [c.name for (c, _), why in zip(targets, outcomes, strict=True) if why is None]
-    failed = [(c.name, why) for (c, _), why in zip(targets, outcomes, strict=True)
-              if why is not None]  # fmt: skip
-    return done, failed
+    done = [c.name for (c, _), failure in zip(targets, outcomes, strict=True) if failure is None]
+    return done, [failure for failure in outcomes if failure is not None]

@@ -61,8 +61,47 @@ class AppDeployed:
     failed: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
-        text = f"{self.app} v{self.version} ({self.app_id[:8]}) runs on {', '.join(self.nodes)}"
+        where = ", ".join(self.nodes) or "no node"
+        text = f"{self.app} v{self.version} ({self.app_id[:8]}) runs on {where}"
         return text + "".join(f"\n  {node}: not switched: {why}" for node, why in self.failed)
+
+
+@dataclass(frozen=True, slots=True)
+class StateRefused:
+    """Version ``version`` of ``app`` cannot read the state of ``context``: it was not switched."""
+
+    app: str
+    version: int
+    context: str
+    nodes: tuple[str, ...]
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.app} v{self.version} cannot read the state of context {self.context} on "
+            f"{', '.join(self.nodes)}: {self.reason}\n  the previous version keeps serving it. "
+            f"Change the code back and save, or run `devnet reset {self.context}` to start the "
+            f"context afresh on v{self.version} (its state is lost)."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ContextReset:
+    """``context`` was started afresh under a new id (``devnet reset``)."""
+
+    context: str
+    old_id: str | None
+    new_id: str
+    app: str
+    version: int
+    nodes: tuple[str, ...]
+
+    def __str__(self) -> str:
+        old = f"{self.old_id[:8]} → " if self.old_id else ""
+        return (
+            f"context {self.context} reset: {old}{self.new_id[:8]}, {self.app} v{self.version}"
+            f" from init, on {', '.join(self.nodes)}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +181,8 @@ class NetChanged:
 
 
 ClusterEvent = (
-    SupervisorEvent | Step | Problem | BuildFinished | AppDeployed | ClusterReady | FeedMessage
-    | NodeKilled | NodePresence | ConvergenceChanged | NetChanged
+    SupervisorEvent | Step | Problem | BuildFinished | AppDeployed | StateRefused | ContextReset
+    | ClusterReady | FeedMessage | NodeKilled | NodePresence | ConvergenceChanged | NetChanged
 )  # fmt: skip
 Progress = Callable[[ClusterEvent], None]
 QUEUE_LIMIT = 2_000

@@ -19,6 +19,7 @@ from calimero_devnet.cluster.broker import BrokerHandle
 from calimero_devnet.cluster.events import (
     AppDeployed,
     ClusterEvent,
+    ContextReset,
     EventHub,
     NetChanged,
     NodeKilled,
@@ -204,6 +205,13 @@ class Cluster(ClusterAccess):
     async def redeploy(self, app: str) -> AppDeployed | None:
         """Rebuild ``app`` and switch every running node to it, keeping state (None: no change)."""
         return await self.rollout.redeploy(app, self.clients())
+
+    async def reset(self, context: str) -> ContextReset:
+        """Start ``context`` afresh (from ``init``, on the current build) under a new id."""
+        async with self._ops:
+            event = await self.rollout.reset(context, self.clients())
+            self.write_state()
+            return event
 
     # --- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:

@@ -21,10 +21,12 @@ from calimero_devnet.cluster.events import (
     BuildFinished,
     ClusterEvent,
     ClusterReady,
+    ContextReset,
     ConvergenceChanged,
     FeedMessage,
     NodePresence,
     Problem,
+    StateRefused,
 )
 from calimero_devnet.cluster.node_events import NodeExited, StopEscalated
 
@@ -112,7 +114,7 @@ def is_alarm(event: ClusterEvent) -> bool:
         return event.error is not None
     if isinstance(event, ConvergenceChanged):
         return not event.converged
-    return isinstance(event, NodeExited | StopEscalated | Problem)
+    return isinstance(event, NodeExited | StopEscalated | Problem | StateRefused)
 
 
 class LogPrinter:
@@ -129,6 +131,8 @@ class LogPrinter:
         """Print the lines of one event."""
         if isinstance(event, ClusterReady):
             self._contexts = {cid: name for name, cid in event.contexts}
+        elif isinstance(event, ContextReset):
+            self._contexts[event.new_id] = event.context
         stamp = time.strftime("%H:%M:%S")
         alarm = is_alarm(event)
         for line in describe(event, self._contexts):

@@ -27,12 +27,14 @@ _NODE_ERRORS: dict[str, type[NodeError]] = {
 
 
 class AdminError(ClusterError):
-    """A node refused an admin request; ``status`` is its HTTP status."""
+    """A node refused an admin request; ``status`` is its HTTP status, ``kind`` the node's
+    error type (``StateIncompatible``, ...) when it named one."""
 
-    def __init__(self, message: str, status: int) -> None:
-        """Keep the HTTP status next to the message."""
+    def __init__(self, message: str, status: int, kind: str | None = None) -> None:
+        """Keep the HTTP status and the error type next to the message."""
         super().__init__(message)
         self.status = status
+        self.kind = kind
 
 
 def node_error(error: Any) -> NodeError:
@@ -83,7 +85,8 @@ class NodeClient:
             raise ClusterError(f"{self.name}: {where} answered something not JSON") from exc
         if response.status_code != 200:
             message = answer.get("error", answer) if isinstance(answer, dict) else answer
-            raise AdminError(f"{self.name}: {where}: {message}", response.status_code)
+            kind = answer.get("type") if isinstance(answer, dict) else None
+            raise AdminError(f"{self.name}: {where}: {message}", response.status_code, kind)
         return answer["data"]
 
     async def install(self, wasm_path: str) -> str:
@@ -111,8 +114,20 @@ class NodeClient:
         await self.admin("POST", f"contexts/{context_id}/join")
 
     async def set_application(self, context_id: str, app_id: str) -> None:
-        """Switch a context to another installed app, keeping its state (devnet extension)."""
+        """Switch a context to another installed app, keeping its state (devnet extension).
+
+        Raises:
+            AdminError: of kind ``StateIncompatible`` when the app cannot read the state.
+        """
         await self.admin("POST", f"contexts/{context_id}/application", {"applicationId": app_id})
+
+    async def delete_context(self, context_id: str) -> None:
+        """Delete a context and everything the node holds of it (gone already: nothing)."""
+        try:
+            await self.admin("DELETE", f"contexts/{context_id}")
+        except AdminError as exc:
+            if exc.status != 404:
+                raise
 
     async def execute(self, context_id: str, method: str, args: Any = None) -> Any:
         """Run ``method`` with JSON ``args`` on a context; return its output.

@@ -114,6 +114,11 @@ class RemoteCluster(ClusterAccess):
         data: dict[str, Any] = await self.control("POST", "/net/heal", {})
         return data
 
+    async def reset(self, context: str) -> dict[str, Any]:
+        """Start ``context`` afresh under a new id (through the manager)."""
+        data: dict[str, Any] = await self.control("POST", f"/contexts/{context}/reset", {})
+        return data
+
     async def manager_status(self) -> dict[str, Any]:
         """The manager's view: status plus net rules, app versions and node failures."""
         data: dict[str, Any] = await self.control("GET", "/status")

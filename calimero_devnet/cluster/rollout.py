@@ -3,8 +3,10 @@
 First deployment: build every app (concurrently with the nodes' start-up), install each on
 every node, create and join the contexts. Hot redeploy: rebuild one app; a failed build
 keeps the running version and reports the compiler's error; a good one is installed on
-every running node and each of its contexts is switched to it, keeping their state. A node
-that was down during a redeploy is brought up to date when it starts again.
+every running node and each of its contexts is switched to it, keeping their state, unless
+the new build cannot read that state (``StateRefused``: the old version keeps serving it).
+Reset: a context starts afresh under the id of its next generation (``generations.py``).
+A node that was down during a redeploy or a reset is brought up to date when it starts.
 """
 
 from __future__ import annotations
@@ -12,15 +14,28 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from calimero_devnet.cluster import deploy
-from calimero_devnet.cluster.events import AppDeployed, BuildFinished, ClusterEvent, Step
+from calimero_devnet.cluster.events import (
+    AppDeployed,
+    BuildFinished,
+    ClusterEvent,
+    ContextReset,
+    StateRefused,
+    Step,
+)
+from calimero_devnet.cluster.generations import (
+    at_generation,
+    earlier_ids,
+    load_generations,
+    save_generations,
+)
 from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.cluster.supervisor import module_cache_dir
-from calimero_devnet.config_model import DevnetConfig
-from calimero_devnet.errors import ToolchainError
+from calimero_devnet.config_model import ContextSettings, DevnetConfig
+from calimero_devnet.errors import ClusterError, ConfigError, ToolchainError
 from calimero_devnet.ids import sha256, to_b58
 
 
@@ -45,6 +60,7 @@ class Rollout:
         self._lock = asyncio.Lock()
         self.current: dict[str, AppVersion] = {}
         self.contexts: dict[str, str] = {}  # context name -> id
+        self._generations: dict[str, int] = {}  # context name -> resets so far
 
     def _say(self, text: str) -> None:
         self._emit(Step(text))
@@ -89,6 +105,7 @@ class Rollout:
     ) -> dict[str, str]:
         """Install every app everywhere, then create and join every context; return their ids."""
         async with self._lock:
+            self._generations = load_generations(self._config.cluster.data_dir)
             for name, wasm in built.items():
                 started = time.perf_counter()
                 app_id = await deploy.install(list(clients.values()), wasm)
@@ -99,7 +116,7 @@ class Rollout:
                 )
             for context in self._config.contexts:
                 app_id = self.current[context.app].app_id
-                cid = await deploy.ensure_context(context, app_id, clients, self._say)
+                cid = await deploy.ensure_context(self._now(context), app_id, clients, self._say)
                 self.contexts[context.name] = cid
         return dict(self.contexts)
 
@@ -119,21 +136,86 @@ class Rollout:
                 return None
             targets = [(client, self._contexts_of(app, name)) for name, client in clients.items()]
             done, failed = await deploy.switch_everywhere(targets, app_id)
-            self.current[app] = AppVersion(app, app_id, old.version + 1, wasm)
-            event = AppDeployed(app, app_id, old.version + 1, tuple(done), tuple(failed))
+            version = old.version + 1
+            self.current[app] = AppVersion(app, app_id, version, wasm)
+            why = tuple((failure.node, str(failure.error)) for failure in failed)
+            event = AppDeployed(app, app_id, version, tuple(done), why)
             self._emit(event)
+            self._report_refusals(app, version, [f for f in failed if f.state_refused])
             return event
 
     async def bring_up_to_date(self, client: NodeClient) -> None:
-        """Install the current builds on a (re)started node and switch its contexts to them."""
+        """Install the current builds on a (re)started node, drop the contexts reset while it
+        was down and join their new generation, and switch its contexts to the current builds."""
         async with self._lock:
             for app in self.current.values():
-                app_id = await client.install(str(app.wasm.resolve()))
-                for cid in self._contexts_of(app.name, client.name):
-                    record = await client.context(cid)
-                    if record is not None and record.get("applicationId") != app_id:
-                        await client.set_application(cid, app_id)
-                        self._say(f"{client.name}: {app.name} switched to v{app.version}")
+                await client.install(str(app.wasm.resolve()))
+            for context in self._config.contexts:
+                if client.name in context.members and context.name in self.contexts:
+                    await self._catch_up(client, context)
+
+    async def _catch_up(self, client: NodeClient, context: ContextSettings) -> None:
+        generation = self._generations.get(context.name, 0)
+        for old in earlier_ids(context, generation):
+            if await client.context(old) is not None:
+                await client.delete_context(old)
+                self._say(f"{client.name}: dropped context {context.name} ({old[:8]}), reset")
+        app_id = self.current[context.app].app_id
+        cid = self.contexts[context.name]
+        await deploy.join_or_switch(client, context.name, cid, app_id, self._say)
+
+    async def reset(self, name: str, clients: Mapping[str, NodeClient]) -> ContextReset:
+        """Start context ``name`` afresh on the current build, under its next generation's id.
+
+        Every running member deletes the old context; the first running member creates the
+        new one (running ``init``) and the others join it. Members that are down catch up
+        when they start (``bring_up_to_date``).
+
+        Raises:
+            ConfigError: no context of that name.
+            ClusterError: none of its members runs.
+        """
+        async with self._lock:
+            context = self._context(name)
+            running = tuple(member for member in context.members if member in clients)
+            if not running:
+                raise ClusterError(f"no member of context {name} is running: start one first")
+            old = self.contexts.get(name)
+            if old is not None:
+                await asyncio.gather(*(clients[m].delete_context(old) for m in running))
+            generation = self._generations.get(name, 0) + 1
+            self._generations[name] = generation
+            await asyncio.to_thread(
+                save_generations, self._config.cluster.data_dir, self._generations
+            )
+            fresh = replace(at_generation(context, generation), members=running)
+            app = self.current[context.app]
+            cid = await deploy.ensure_context(fresh, app.app_id, clients, self._say)
+            self.contexts[name] = cid
+            event = ContextReset(name, old, cid, app.name, app.version, running)
+            self._emit(event)
+            return event
+
+    def _now(self, context: ContextSettings) -> ContextSettings:
+        """``context`` at its current generation."""
+        return at_generation(context, self._generations.get(context.name, 0))
+
+    def _context(self, name: str) -> ContextSettings:
+        for context in self._config.contexts:
+            if context.name == name:
+                return context
+        names = ", ".join(context.name for context in self._config.contexts)
+        raise ConfigError(f"no context named {name!r} (contexts: {names})")
+
+    def _report_refusals(self, app: str, version: int, refused: list[deploy.SwitchFailure]) -> None:
+        names = {cid: name for name, cid in self.contexts.items()}
+        by_context: dict[str, list[deploy.SwitchFailure]] = {}
+        for failure in refused:
+            by_context.setdefault(failure.context, []).append(failure)
+        for cid, failures in by_context.items():
+            nodes = tuple(failure.node for failure in failures)
+            reason = str(failures[0].error).split(": ", 2)[-1]  # drop "node: POST …: "
+            self._emit(StateRefused(app, version, names.get(cid, cid), nodes, reason))
 
     def versions(self) -> dict[str, int]:
         """App name → the version number running now."""

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 INIT = "init"
 SYNC_NEXT = "__calimero_sync_next"
+CHECK_STATE = "__calimero_check_state"
 
 AppT = TypeVar("AppT")
 
@@ -34,6 +35,11 @@ class LoadedAppLike(Protocol):
     @property
     def has_sync_next(self) -> bool:
         """True if the module exports ``__calimero_sync_next``."""
+        ...
+
+    @property
+    def has_check_state(self) -> bool:
+        """True if the module exports ``__calimero_check_state`` (the TypeScript SDK's)."""
         ...
 
 

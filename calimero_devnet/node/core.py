@@ -18,10 +18,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from calimero_devnet.errors import ContextNotFound, NodeError, Uninitialized
+from calimero_devnet.errors import (
+    ContextNotFound,
+    FunctionCallError,
+    NodeError,
+    StateIncompatible,
+    Uninitialized,
+)
 from calimero_devnet.ids import sha256, to_b58
 from calimero_devnet.node.apps import AppRegistry
-from calimero_devnet.node.calls import INIT, SYNC_NEXT, CallSeat, RanCall, RuntimeLike, run_call
+from calimero_devnet.node.calls import (
+    CHECK_STATE,
+    INIT,
+    SYNC_NEXT,
+    CallSeat,
+    RanCall,
+    RuntimeLike,
+    run_call,
+)
 from calimero_devnet.node.clock import NodeClock, WallClock, index_from_public_key
 from calimero_devnet.node.commits import CommitWriter, Listener
 from calimero_devnet.node.consistency import check_context
@@ -169,6 +183,40 @@ class NodeCore:
     def contexts(self) -> list[ContextInfo]:
         """Every context of this node, by id."""
         return [ContextInfo.from_record(r) for r in self.store.contexts()]
+
+    def delete_context(self, ctx_id: bytes) -> None:
+        """Delete a context and everything this node holds of it, in one batch.
+
+        Raises:
+            ContextNotFound: the node has no such context.
+        """
+        self._context_record(ctx_id)
+        batch = self.store.batch()
+        batch.delete_context(ctx_id)
+        self.store.write(batch)
+
+    def check_state(self, ctx_id: bytes, app_id: bytes) -> None:
+        """Have app ``app_id`` read the state of ``ctx_id`` without changing it.
+
+        Only apps exporting ``__calimero_check_state`` (the TypeScript SDK's) can say;
+        others pass. Nothing the check does is stored.
+
+        Raises:
+            StateIncompatible: the app cannot read the state (its message says why).
+            ApplicationNotFound, ContextNotFound.
+        """
+        app = self._apps.loaded(app_id)
+        record = self._context_record(ctx_id)
+        if not (app.has_check_state and record.initialized):
+            return
+        try:
+            run_call(self._seat, app, ctx_id, CHECK_STATE, b"")
+        except FunctionCallError as exc:
+            why = exc.data if isinstance(exc.data, str) else str(exc)
+            raise StateIncompatible(
+                f"application {to_b58(app_id)} cannot read the state of context "
+                f"{to_b58(ctx_id)} on node {self.name}: {why}"
+            ) from exc
 
     def check_consistency(self, ctx_id: bytes) -> list[str]:
         """Return every inconsistency between a context's record and its deltas (none: [])."""

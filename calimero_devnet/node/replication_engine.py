@@ -127,6 +127,21 @@ class ReplicaEngine:
         with self._job():
             self.joins.cancel(context, reason)
 
+    def delete(self, context: bytes) -> None:
+        """Delete ``context`` from the store and forget it: its DAG, joins, topics, members.
+
+        Raises:
+            ContextNotFound: the node has no such context.
+        """
+        with self._job():
+            self.core.delete_context(context)
+            self.sync.close_context(context)
+            self.members.forget(context)
+            self._shown.pop(context, None)
+            self._touched.discard(context)
+            self._broken.discard(context)
+            self._out.watch(context, on=False)
+
     # reads
     def pending_count(self, context: bytes) -> int:
         """Deltas of ``context`` waiting for their parents here (0 if not replicated)."""

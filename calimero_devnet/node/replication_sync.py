@@ -127,6 +127,15 @@ class SyncWaiter:
         engine = self.engine
         return await self._worker.call(lambda _: {c: engine.pending_count(c) for c in contexts})
 
+    async def delete(self, context: bytes) -> None:
+        """Delete ``context`` from the node and stop replicating it, in one worker job.
+
+        Raises:
+            ContextNotFound: the node has no such context.
+        """
+        engine = self.engine
+        await self._worker.call(lambda _: engine.delete(context))
+
     async def _statuses(self, contexts: list[bytes], since: int) -> list[dict[str, Any]]:
         engine = self.engine
         now = time.time_ns()

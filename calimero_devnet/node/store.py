@@ -82,6 +82,13 @@ class StoreBatch:
         """Record that a delta is part of the state although its body is not stored here."""
         self._put("applied", _ctx_prefix(ctx) + delta_id, b"")
 
+    def delete_context(self, ctx: bytes) -> None:
+        """Remove a context: its record, state, deltas, applied markers and private data."""
+        self._put("contexts", ctx, None)
+        end = _prefix_end(_ctx_prefix(ctx))
+        for cf in ("state", "deltas", "private", "applied"):
+            self._batch.delete_range(_ctx_prefix(ctx), end, self._cf[cf])
+
     def __len__(self) -> int:
         """Number of operations collected."""
         return len(self._batch)
@@ -284,3 +291,11 @@ class PrivateOverlay:
         """Add the staged writes to ``batch``."""
         for key, value in self.writes.items():
             batch.put_private(self._ctx, key, value)
+
+
+def _prefix_end(prefix: bytes) -> bytes:
+    """The first key after every key that starts with ``prefix`` (for ``delete_range``)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        raise StoreError(f"no key follows the prefix {prefix.hex()}")
+    return stripped[:-1] + bytes([stripped[-1] + 1])

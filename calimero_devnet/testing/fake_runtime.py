@@ -43,6 +43,7 @@ class FakeApp:
     app_id: bytes
     methods: tuple[str, ...]
     has_sync_next: bool = True
+    has_check_state: bool = False
     has_register_merge: bool = False
     abi: bytes | None = None
 

@@ -46,6 +46,8 @@ _SNAPSHOT_EXPORT = (
     f'__attribute__((export_name("{SNAPSHOT_INIT}"))) void calimero_wizer_init(void) '
     "{ calimero_snapshot_init(); }\n"
 )
+#: Run by the node before a hot redeploy: can this build read the context's state?
+CHECK_STATE = "__calimero_check_state"
 _EXPORT = (
     '__attribute__((export_name("{name}"))) void calimero_m_{name}(void) '
     '{{ calimero_run("{name}"); }}\n'
@@ -72,7 +74,8 @@ def generate(
     head = _HEADER.format(app=app.replace("*/", "* /"), bytecode=c_string(str(bytecode)),
                           manifest=c_string(str(manifest)))  # fmt: skip
     init = _SNAPSHOT_EXPORT if snapshot else ""
-    return head + init + "".join(_EXPORT.format(name=name) for name in methods)
+    exports = (*methods, CHECK_STATE)
+    return head + init + "".join(_EXPORT.format(name=name) for name in exports)
 
 
 def compile_generated(engine: Engine, source: Path, obj: Path) -> None:

@@ -125,6 +125,19 @@ def test_up_call_partition_kill_restart_down(
     assert code == 0, out
     assert run("wait-converged", "--timeout", "15")[0] == 0
 
+    # Reset: the context starts afresh from init under a new id, on every node.
+    before = devnet_json(capsys, data_dir, "status")
+    reset = devnet_json(capsys, data_dir, "reset")
+    assert reset["context"] == "kv-store"
+    assert reset["newId"] != reset["oldId"]
+    assert reset["nodes"] == ["node-1", "node-2", "node-3"]
+    assert devnet_json(capsys, data_dir, "call", "node-3", "entries")["output"] == {}
+    assert run("call", "node-2", "set", '{"key": "e", "value": "5"}')[0] == 0
+    code, out = run("wait-converged", "--value", "get", '{"key": "e"}', "--expect", '"5"')
+    assert code == 0, out
+    assert devnet_json(capsys, data_dir, "status") != before
+    assert run("reset", "nope")[0] != 0
+
     state = running_state(data_dir)
     assert state is not None
     ours = leftovers(state)  # every node and the broker, as `down` would find them

@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.cluster.down import leftovers
-from calimero_devnet.cluster.events import AppDeployed, BuildFinished, ClusterEvent, Subscription
+from calimero_devnet.cluster.events import (
+    AppDeployed,
+    BuildFinished,
+    ClusterEvent,
+    StateRefused,
+    Subscription,
+)
 from calimero_devnet.cluster.manager import open_cluster
 from calimero_devnet.cluster.statefile import manager_alive, running_state
 from calimero_devnet.config import load_config
@@ -96,6 +102,58 @@ async def test_a_save_redeploys_keeping_state_and_a_broken_build_changes_nothing
         status = await cluster.status()
         assert {view.app_id for view in status.views} == {cluster.apps["app"]}
         assert cluster.rollout.versions() == {"app": 3}
+
+
+SWAP = {  # the state's `writes` counter becomes a register, `writer` a counter, and `set` too
+    "writes: Counter = new Counter();\n  writer: LwwRegister<string> = new LwwRegister();":
+        "writes: LwwRegister<string> = new LwwRegister();\n  writer: Counter = new Counter();",
+    "this.writes.increment();": "this.writes.set(key);",
+    "this.writer.set(env.executorIdBase58());": "this.writer.increment();",
+}  # fmt: skip
+
+
+def retype_writes(app: Path) -> None:
+    """Apply ``SWAP`` to the app's source."""
+    source = app / "src" / "index.ts"
+    text = source.read_text()
+    for old, new in SWAP.items():
+        assert old in text, "the template changed: update SWAP"
+        text = text.replace(old, new)
+    source.write_text(text)
+
+
+async def test_a_build_that_cannot_read_the_state_is_refused_until_the_context_is_reset(
+    tmp_path: Path,
+) -> None:
+    config = load_config(make_project(tmp_path), Overrides(fresh=True))
+    app = tmp_path / "app"
+    async with open_cluster(config, watch=True) as cluster:
+        events = cluster.events()
+        await cluster.call("node-1", "set", {"key": "x", "value": "1"})
+        await cluster.wait_value("get", {"key": "x"}, 15, expected="1")
+        old_context, v1 = cluster.contexts["app"], cluster.apps["app"]
+        await asyncio.to_thread(retype_writes, app)
+        refused = await next_event(events, lambda e: isinstance(e, StateRefused))
+        assert isinstance(refused, StateRefused)
+        assert (refused.context, refused.version) == ("app", 2)
+        assert set(refused.nodes) == {"node-1", "node-2"}
+        assert 'field "writes" is stored as a collection of kind "counter"' in refused.reason
+        assert "devnet reset app" in str(refused)
+        assert await cluster.call("node-2", "get", {"key": "x"}) == "1"  # v1 keeps serving
+        status = await cluster.status()
+        assert {view.app_id for view in status.views} == {v1}
+
+        await cluster.stop("node-2")  # a member down during the reset catches up later
+        reset = await cluster.reset("app")
+        assert (reset.old_id, reset.version, reset.nodes) == (old_context, 2, ("node-1",))
+        assert cluster.contexts["app"] == reset.new_id != old_context
+        assert await cluster.call("node-1", "get", {"key": "x"}) is None  # afresh, from init
+        await cluster.call("node-1", "set", {"key": "y", "value": "2"})
+        await cluster.start("node-2")
+        await cluster.wait_value("get", {"key": "y"}, 15, expected="2")
+        node_2 = cluster.clients()["node-2"]
+        assert await node_2.context(old_context) is None  # dropped on start
+        assert (await node_2.context(reset.new_id) or {})["applicationId"] == cluster.apps["app"]
 
 
 def test_detach_returns_when_ready_and_down_leaves_nothing(tmp_path: Path) -> None:

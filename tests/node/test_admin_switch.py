@@ -84,3 +84,26 @@ async def test_switching_is_refused_for_unknown_apps_and_contexts(
     status, answer = await admin(client, f"contexts/{ctx}/application", {"applicationId": 7})
     assert status == 400
     assert "applicationId" in answer["error"]
+    status, answer = await admin(
+        client, f"contexts/{ctx}/application", {"applicationId": v1, "force": "yes"}
+    )
+    assert status == 400
+    assert "force must be true or false" in answer["error"]
+
+
+async def test_deleting_a_context_answers_in_upstream_shape_and_forgets_it(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    v1 = await install(client, tmp_path / "v1.wasm", load_wat("kv_store"))
+    _, created = await admin(client, "contexts", {"applicationId": v1, "contextSeed": "s"})
+    ctx = created["data"]["contextId"]
+    assert "result" in await execute(client, ctx, "set", {"key": "a", "value": "1"})
+
+    response = await client.delete(f"/admin-api/contexts/{ctx}")
+    assert (response.status_code, response.json()) == (200, {"data": {"isDeleted": True}})
+    assert (await client.get(f"/admin-api/contexts/{ctx}")).status_code == 404
+    assert (await client.delete(f"/admin-api/contexts/{ctx}")).status_code == 404
+    again = await admin(client, "contexts", {"applicationId": v1, "contextSeed": "s"})
+    assert again[0] == 200, again
+    answer = await execute(client, ctx, "get", {"key": "a"})
+    assert answer["result"]["output"] is None  # a new context under the same id starts empty

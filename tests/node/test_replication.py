@@ -108,3 +108,20 @@ async def test_sync_answers_once_caught_up(tmp_path: Path) -> None:
         assert [s["contextId"] for s in everything["contexts"]] == [to_b58(ctx)]
         with pytest.raises(ContextNotFound):
             await a.replicator.sync(b"\x01" * 32)
+
+
+async def test_a_deleted_context_is_forgotten_and_peer_traffic_for_it_is_ignored(
+    tmp_path: Path,
+) -> None:
+    async with replicas(tmp_path, 2) as (_, (a, b)):
+        ctx = await create_kv_context(a)
+        await install_app(b)
+        await b.replicator.join(ctx)
+        await b.replicator.delete(ctx)
+        assert not await b.run(lambda _: b.replicator.engine.tracks(ctx))
+        await a.execute(ctx, "set", key="after", value="1")  # broadcast to b, which left
+        await asyncio.sleep(0.5)  # ticks: a's heads announcements reach b too
+        assert await b.run(lambda core: core.store.context(ctx)) is None
+        assert await b.run(lambda core: list(core.store.state_items(ctx))) == []
+        with pytest.raises(ContextNotFound):
+            await b.replicator.delete(ctx)

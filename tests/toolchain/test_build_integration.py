@@ -64,7 +64,7 @@ def test_module_fits_the_host_abi_contract(smoke: BuildResult) -> None:
         ), f"{imp.module}.{imp.name}"
     exports = {e.name for e in module.exports}
     methods = {"hello", "greet", "ping", "clock", "fail", "init"}  # the SDK adds `init`
-    assert exports == {"memory", "__calimero_sync_next", *methods}
+    assert exports == {"memory", "__calimero_sync_next", "__calimero_check_state", *methods}
     assert smoke.size <= 700 * 1024
 
 

@@ -18,7 +18,7 @@ def test_one_export_per_method_calling_the_glue() -> None:
         '__attribute__((export_name("set"))) void calimero_m_set(void) '
         '{ calimero_run("set"); }' in source
     )
-    assert source.count("export_name(") == 2
+    assert source.count("export_name(") == 3  # and __calimero_check_state
 
 
 def test_paths_are_escaped_for_c() -> None:

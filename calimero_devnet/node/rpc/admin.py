@@ -22,7 +22,7 @@ from aiohttp import web
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
-from calimero_devnet.node.rpc.admin_switch import switch_route
+from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
 from calimero_devnet.node.rpc.admin_sync import join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.replies import (
     dumps_compact,
@@ -118,6 +118,7 @@ class AdminApi:
             web.get("/admin-api/contexts/{id}/sync", sync_status),
             web.get("/admin-api/contexts/{id}/consistency", self.consistency),
             switch_route(self._worker),  # devnet extension: hot redeploy
+            delete_route(self._worker),
         ]
 
     async def health(self, _: web.Request) -> web.Response:

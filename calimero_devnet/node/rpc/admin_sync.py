@@ -44,6 +44,10 @@ class Replication(Protocol):
         """Deltas waiting for parents, per context."""
         ...
 
+    async def delete(self, context: bytes) -> None:
+        """Delete a context from the node and stop replicating it, in one worker job."""
+        ...
+
 
 REPLICATION = web.AppKey("replication", Replication)
 

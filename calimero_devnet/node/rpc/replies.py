@@ -27,9 +27,10 @@ def ok(data: Any, status: int = 200) -> web.Response:
     return web.json_response({"data": data}, status=status)
 
 
-def fail(status: int, message: str) -> web.Response:
-    """Return an admin error reply ``{"error": message}``."""
-    return web.json_response({"error": message}, status=status)
+def fail(status: int, message: str, kind: str | None = None) -> web.Response:
+    """Return an admin error reply ``{"error": message}`` (``"type"``: a node error's kind)."""
+    body = {"error": message} if kind is None else {"error": message, "type": kind}
+    return web.json_response(body, status=status)
 
 
 def node_error_status(exc: NodeError) -> int:

@@ -42,7 +42,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except AdminRequestError as exc:
         return fail(exc.status, exc.message)
     except NodeError as exc:
-        return fail(node_error_status(exc), str(exc))
+        return fail(node_error_status(exc), str(exc), exc.type_name)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

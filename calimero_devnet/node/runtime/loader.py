@@ -15,6 +15,7 @@ from calimero_devnet.node.runtime.hostimport import describe_func_type
 WASM_HEADER = b"\0asm\x01\0\0\0"
 ABI_SECTION = "calimero_abi_v1"
 SYNC_NEXT = "__calimero_sync_next"
+CHECK_STATE = "__calimero_check_state"
 REGISTER_MERGE = "__calimero_register_merge"
 PAGE = 65536
 _METHOD_NAME = re.compile(r"[A-Za-z0-9_]{1,256}")
@@ -29,6 +30,8 @@ class LoadedApp:
     methods: tuple[str, ...]
     """Sorted ``() -> ()`` exports not starting with ``__calimero``."""
     has_sync_next: bool
+    has_check_state: bool
+    """Exports ``__calimero_check_state``: fails if the code cannot read a context's state."""
     has_register_merge: bool
     abi: bytes | None
     """The ``calimero_abi_v1`` custom section, if present."""

@@ -20,6 +20,7 @@ from calimero_devnet.node.runtime.hostimport import HostImport, HostTrap
 from calimero_devnet.node.runtime.linking import ImportTable
 from calimero_devnet.node.runtime.loader import (
     ABI_SECTION,
+    CHECK_STATE,
     REGISTER_MERGE,
     SYNC_NEXT,
     LoadedApp,
@@ -91,6 +92,7 @@ class Runtime:
             app_id=app_id,
             methods=method_names(functions),
             has_sync_next=functions.get(SYNC_NEXT) == "->",
+            has_check_state=functions.get(CHECK_STATE) == "->",
             has_register_merge=functions.get(REGISTER_MERGE) == "->",
             abi=abi,
             module=module,
@@ -199,6 +201,8 @@ class Runtime:
 
 def _check_method(app: LoadedApp, method: str) -> None:
     if method in app.methods or (method == SYNC_NEXT and app.has_sync_next):
+        return
+    if method == CHECK_STATE and app.has_check_state:
         return
     signature = app.exports.get(method)
     if signature is not None and signature != "->":

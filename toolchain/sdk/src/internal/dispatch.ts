@@ -8,13 +8,55 @@
  * `flush_delta`; return the result. `init` builds the state from the static initializer
  * (or a fresh state instance) and always persists it. The root document is the JSON of the
  * state object's own fields, collections appearing by id (see codec.ts).
+ *
+ * A stored field whose collection kind differs from what this version's state class declares
+ * (a map that became a counter, a plain value that became a collection) fails the call with
+ * `StateMismatch`. Before a hot redeploy the node runs `__calimero_check_state`, which
+ * reads the stored state the same way and changes nothing, so the switch can be refused.
  */
 import { globals, host } from './host';
 import { text } from './bytes';
 import { decodeText, encodeText } from './codec';
 import { app, methods, MethodEntry } from './registry';
 import { abiMethod, AbiMethod, ArgumentError, decodeArgs, encodeReturn } from './args';
-import { setReadOnly } from '../collections/base';
+import { Collection, setReadOnly } from '../collections/base';
+
+/** The export the node runs before switching a context to this version. */
+const CHECK_STATE = '__calimero_check_state';
+
+/** The stored state does not fit this version of the app's state class. */
+export class StateMismatch extends Error {
+  constructor(detail: string) {
+    super(`the stored state does not fit this version of the app: ${detail}`);
+    this.name = 'StateMismatch';
+  }
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Collection) return `a collection of kind "${value.kind}"`;
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Map) return 'a Map';
+  if (value instanceof Set) return 'a Set';
+  if (value instanceof Uint8Array) return 'bytes';
+  return `a ${typeof value}`;
+}
+
+/**
+ * Throws `StateMismatch` if a stored field and the fresh instance's disagree on being a
+ * collection, or on its kind. Plain fields are JSON and may change shape freely.
+ */
+function checkFits(fresh: object, stored: Record<string, unknown>): void {
+  const declared = fresh as Record<string, unknown>;
+  for (const key of Object.keys(stored)) {
+    const want = declared[key];
+    const have = stored[key];
+    if (want === undefined || want === null || have === null) continue;
+    if (!(want instanceof Collection) && !(have instanceof Collection)) continue;
+    if (describe(want) !== describe(have)) {
+      throw new StateMismatch(`field "${key}" is stored as ${describe(have)}, but this version declares ${describe(want)}`);
+    }
+  }
+}
 
 /** The root document as this call read it (null: none yet): an unchanged one is not re-saved. */
 let loadedDoc: string | null = null;
@@ -34,7 +76,10 @@ function loadState(method: string): object {
   if (raw === null) return self;
   loadedDoc = text(raw);
   const fields = decodeText<unknown>(loadedDoc);
-  if (fields !== null && typeof fields === 'object') Object.assign(self, fields);
+  if (fields !== null && typeof fields === 'object') {
+    checkFits(self, fields as Record<string, unknown>);
+    Object.assign(self, fields);
+  }
   return self;
 }
 
@@ -86,7 +131,18 @@ function run(method: string, entry: MethodEntry, abi: AbiMethod | null, args: un
   return undefined;
 }
 
+/** `__calimero_check_state`: read the stored state as a call would; Err says why it cannot. */
+function checkState(): void {
+  setReadOnly(true);
+  try {
+    loadState(CHECK_STATE);
+  } catch (e) {
+    host().value_return(e instanceof Error ? e.message : String(e), true);
+  }
+}
+
 function dispatch(method: string): unknown {
+  if (method === CHECK_STATE) return checkState();
   const entry = Object.prototype.hasOwnProperty.call(methods, method) ? methods[method] : undefined;
   if (entry === undefined) {
     host().value_return(`unknown method ${JSON.stringify(method)}; the app has: ${Object.keys(methods).join(', ')}`, true);
