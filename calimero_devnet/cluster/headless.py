@@ -8,6 +8,7 @@ the time and, on a terminal, one colour per node (``NO_COLOR`` turns colour off)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -33,6 +34,21 @@ from calimero_devnet.cluster.node_events import NodeExited, StopEscalated
 COLOURS = (36, 33, 35, 32, 34, 91, 96, 93, 94, 95)
 MAX_APP_EVENTS = 3  # app events shown per feed message; the rest are counted
 RED = 31
+
+
+def say(line: str, stream: TextIO) -> None:
+    """Print ``line``; once the reader is gone (``devnet up | tee`` after Ctrl-C), print nothing.
+
+    A closed pipe must not stop the manager: it still has a cluster to shut down. The
+    stream's descriptor is pointed at /dev/null so later writes (and the flush at exit) pass.
+    """
+    try:
+        print(line, file=stream, flush=True)
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
 
 
 def node_colour(name: str, names: Sequence[str]) -> int:
@@ -136,7 +152,7 @@ class LogPrinter:
         stamp = time.strftime("%H:%M:%S")
         alarm = is_alarm(event)
         for line in describe(event, self._contexts):
-            print(f"{stamp} {self._paint(line, alarm)}", file=self._stream, flush=True)
+            say(f"{stamp} {self._paint(line, alarm)}", self._stream)
 
     def _paint(self, line: str, alarm: bool) -> str:
         if not self._colour:
@@ -165,4 +181,4 @@ class JsonPrinter:
 
     def __call__(self, event: ClusterEvent) -> None:
         """Print one event."""
-        print(json.dumps(event_json(event), default=str), file=self._stream, flush=True)
+        say(json.dumps(event_json(event), default=str), self._stream)

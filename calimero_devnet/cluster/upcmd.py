@@ -18,7 +18,7 @@ from typing import TextIO
 
 from calimero_devnet.cluster.events import Progress
 from calimero_devnet.cluster.handle import Cluster
-from calimero_devnet.cluster.headless import JsonPrinter, LogPrinter
+from calimero_devnet.cluster.headless import JsonPrinter, LogPrinter, say
 from calimero_devnet.config import find_config, load_config
 from calimero_devnet.config_model import DevnetConfig, Overrides
 
@@ -64,13 +64,13 @@ class _Stopper:
     def __call__(self, sig: signal.Signals) -> None:
         self.signals += 1
         if self.signals == 1:
-            print(f"{sig.name}: stopping gracefully (again to force)", file=self._out, flush=True)
+            say(f"{sig.name}: stopping gracefully (again to force)", self._out)
             if self.ready and self.cluster is not None:
                 self.cluster.close()
             else:
                 self.main.cancel()
         elif self.cluster is not None:
-            print(f"{sig.name} again: killing every process now", file=self._out, flush=True)
+            say(f"{sig.name} again: killing every process now", self._out)
             self.forcing = asyncio.ensure_future(self.cluster.force_stop())
 
 

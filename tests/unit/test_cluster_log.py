@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import watchfiles
 
 from calimero_devnet.cluster.events import (
     ClusterReady,
+    ContextReset,
     EventHub,
     FeedMessage,
     NodeKilled,
@@ -141,3 +143,26 @@ def test_the_bundled_app_and_unwatched_apps_are_not_watched(tmp_path: Path) -> N
     bundled = AppSettings("kv-store", tmp_path, "typescript", watch=False, bundled=True)
     off = app(tmp_path, "off", watch=False)
     assert watched([bundled, off, app(tmp_path, "on")]) == [app(tmp_path, "on")]
+
+
+def test_a_reader_that_went_away_silences_the_log_without_stopping_the_manager() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `devnet up | tee` after Ctrl-C: tee is gone
+    with os.fdopen(write_end, "w") as out:
+        printer = LogPrinter(["node-1"], out)
+        printer(Step("first"))  # BrokenPipeError inside, swallowed
+        printer(Step("second"))  # the descriptor now points at /dev/null
+        out.flush()
+
+
+def test_the_printer_names_a_reset_context_by_its_new_id() -> None:
+    out = io.StringIO()
+    printer = LogPrinter(["node-1"], out)
+    new = "7p1PJXoxi6Q8STJ8WqntqUPwv6BTinjsSPb1UMAYNGSD"
+    printer(ContextReset("kv-store", CTX, new, "kv-store", 2, ("node-1",)))
+    printer(FeedMessage("node-1", ({"event": "served", "context": new, "to": "node-2"},)))
+    lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == [
+        "context kv-store reset: FXEy9vvn → 7p1PJXox, kv-store v2 from init, on node-1",
+        "node-1 sent a snapshot of kv-store to node-2",
+    ]
