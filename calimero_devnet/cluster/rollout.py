@@ -34,6 +34,7 @@ from calimero_devnet.cluster.generations import (
 )
 from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.cluster.supervisor import module_cache_dir
+from calimero_devnet.cluster.watch import sources_stamp
 from calimero_devnet.config_model import ContextSettings, DevnetConfig
 from calimero_devnet.errors import ClusterError, ConfigError, ToolchainError
 from calimero_devnet.ids import sha256, to_b58
@@ -123,10 +124,14 @@ class Rollout:
     async def redeploy(self, app: str, clients: Mapping[str, NodeClient]) -> AppDeployed | None:
         """Rebuild ``app`` and move every running node to it; None if it failed or is unchanged."""
         async with self._lock:
+            before = await asyncio.to_thread(sources_stamp, self._config.app(app))
             try:
                 wasm = await self.build(app)
             except ToolchainError:
                 return None  # reported; the running version stays
+            if await asyncio.to_thread(sources_stamp, self._config.app(app)) != before:
+                self._say(f"{app}: sources changed during the build; not deploying a half-save")
+                return None  # the watcher sees the change and builds again
             app_id = await deploy.install(list(clients.values()), wasm)
             old = self.current[app]
             if app_id == old.app_id:

@@ -12,6 +12,7 @@ their state (``Cluster.redeploy``).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,29 @@ class SourceFilter(watchfiles.DefaultFilter):
                 inside = where.relative_to(folder).parts[:-1]
                 return not any(part.startswith(".") or part in IGNORED_DIRS for part in inside)
         return False
+
+
+def sources_stamp(app: AppSettings) -> frozenset[tuple[str, int, int]]:
+    """(path, size, mtime) of every source of ``app``: equal stamps, unchanged sources.
+
+    Taken before and after a build, it tells whether a save was still being written while
+    the build read the files, so that build is never deployed.
+    """
+    if app.kind == "wasm":
+        files = [app.path]
+    else:
+        files = []
+        for folder, dirs, names in os.walk(app.path):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in IGNORED_DIRS]
+            files += [Path(folder, n) for n in names if n.endswith(SOURCE_SUFFIXES)]
+    stamp = set()
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:
+            continue  # deleted meanwhile: its absence is the difference
+        stamp.add((str(path), info.st_size, info.st_mtime_ns))
+    return frozenset(stamp)
 
 
 def watched(apps: Sequence[AppSettings]) -> list[AppSettings]:

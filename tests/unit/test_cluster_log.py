@@ -22,7 +22,7 @@ from calimero_devnet.cluster.events import (
 from calimero_devnet.cluster.headless import JsonPrinter, LogPrinter, describe, describe_feed
 from calimero_devnet.cluster.logs import LogFile, merged
 from calimero_devnet.cluster.node_events import NodeExited
-from calimero_devnet.cluster.watch import SourceFilter, apps_touched, watched
+from calimero_devnet.cluster.watch import SourceFilter, apps_touched, sources_stamp, watched
 from calimero_devnet.config_model import AppSettings
 
 CTX = "FXEy9vvnvLt9o4jwHnKqfZZ2t9H6MBPmd49zVf2DXe6n"
@@ -137,6 +137,20 @@ def test_only_sources_trigger_a_rebuild(tmp_path: Path) -> None:
     assert not accept(changed, str(tmp_path / "other.ts"))
     assert apps_touched([ts, wasm], [str(ts.path / "src" / "a.ts")]) == ["kv"]
     assert apps_touched([ts, wasm], [str(wasm.path)]) == ["rust"]
+
+
+def test_the_sources_stamp_changes_with_a_source_and_only_with_a_source(tmp_path: Path) -> None:
+    ts = app(tmp_path, "kv")
+    source = ts.path / "src" / "index.ts"
+    source.parent.mkdir(parents=True)
+    source.write_text("export const a = 1;")
+    (ts.path / "build").mkdir()
+    first = sources_stamp(ts)
+    assert {Path(path).name for path, _, _ in first} == {"index.ts"}
+    (ts.path / "build" / "kv.js").write_text("built")
+    assert sources_stamp(ts) == first
+    source.write_text("export const a = 1; // half of a sav")
+    assert sources_stamp(ts) != first
 
 
 def test_the_bundled_app_and_unwatched_apps_are_not_watched(tmp_path: Path) -> None:
