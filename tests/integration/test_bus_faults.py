@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 import pytest
 
 from calimero_devnet.cluster.broker import BrokerHandle
-from calimero_devnet.node.bus import publish_net_rules
-from calimero_devnet.node.bus_topics import Topics
+from calimero_devnet.node.bus import MqttSession, SessionConfig, publish_net_rules
+from calimero_devnet.node.bus_topics import Topics, parse_broker_url
 from calimero_devnet.node.bus_transport import open_mqtt_transport
 from calimero_devnet.node.net_rules import LinkRule, NetRules
 from calimero_devnet.node.sync_messages import FetchRequest
-from calimero_devnet.node.transport import BusMessage
+from calimero_devnet.node.transport import BusMessage, BusStatistics
 from calimero_devnet.testing.memory_bus import MemoryNetwork
 from tests.integration.bus_helpers import (
     apply_rules,
@@ -164,3 +165,30 @@ async def test_offline_sends_wait_in_a_bounded_queue(broker: BrokerHandle) -> No
         await asyncio.to_thread(broker.start)
         await asyncio.wait_for(a.connected.wait(), 10)
         await wait_until(lambda: a.stats.sent >= sent_before + 3)
+
+
+async def test_a_session_cancelled_while_connecting_closes_without_stray_errors(
+    broker: BrokerHandle,
+) -> None:
+    """A cluster stopped right after starting cancels sessions mid-connect: each must still
+    disconnect, leaving no half-open session to fail later on stderr."""
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+    address = parse_broker_url(broker.url)
+    for attempt in range(5):
+        config = SessionConfig(address, f"cancelled-{attempt}")
+        session = MqttSession(config, lambda _t, _p: None, _nothing, BusStatistics())
+        running = asyncio.create_task(session.run())
+        await asyncio.sleep(0.001 * attempt)  # cancel at several points of the connect
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    await asyncio.sleep(0.3)  # a session left open would now be dropped by nobody
+    gc.collect()
+    await asyncio.sleep(0)
+    loop.set_exception_handler(None)
+    assert unhandled == []
+
+
+async def _nothing() -> None:
+    """An ``on_connect`` with nothing to do."""
