@@ -6,10 +6,12 @@ import random
 from functools import partial
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calimero_devnet.node.collections import actions as act
+from calimero_devnet.node.collections import layout as lay
 from calimero_devnet.node.collections.session import CollectionsSession
 from calimero_devnet.testing.collections_node import SimNode
 
@@ -174,3 +176,21 @@ def test_apply_is_commutative_and_idempotent_even_with_colliding_stamps(
             node.receive(act.encode_actions(batch[start : start + 4]))
     assert one.visible() == two.visible()
     assert one.digest() == two.digest()
+
+
+@given(st.one_of(st.none(), st.binary(max_size=300)))
+def test_the_fast_vector_element_reader_reads_what_pyborsh_writes(value: bytes | None) -> None:
+    assert lay.vector_value(lay.VectorRecord(value=value).to_borsh()) == value
+
+
+@given(st.binary(max_size=40))
+def test_the_fast_vector_element_reader_refuses_what_pyborsh_refuses(raw: bytes) -> None:
+    try:
+        expected: bytes | ValueError | None = lay.VectorRecord.from_borsh(raw).value
+    except Exception:  # pyborsh's own error types
+        expected = ValueError()
+    if isinstance(expected, ValueError):
+        with pytest.raises(ValueError, match="not a vector element record"):
+            lay.vector_value(raw)
+    else:
+        assert lay.vector_value(raw) == expected

@@ -215,7 +215,7 @@ class CollectionState:
         if cid not in self._vectors:
             visible = []
             for key, raw in self.kv.scan(lay.entries_prefix(cid)):
-                value = lay.VectorRecord.from_borsh(raw).value
+                value = lay.vector_value(raw)
                 if value is not None:
                     visible.append((lay.sub_of(key), value))
             self._vectors[cid] = visible
