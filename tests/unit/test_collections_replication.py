@@ -41,6 +41,58 @@ def test_nested_map_of_sets_replicates_creation_and_inner_mutations() -> None:
     assert a.digest() == b.digest()
 
 
+def add_to_child(groups: bytes, name: bytes, member: bytes) -> Callable[[CollectionsSession], None]:
+    """As ``add_to_group``, with the inner set's id derived from the map and key."""
+
+    def body(s: CollectionsSession) -> None:
+        inner = s.map_child(groups, name, CollectionKind.SET)
+        s.map_insert(groups, name, inner)
+        s.set_insert(inner, member)
+
+    return body
+
+
+def members(s: CollectionsSession, groups: bytes, name: bytes) -> list[bytes]:
+    """The elements of the set stored under ``name``."""
+    inner = s.map_get(groups, name)
+    assert inner is not None
+    return s.set_values(inner)
+
+
+def test_a_nested_set_created_concurrently_under_one_key_keeps_both_writes() -> None:
+    a, b, groups = shared_pair(CollectionsSession.map_new)
+    _, from_a = a.call(add_to_child(groups, b"admins", b"alice"))
+    _, from_b = b.call(add_to_child(groups, b"admins", b"bob"))
+    sync([a, b], from_a, from_b)
+    for node in (a, b):
+        assert node.read(lambda s: members(s, groups, b"admins")) == [b"alice", b"bob"]
+
+
+def test_random_ids_lose_one_side_of_a_concurrent_nested_creation() -> None:
+    """Why ``map_child`` exists: with ``set_new`` the map entry's LWW keeps one set only."""
+    a, b, groups = shared_pair(CollectionsSession.map_new)
+    _, from_a = a.call(add_to_group(groups, b"admins", b"alice"))
+    _, from_b = b.call(add_to_group(groups, b"admins", b"bob"))
+    sync([a, b], from_a, from_b)
+    assert len(a.read(lambda s: members(s, groups, b"admins"))) == 1
+
+
+def test_child_ids_depend_on_map_key_and_kind_and_are_created_once() -> None:
+    a, _, groups = shared_pair(CollectionsSession.map_new)
+    (first, again), delta = a.call(
+        lambda s: (s.map_child(groups, b"k", CollectionKind.SET),
+                   s.map_child(groups, b"k", CollectionKind.SET))
+    )  # fmt: skip
+    assert first == again
+    assert [type(x).__name__ for x in act.decode_actions(delta or b"")] == ["Create"]
+    others, _ = a.call(
+        lambda s: {s.map_child(groups, b"j", CollectionKind.SET),
+                   s.map_child(groups, b"k", CollectionKind.VECTOR)}
+    )  # fmt: skip
+    assert first not in others
+    assert len(others) == 2
+
+
 def test_the_create_action_travels_before_the_actions_using_it() -> None:
     a, _, groups = shared_pair(CollectionsSession.map_new)
     _, delta = a.call(add_to_group(groups, b"g", b"x"))

@@ -55,6 +55,9 @@ CALIMERO_IMPORT(js_crdt_map_insert) int32_t env_map_insert(uint64_t id, uint64_t
 CALIMERO_IMPORT(js_crdt_map_remove) int32_t env_map_remove(uint64_t id, uint64_t key, uint64_t reg);
 CALIMERO_IMPORT(js_crdt_map_contains) int32_t env_map_contains(uint64_t id, uint64_t key);
 CALIMERO_IMPORT(js_crdt_map_iter) int32_t env_map_iter(uint64_t id, uint64_t reg);
+/* devnet: the id of the collection of `kind` nested under `key` (the same on every node) */
+CALIMERO_IMPORT(js_crdt_map_child) int32_t env_map_child(uint64_t id, uint64_t key, int32_t kind,
+                                                         uint64_t reg);
 CALIMERO_IMPORT(js_crdt_vector_new) int32_t env_vector_new(uint64_t reg);
 CALIMERO_IMPORT(js_crdt_vector_len) int32_t env_vector_len(uint64_t id, uint64_t reg);
 CALIMERO_IMPORT(js_crdt_vector_push) int32_t env_vector_push(uint64_t id, uint64_t val);

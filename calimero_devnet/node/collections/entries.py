@@ -5,7 +5,7 @@ from __future__ import annotations
 from calimero_devnet.node.collections import actions as act
 from calimero_devnet.node.collections.base import SessionBase
 from calimero_devnet.node.collections.layout import sub_stamp
-from calimero_devnet.node.collections.model import CollectionKind
+from calimero_devnet.node.collections.model import CollectionKind, child_id
 from calimero_devnet.node.collections.payloads import encode_items, encode_pairs
 
 MAP, SET, VECTOR = CollectionKind.MAP, CollectionKind.SET, CollectionKind.VECTOR
@@ -36,6 +36,19 @@ class EntryOps(SessionBase):
         stamp = self._stamp(record.hlc if record else None)
         self._record(act.MapSet(id=cid, key=key, hlc=stamp, value=value))
         return record.value if record else None
+
+    def map_child(self, cid: bytes, key: bytes, kind: CollectionKind) -> bytes:
+        """The id of the ``kind`` collection nested under ``key`` (created if new).
+
+        The id follows from the map, the key and the kind (``model.child_id``); the caller
+        stores it as the entry's value with ``map_insert``.
+        """
+        child = child_id(self._open("js_crdt_map_child", cid, MAP), key, kind)
+        if self.state.kind(child) is None:
+            self._record(act.Create(id=child, kind=kind))
+        else:  # only a forged delta could have created that id with another kind
+            self.state.expect("js_crdt_map_child", child, kind)
+        return child
 
     def map_remove(self, cid: bytes, key: bytes) -> bytes | None:
         """Remove ``key`` (a tombstone); return the removed value, or None (no action)."""

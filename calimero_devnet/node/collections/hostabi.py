@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from calimero_devnet.node.collections.model import CollectionError
+from calimero_devnet.node.collections.model import CollectionError, CollectionKind
 from calimero_devnet.node.collections.session import CollectionsSession
 from calimero_devnet.node.runtime.callstate import CallState
 from calimero_devnet.node.runtime.hostimport import HostImport, host_import
@@ -58,6 +58,15 @@ def collection_import(name: str, signature: str) -> Callable[[Impl], HostImport]
 def read_key(call: CallState, desc: int, what: str) -> bytes:
     """Read a collection id, key or hash argument (keys are at most ``max_key`` bytes)."""
     return call.read_buffer(desc, what=what, limit=call.limits.max_key)
+
+
+def collection_kind(code: int) -> CollectionKind:
+    """A collection kind argument (``CollectionKind`` values: map 0 … frozen storage 6)."""
+    try:
+        return CollectionKind(code)
+    except ValueError:
+        kinds = ", ".join(f"{kind.value} {kind.label}" for kind in CollectionKind)
+        raise CollectionError(f"{code} is not a collection kind ({kinds})") from None
 
 
 def read_id(call: CallState, desc: int) -> bytes:

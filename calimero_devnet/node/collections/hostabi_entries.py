@@ -5,6 +5,7 @@ from __future__ import annotations
 from calimero_devnet.node.collections.hostabi import (
     answer,
     collection_import,
+    collection_kind,
     flag,
     read_id,
     read_key,
@@ -35,6 +36,14 @@ def map_insert(  # noqa: PLR0917 (wasm args are positional)
     """1 and register ← the previous value, or 0."""
     name, data = read_key(call, key, "map key"), read_value(call, value, "map value")
     return answer(call, reg, s.map_insert(read_id(call, cid), name, data))
+
+
+@collection_import("js_crdt_map_child", "i64 i64 i32 i64 -> i32")
+def map_child(call: C, s: S, cid: int, key: int, kind: int, reg: int) -> int:  # noqa: PLR0917
+    """Register ← the id of the ``kind`` collection nested under ``key`` (devnet); 1."""
+    call.set_register(reg, s.map_child(read_id(call, cid), read_key(call, key, "map key"),
+                                       collection_kind(kind)))  # fmt: skip
+    return 1
 
 
 @collection_import("js_crdt_map_remove", "i64 i64 i64 -> i32")
@@ -131,7 +140,7 @@ def set_clear(call: C, s: S, cid: int) -> int:
 
 
 ENTRY_IMPORTS = (
-    map_new, map_get, map_insert, map_remove, map_contains, map_iter,
+    map_new, map_get, map_insert, map_remove, map_contains, map_iter, map_child,
     vector_new, vector_len, vector_push, vector_get, vector_pop,
     set_new, set_insert, set_contains, set_remove, set_len, set_iter, set_clear,
 )  # fmt: skip

@@ -27,6 +27,7 @@ from calimero_devnet.node.runtime.hostimport import HostImport
 
 COLLECTION_IMPORTS: tuple[HostImport, ...] = ROOT_IMPORTS + ENTRY_IMPORTS + VALUE_IMPORTS
 """The 41 imports of HOST-ABI §6 (root document, map, vector, set, LWW, counter, user and
-frozen storage), for ``Runtime(extra_imports=COLLECTION_IMPORTS)``."""
+frozen storage) and the devnet's ``js_crdt_map_child``, for
+``Runtime(extra_imports=COLLECTION_IMPORTS)``."""
 
 __all__ = ["COLLECTION_IMPORTS", "EXTENSION", "session_of"]

@@ -15,6 +15,7 @@ U32_MAX = (1 << 32) - 1
 U64_MAX = (1 << 64) - 1
 U128_MAX = (1 << 128) - 1
 _ID_DOMAIN = b"calimero-devnet/js-collection-id/v1"
+_CHILD_DOMAIN = b"calimero-devnet/js-collection-child/v1"
 
 
 class CollectionError(DevnetError):
@@ -121,6 +122,16 @@ def collection_id(executor_id: bytes, stamp: Hlc, counter: int) -> bytes:
     """
     material = _ID_DOMAIN + executor_id + stamp.to_bytes() + struct.pack("<I", counter)
     return hashlib.sha256(material).digest()
+
+
+def child_id(map_id: bytes, key: bytes, kind: CollectionKind) -> bytes:
+    """The id of the ``kind`` collection nested under ``key`` of map ``map_id``.
+
+    ``sha256(domain ‖ map id ‖ u8 kind ‖ key)``: members that create it concurrently create
+    the same collection, so their writes to it merge instead of one copy winning the map
+    entry and the other's contents becoming unreachable.
+    """
+    return hashlib.sha256(_CHILD_DOMAIN + map_id + bytes([kind]) + key).digest()
 
 
 def check_len(method: str, what: str, raw: bytes, length: int = ID_LEN) -> bytes:
