@@ -12,9 +12,9 @@
 
 #include "cal_js.h"
 
-extern const uint8_t calimero_bytecode[];
+extern uint8_t calimero_bytecode[];
 extern const size_t calimero_bytecode_len;
-extern const char calimero_abi_json[];
+extern char calimero_abi_json[];
 extern const size_t calimero_abi_json_len;
 extern void __wasm_call_ctors(void);
 void cal_install_host(JSContext *ctx);
@@ -243,6 +243,9 @@ void calimero_snapshot_init(void) {
     g_snapshotting = 0;
     g_clock_ready = 1;
     g_snap_ctx = ctx;
+    /* Loaded: the bytecode and the manifest are copies in the heap now. */
+    memset(calimero_bytecode, 0, calimero_bytecode_len);
+    memset(calimero_abi_json, 0, calimero_abi_json_len);
     cal_clear_stack();
 }
 
