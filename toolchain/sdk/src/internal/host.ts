@@ -14,6 +14,9 @@ export interface Host {
   panic_utf8(message: Bytes, skipFrames?: number): never;
   utf8_encode(text: string): Uint8Array;
   utf8_decode(bytes: Bytes): string;
+  hex_encode(bytes: Bytes): string;
+  hex_decode(text: string): Uint8Array | null;
+  base58_encode(bytes: Bytes): string;
   context_id(): Uint8Array;
   executor_id(): Uint8Array;
   time_now(): bigint;
