@@ -212,6 +212,8 @@ static JSContext *cal_new_vm(JSValue *global) {
     cal_install_host(ctx);
     JS_SetPropertyStr(ctx, *global, "__calimero_abi_json",
                       JS_NewStringLen(ctx, calimero_abi_json, calimero_abi_json_len));
+    /* The SDK does at build time what it can when the top level runs for a snapshot. */
+    if (g_snapshotting) JS_SetPropertyStr(ctx, *global, "__calimero_snapshot", JS_TRUE);
     JSValue fn = JS_ReadObject(ctx, calimero_bytecode, calimero_bytecode_len, JS_READ_OBJ_BYTECODE);
     if (JS_IsException(fn)) cal_fail(ctx, "the app's bytecode does not load");
     JSValue r = JS_EvalFunction(ctx, fn);
@@ -238,6 +240,9 @@ void calimero_snapshot_init(void) {
     JSValue global;
     g_snapshotting = 1;
     JSContext *ctx = cal_new_vm(&global);
+    JSAtom flag = JS_NewAtom(ctx, "__calimero_snapshot");
+    JS_DeleteProperty(ctx, global, flag, 0);
+    JS_FreeAtom(ctx, flag);
     JS_FreeValue(ctx, global);
     JS_RunGC(JS_GetRuntime(ctx)); /* a smaller heap to snapshot */
     g_snapshotting = 0;

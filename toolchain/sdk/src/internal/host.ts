@@ -81,6 +81,8 @@ export interface CalimeroGlobals {
   __calimero_sync_next?: (delta: Uint8Array) => void;
   /** The build's ABI manifest (JSON text), set by the glue before the module runs. */
   __calimero_abi_json?: string;
+  /** True while the module's top level runs for a build-time VM snapshot (set by the glue). */
+  __calimero_snapshot?: boolean;
   /** The build's bundle-line -> TypeScript table (JSON text), appended to the bundle. */
   __calimero_lines?: string;
 }
