@@ -168,6 +168,13 @@ def test_hex_and_base58_in_c_match_python(node: Node, data: bytes) -> None:
     assert got == {"hex": data.hex(), "base58": to_b58(data), "bad": bad}
 
 
+def test_the_engine_leaves_out_what_a_one_call_vm_does_not_need(node: Node) -> None:
+    assert call(node[0], node[1], "engine") == {
+        "Proxy": True, "Reflect": True, "WeakMap": True,
+        "WeakRef": False, "FinalizationRegistry": False, "atob": False, "performance": False,
+    }  # fmt: skip
+
+
 def test_the_root_document_is_json_with_collections_by_id(node: Node) -> None:
     core, ctx = node
     doc = json.loads(visible_state(core.store.state_reader(ctx))["root"])
