@@ -33,7 +33,7 @@ def add_build_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument("--out-dir", type=Path, default=None,
                         help="where to write the outputs (default: APP_DIR/build)")  # fmt: skip
     parser.add_argument("--release", action="store_true",
-                        help="also run `wasm-opt -Oz` when it is installed")  # fmt: skip
+                        help="also run `wasm-opt -Oz` (npm binaryen; ~7 s, ~10 %% smaller)")  # fmt: skip
     parser.add_argument("--no-typecheck", action="store_true", help="skip `tsc --noEmit`")
     parser.set_defaults(handler=run_build)
 
@@ -69,8 +69,8 @@ def summary(result: BuildResult, *, release: bool) -> str:
         f"  bundle {result.bundle_path} (+ .map for panic locations)",
     ]
     if release and not result.optimized:
-        lines.append("  --release: wasm-opt is unavailable (install npm `binaryen` or Debian "
-                     "`binaryen`); the module is not optimized")  # fmt: skip
+        lines.append("  --release: wasm-opt is unavailable (npm `binaryen` is not installed in "
+                     "the toolchain cache, and none is on PATH); the module is not optimized")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ STEP_TEXT = {
     "engine": "building libquickjs.a and wasi-libc for wasm32-wasi, and the native "
     "bytecode compiler (one-time, ~30 s)",
     "glue": "compiling the C glue for wasm32-wasi (one-time, ~1 s)",
-    "npm": "installing esbuild and typescript (npm ci, one-time, ~5 s)",
+    "npm": "installing esbuild, typescript, wizer and binaryen (npm ci, one-time, ~5 s)",
 }
 ALL_STEPS = tuple(STEP_TEXT)
 

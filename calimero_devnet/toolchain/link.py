@@ -30,11 +30,11 @@ _HEADER = """\
 
 void calimero_run(const char *method);
 
-const uint8_t calimero_bytecode[] = {{
+uint8_t calimero_bytecode[] = {{
 #embed {bytecode}
 }};
 const size_t calimero_bytecode_len = sizeof calimero_bytecode;
-const char calimero_abi_json[] = {{
+char calimero_abi_json[] = {{
 #embed {manifest}
 }};
 const size_t calimero_abi_json_len = sizeof calimero_abi_json;

@@ -183,10 +183,18 @@ def test_host_collection_bindings_against_the_node_collections(tmp_path: Path) -
     assert len(message) > len("__host.js_crdt_map_get failed (status -1): ")
 
 
-def test_cli_builds_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_builds_and_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], smoke: BuildResult, runtime: Runtime
+) -> None:
     assert main([str(APPS / "smoke"), "--out-dir", str(tmp_path), "--release"]) == 0
     out = capsys.readouterr().out
     assert f"built {tmp_path / 'smoke.wasm'}" in out
     assert "hello, greet, ping, clock, fail" in out
+    assert "wasm-opt is unavailable" not in out  # npm binaryen is part of the toolchain
+    optimized = (tmp_path / "smoke.wasm").read_bytes()
+    assert len(optimized) < smoke.size * 0.95
+    release = runtime.load(optimized)
+    assert release.abi is not None and json.loads(release.abi) == smoke.manifest
+    assert runtime.call(release, "hello", b'{"name": "bob"}', env()).returned == b'"hello, bob"'
     assert main([str(APPS / "syntax_error"), "--out-dir", str(tmp_path)]) == 1
     assert 'src/index.ts:4:20: error: Unexpected "*"' in capsys.readouterr().out

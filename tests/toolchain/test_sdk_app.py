@@ -13,8 +13,10 @@ import pytest
 from calimero_devnet.errors import FunctionCallError
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.collections.digest import visible_state
+from calimero_devnet.node.runtime import Runtime
 from calimero_devnet.node.runtime.types import Event
-from calimero_devnet.toolchain import BuildResult
+from calimero_devnet.toolchain import BuildResult, build_app
+from calimero_devnet.toolchain.bundle import CHEAP_KEEP_NAMES_HELPER
 from calimero_devnet.toolchain.typecheck import typecheck_app
 from tests.toolchain.sdk_helpers import (
     APPS,
@@ -22,7 +24,9 @@ from tests.toolchain.sdk_helpers import (
     build_tour,
     call,
     execute,
+    open_core,
     shared_runtime,
+    start,
     tour_node,
 )
 
@@ -156,6 +160,21 @@ def test_env_reads_the_node(node: Node) -> None:
     assert local == {"existed": False, "read": 1, "removed": True}
 
 
+@pytest.mark.parametrize("data", [b"", bytes(3), bytes([0, 0, 1, 255]), bytes(range(256))])
+def test_hex_and_base58_in_c_match_python(node: Node, data: bytes) -> None:
+    text = data.hex().upper()
+    got = call(node[0], node[1], "byteCodecs", {"hex": text})
+    bad = f"TypeError: not a hex string: {json.dumps((text + 'z')[:80])}"
+    assert got == {"hex": data.hex(), "base58": to_b58(data), "bad": bad}
+
+
+def test_the_engine_leaves_out_what_a_one_call_vm_does_not_need(node: Node) -> None:
+    assert call(node[0], node[1], "engine") == {
+        "Proxy": True, "Reflect": True, "WeakMap": True,
+        "WeakRef": False, "FinalizationRegistry": False, "atob": False, "performance": False,
+    }  # fmt: skip
+
+
 def test_the_root_document_is_json_with_collections_by_id(node: Node) -> None:
     core, ctx = node
     doc = json.loads(visible_state(core.store.state_reader(ctx))["root"])
@@ -196,3 +215,38 @@ def test_sdk_type_errors_name_file_line_column_with_a_caret(tmp_path: Path) -> N
     assert head.startswith("src/index.ts:12:25: error: ")
     assert source.endswith("|     this.items.set(key, 42);")
     assert source[caret.index("^")] == "4"  # the caret sits under the bad argument
+
+
+RENAMED_EVENT_APP = """\
+import { State, Logic, Event, emit } from '@calimero/sdk';
+
+@Event
+export class Collection {
+  constructor(public key: string) {}
+}
+
+@State
+export class S {}
+
+@Logic(S)
+export class L extends S {
+  fire(): void {
+    emit(new Collection('k'));
+  }
+}
+"""
+
+
+def test_a_class_the_bundler_renames_keeps_its_name(tmp_path: Path, runtime: Runtime) -> None:
+    # The SDK has a class Collection too: esbuild renames this one in the bundle, and its
+    # keep-names helper (which the build makes skip the names already right) restores it.
+    app = tmp_path / "renamed"
+    (app / "src").mkdir(parents=True)
+    (app / "src" / "index.ts").write_text(RENAMED_EVENT_APP)
+    built = build_app(app)
+    bundle = built.bundle_path.read_text()
+    assert "var Collection2 = class" in bundle
+    assert CHEAP_KEEP_NAMES_HELPER in bundle  # found esbuild's helper, rewrote it
+    with open_core(tmp_path / "home", runtime) as core:
+        ctx = start(core, built.wasm_path)
+        assert execute(core, ctx, "fire").events == (Event("Collection", b'{"key":"k"}', None),)

@@ -12,9 +12,9 @@
 
 #include "cal_js.h"
 
-extern const uint8_t calimero_bytecode[];
+extern uint8_t calimero_bytecode[];
 extern const size_t calimero_bytecode_len;
-extern const char calimero_abi_json[];
+extern char calimero_abi_json[];
 extern const size_t calimero_abi_json_len;
 extern void __wasm_call_ctors(void);
 void cal_install_host(JSContext *ctx);
@@ -177,6 +177,20 @@ static void cal_settle(JSContext *ctx, JSValue result) {
     JS_FreeValue(ctx, result);
 }
 
+/* JS_NewContext without the web APIs (atob/btoa with DOMException, `performance`) and
+ * WeakRef/FinalizationRegistry: a VM lives for one call, so nothing is ever collected
+ * behind the app's back, and every intrinsic costs fuel at each call's start (~0.15 M of
+ * these) and bytes in the module. */
+static JSContext *cal_new_context(JSRuntime *rt) {
+    JSContext *ctx = JS_NewContextRaw(rt);
+    if (!ctx) return NULL;
+    if (JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) || JS_AddIntrinsicEval(ctx) ||
+        JS_AddIntrinsicRegExp(ctx) || JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) ||
+        JS_AddIntrinsicMapSet(ctx) || JS_AddIntrinsicTypedArrays(ctx) || JS_AddIntrinsicPromise(ctx))
+        return NULL;
+    return ctx;
+}
+
 static JSContext *cal_new_vm(JSValue *global) {
     if (g_snap_ctx) { /* the build-time snapshot: already booted, bytecode already run */
         JS_UpdateStackTop(JS_GetRuntime(g_snap_ctx));
@@ -188,7 +202,7 @@ static JSContext *cal_new_vm(JSValue *global) {
         g_ctors_done = 1;
     }
     JSRuntime *rt = JS_NewRuntime();
-    JSContext *ctx = rt ? JS_NewContext(rt) : NULL;
+    JSContext *ctx = rt ? cal_new_context(rt) : NULL;
     if (!ctx) cal_panic_str("out of memory while creating the JavaScript VM");
     JS_SetMaxStackSize(rt, CAL_JS_STACK);
     g_clock_ready = !g_snapshotting;
@@ -198,6 +212,8 @@ static JSContext *cal_new_vm(JSValue *global) {
     cal_install_host(ctx);
     JS_SetPropertyStr(ctx, *global, "__calimero_abi_json",
                       JS_NewStringLen(ctx, calimero_abi_json, calimero_abi_json_len));
+    /* The SDK does at build time what it can when the top level runs for a snapshot. */
+    if (g_snapshotting) JS_SetPropertyStr(ctx, *global, "__calimero_snapshot", JS_TRUE);
     JSValue fn = JS_ReadObject(ctx, calimero_bytecode, calimero_bytecode_len, JS_READ_OBJ_BYTECODE);
     if (JS_IsException(fn)) cal_fail(ctx, "the app's bytecode does not load");
     JSValue r = JS_EvalFunction(ctx, fn);
@@ -224,11 +240,17 @@ void calimero_snapshot_init(void) {
     JSValue global;
     g_snapshotting = 1;
     JSContext *ctx = cal_new_vm(&global);
+    JSAtom flag = JS_NewAtom(ctx, "__calimero_snapshot");
+    JS_DeleteProperty(ctx, global, flag, 0);
+    JS_FreeAtom(ctx, flag);
     JS_FreeValue(ctx, global);
     JS_RunGC(JS_GetRuntime(ctx)); /* a smaller heap to snapshot */
     g_snapshotting = 0;
     g_clock_ready = 1;
     g_snap_ctx = ctx;
+    /* Loaded: the bytecode and the manifest are copies in the heap now. */
+    memset(calimero_bytecode, 0, calimero_bytecode_len);
+    memset(calimero_abi_json, 0, calimero_abi_json_len);
     cal_clear_stack();
 }
 

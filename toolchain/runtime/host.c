@@ -232,15 +232,21 @@ static const HostSpec SPECS[] = {
 };
 #define N_SPECS (sizeof SPECS / sizeof SPECS[0])
 
+/* SPECS as a function list: QuickJS then creates each function on its first use (autoinit),
+ * so a call pays only for the few it touches, not for all sixty. Filled once per instance. */
+static JSCFunctionListEntry g_generic[N_SPECS];
+
 void cal_install_host(JSContext *ctx) {
-    JSValue host = JS_NewObject(ctx);
-    for (size_t i = 0; i < N_SPECS; i++) {
-        int nargs = 0;
-        for (const char *c = SPECS[i].args; *c; c++) nargs += *c != 'r';
-        JS_SetPropertyStr(ctx, host, SPECS[i].name,
-                          JS_NewCFunctionMagic(ctx, host_generic, SPECS[i].name, nargs,
-                                               JS_CFUNC_generic_magic, (int)i));
+    if (!g_generic[0].name) {
+        for (size_t i = 0; i < N_SPECS; i++) {
+            int nargs = 0;
+            for (const char *c = SPECS[i].args; *c; c++) nargs += *c != 'r';
+            g_generic[i] = (JSCFunctionListEntry)JS_CFUNC_MAGIC_DEF(SPECS[i].name, nargs,
+                                                                    host_generic, (int)i);
+        }
     }
+    JSValue host = JS_NewObject(ctx);
+    JS_SetPropertyFunctionList(ctx, host, g_generic, N_SPECS);
     JS_SetPropertyFunctionList(ctx, host, cal_host_special, cal_host_special_len);
     JSValue global = JS_GetGlobalObject(ctx);
     JS_DefinePropertyValueStr(ctx, global, "__host", host, 0);

@@ -135,6 +135,10 @@ int main(int argc, char **argv) {
     }
     size_t bc_len;
     uint8_t *bc = JS_WriteObject(ctx, &bc_len, fn, JS_WRITE_OBJ_BYTECODE | JS_WRITE_OBJ_STRIP_SOURCE);
+    /* Bytes 1-4 are a checksum the reader verifies on every load (~2.5 % of a call's fuel);
+     * the bytecode sits inside the module, whose hash is the app id: QuickJS skips the check
+     * for UINT32_MAX. */
+    if (bc && bc_len > 5) memset(bc + 1, 0xff, 4);
     if (!bc || write_file(out, bc, bc_len)) {
         fprintf(stderr, "cannot write %s\n", out);
         return 1;

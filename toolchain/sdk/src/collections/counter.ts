@@ -10,7 +10,9 @@ import { Collection, CollectionOptions } from './base';
 const MAX_STEP = 100_000;
 
 export class Counter extends Collection {
-  readonly kind = 'counter' as const;
+  get kind(): 'counter' {
+    return 'counter';
+  }
 
   constructor(options: CollectionOptions = {}) {
     super(options);

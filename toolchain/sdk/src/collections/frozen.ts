@@ -8,7 +8,9 @@ import { decode, encode } from '../internal/codec';
 import { Collection, CollectionOptions } from './base';
 
 export class FrozenStorage<T> extends Collection {
-  readonly kind = 'frozen' as const;
+  get kind(): 'frozen' {
+    return 'frozen';
+  }
 
   constructor(options: CollectionOptions = {}) {
     super(options);

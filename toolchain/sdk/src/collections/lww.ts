@@ -18,7 +18,9 @@ function littleEndian(bytes: Uint8Array, from: number, to: number): bigint {
 }
 
 export class LwwRegister<T> extends Collection {
-  readonly kind = 'lww' as const;
+  get kind(): 'lww' {
+    return 'lww';
+  }
 
   constructor(options: CollectionOptions = {}) {
     super(options);

@@ -4,7 +4,9 @@ import { decode, encode } from '../internal/codec';
 import { Collection, CollectionOptions } from './base';
 
 export class UnorderedMap<K, V> extends Collection {
-  readonly kind = 'map' as const;
+  get kind(): 'map' {
+    return 'map';
+  }
 
   constructor(options: CollectionOptions = {}) {
     super(options);

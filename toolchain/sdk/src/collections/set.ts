@@ -4,7 +4,9 @@ import { decode, encode } from '../internal/codec';
 import { Collection, CollectionOptions } from './base';
 
 export class UnorderedSet<T> extends Collection {
-  readonly kind = 'set' as const;
+  get kind(): 'set' {
+    return 'set';
+  }
 
   constructor(options: CollectionOptions = {}) {
     super(options);

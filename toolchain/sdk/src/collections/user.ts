@@ -8,7 +8,9 @@ import { decode, encode } from '../internal/codec';
 import { Collection, CollectionOptions } from './base';
 
 export class UserStorage<T> extends Collection {
-  readonly kind = 'user' as const;
+  get kind(): 'user' {
+    return 'user';
+  }
 
   constructor(options: CollectionOptions = {}) {
     super(options);

@@ -4,7 +4,9 @@ import { decode, encode } from '../internal/codec';
 import { Collection, CollectionOptions } from './base';
 
 export class Vector<T> extends Collection {
-  readonly kind = 'vector' as const;
+  get kind(): 'vector' {
+    return 'vector';
+  }
 
   constructor(options: CollectionOptions = {}) {
     super(options);

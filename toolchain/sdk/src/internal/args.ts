@@ -65,17 +65,27 @@ function entryText(json: string, method: string): string | null {
   return end > 0 && json.charAt(end) === '}' ? json.slice(start, end + 1) : null;
 }
 
+/** Entries parsed ahead of the calls: every method's in a VM snapshot, else none. */
+const parsed: Record<string, AbiMethod> = {};
+
 /**
  * The manifest entry of `method`, or null when the build embedded none. Parsing the whole
  * manifest costs more than many calls' own work, so the entry is cut out of it first.
  */
 export function abiMethod(method: string): AbiMethod | null {
+  if (Object.prototype.hasOwnProperty.call(parsed, method)) return parsed[method] as AbiMethod;
   const json = globals.__calimero_abi_json;
   if (!json) return null;
   const entry = entryText(json, method);
   if (entry !== null) return JSON.parse(entry) as AbiMethod;
   const abi = JSON.parse(json) as { methods?: AbiMethod[] };
   return abi.methods?.find((m) => m.name === method) ?? null;
+}
+
+// The top level of a snapshot build runs once, at build time: parse every entry there.
+if (globals.__calimero_snapshot && globals.__calimero_abi_json) {
+  const abi = JSON.parse(globals.__calimero_abi_json) as { methods?: AbiMethod[] };
+  for (const m of abi.methods ?? []) parsed[m.name] = m;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -14,6 +14,9 @@ export interface Host {
   panic_utf8(message: Bytes, skipFrames?: number): never;
   utf8_encode(text: string): Uint8Array;
   utf8_decode(bytes: Bytes): string;
+  hex_encode(bytes: Bytes): string;
+  hex_decode(text: string): Uint8Array | null;
+  base58_encode(bytes: Bytes): string;
   context_id(): Uint8Array;
   executor_id(): Uint8Array;
   time_now(): bigint;
@@ -78,6 +81,8 @@ export interface CalimeroGlobals {
   __calimero_sync_next?: (delta: Uint8Array) => void;
   /** The build's ABI manifest (JSON text), set by the glue before the module runs. */
   __calimero_abi_json?: string;
+  /** True while the module's top level runs for a build-time VM snapshot (set by the glue). */
+  __calimero_snapshot?: boolean;
   /** The build's bundle-line -> TypeScript table (JSON text), appended to the bundle. */
   __calimero_lines?: string;
 }
