@@ -167,6 +167,16 @@ def test_nested_sets_replicate(kv: Pair) -> None:
     assert call(b, ctx, "tags", {"key": "k"}) == ["x", "y", "z"]
 
 
+def test_a_nested_set_created_on_two_nodes_at_once_keeps_both_tags(kv: Pair) -> None:
+    a, b, ctx = kv
+    from_a = execute(a, ctx, "tag", {"key": "k", "tag": "x"}).delta  # both create k's set
+    from_b = execute(b, ctx, "tag", {"key": "k", "tag": "y"}).delta
+    exchange(a, b, [delta_of(from_a)], [delta_of(from_b)])
+    assert_converged(a, b, ctx)
+    assert call(a, ctx, "tags", {"key": "k"}) == ["x", "y"]
+    assert call(b, ctx, "tags", {"key": "k"}) == ["x", "y"]
+
+
 def test_counter_template(counter: Pair) -> None:
     a, b, ctx = counter
     assert call(a, ctx, "get") == 0

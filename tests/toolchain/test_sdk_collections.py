@@ -42,6 +42,16 @@ def test_map_of_sets(node: Node) -> None:
     assert state["calls"] == 3  # a plain field of the state, saved with the root document
 
 
+def test_a_removed_nested_set_comes_back_empty(node: Node) -> None:
+    core, ctx = node
+    execute(core, ctx, "join", {"group": "g", "member": "ann"})
+    assert call(core, ctx, "disband", {"group": "g"}) is True
+    assert call(core, ctx, "members", {"group": "g"}) == []
+    execute(core, ctx, "join", {"group": "g", "member": "bob"})  # the same set, emptied
+    assert call(core, ctx, "members", {"group": "g"}) == ["bob"]
+    assert call(core, ctx, "disband", {"group": "nope"}) is False
+
+
 def test_vector_counter_and_register(node: Node) -> None:
     core, ctx = node
     assert [call(core, ctx, "push", {"name": n}) for n in "abc"] == [1, 2, 3]

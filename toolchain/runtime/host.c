@@ -11,7 +11,8 @@
 
 enum { R_NONE, R_BOOL, R_BYTES, R_OPT_BYTES, R_LEN, R_BIG, R_PAIRS, R_ITEMS };
 
-/* JS args: 'b' bytes, 'o' bytes or null (adds the i32 has-flag), 'u' u64; 'r' = data register. */
+/* JS args: 'b' bytes, 'o' bytes or null (adds the i32 has-flag), 'u' u64, 'k' i32;
+ * 'r' = data register. */
 typedef struct { const char *name; void *fn; const char *args; uint8_t result, is_void; } HostSpec;
 
 int cal_get_bytes(JSContext *ctx, JSValueConst v, Bytes *out, const char *fn, int i) {
@@ -156,6 +157,12 @@ static JSValue host_generic(JSContext *ctx, JSValueConst this_val, int argc, JSV
             continue;
         }
         js++;
+        if (*c == 'k') {
+            int32_t k;
+            if (JS_ToInt32(ctx, &k, v)) goto fail;
+            a[na] = (uint64_t)(uint32_t)k, sig[na++] = 'i';
+            continue;
+        }
         if (*c == 'u') {
             if (to_u64(ctx, v, &a[na])) goto fail;
             sig[na++] = 'I';
@@ -198,6 +205,7 @@ static const HostSpec SPECS[] = {
     G(js_crdt_map_remove, env_map_remove, "bbr", R_OPT_BYTES),
     G(js_crdt_map_contains, env_map_contains, "bb", R_BOOL),
     G(js_crdt_map_iter, env_map_iter, "br", R_PAIRS),
+    G(js_crdt_map_child, env_map_child, "bbkr", R_BYTES),
     G(js_crdt_vector_new, env_vector_new, "r", R_BYTES),
     G(js_crdt_vector_len, env_vector_len, "br", R_LEN),
     G(js_crdt_vector_push, env_vector_push, "bb", R_NONE),

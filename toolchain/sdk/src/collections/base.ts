@@ -7,6 +7,7 @@
  * anything on the host. Reads of a collection that has no id yet see it empty.
  */
 import { fromHex, toHex, toId } from '../internal/bytes';
+import { host } from '../internal/host';
 
 /** The tag under which a collection is stored (`{"__cal": kind, "id": hex}`). */
 export type CollectionKind = 'map' | 'set' | 'vector' | 'counter' | 'lww' | 'user' | 'frozen';
@@ -33,6 +34,9 @@ export function handleOf(kind: string, id: string): Collection | null {
   const make = factories[kind as CollectionKind];
   return make ? make(id) : null;
 }
+
+/** The host's number for each kind (`js_crdt_map_child`). */
+const KIND_CODES: Record<CollectionKind, number> = { map: 0, set: 1, vector: 2, lww: 3, counter: 4, user: 5, frozen: 6 };
 
 /** A handle on a host-side CRDT; see the subclasses. */
 export abstract class Collection {
@@ -88,6 +92,22 @@ export abstract class Collection {
     if (this.cid === null && this.hex !== null) this.cid = fromHex(this.hex);
     return this.cid;
   }
+
+  /**
+   * @internal Called by a map storing this collection under `key`. A collection never
+   * written before takes the id the host derives from the map, the key and its kind, so
+   * members that create "the collection of `key`" at the same time create the same one and
+   * all their writes to it survive. A collection that already has an id keeps it.
+   */
+  attachTo(map: Uint8Array, key: Uint8Array): void {
+    if (this.peek() === null) this.cid = host().js_crdt_map_child(map, key, KIND_CODES[this.kind]);
+  }
+
+  /**
+   * @internal Called by a map when this collection's entry is removed: empties what can be
+   * emptied (a counter cannot), so the collection created again under that key starts empty.
+   */
+  clearContents(): void {}
 
   /** The 32-byte id as hex (creating the collection if needed). */
   id(): string {

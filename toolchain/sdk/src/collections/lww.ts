@@ -52,6 +52,10 @@ export class LwwRegister<T> extends Collection {
     host().js_crdt_lww_set(this.writable('clear'), null);
   }
 
+  clearContents(): void {
+    if (this.peek() !== null) this.clear();
+  }
+
   /** The stamp of the current value, or null when empty. */
   timestamp(): LwwTimestamp | null {
     const id = this.peek();

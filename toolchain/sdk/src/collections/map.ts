@@ -21,9 +21,16 @@ export class UnorderedMap<K, V> extends Collection {
     return host().js_crdt_map_new();
   }
 
-  /** Sets `key` to `value`; returns the previous value, or null. */
+  /**
+   * Sets `key` to `value`; returns the previous value, or null. A collection stored here
+   * before it is written to becomes "the collection of `key`": members that create it at the
+   * same time create the same one (store it first, then fill it).
+   */
   set(key: K, value: V): V | null {
-    const previous = host().js_crdt_map_insert(this.writable('set'), encode(key), encode(value));
+    const id = this.writable('set');
+    const rawKey = encode(key);
+    if (value instanceof Collection) value.attachTo(id, rawKey);
+    const previous = host().js_crdt_map_insert(id, rawKey, encode(value));
     return previous === null ? null : decode<V>(previous);
   }
 
@@ -40,11 +47,18 @@ export class UnorderedMap<K, V> extends Collection {
     return id !== null && host().js_crdt_map_contains(id, encode(key));
   }
 
-  /** Removes `key`; returns its value, or null if it was absent. */
+  /** Removes `key`; returns its value, or null if it was absent. A collection is emptied. */
   remove(key: K): V | null {
     const id = this.writablePeek('remove');
     const previous = id === null ? null : host().js_crdt_map_remove(id, encode(key));
-    return previous === null ? null : decode<V>(previous);
+    if (previous === null) return null;
+    const value = decode<V>(previous);
+    if (value instanceof Collection) value.clearContents();
+    return value;
+  }
+
+  clearContents(): void {
+    for (const key of this.keys()) this.remove(key);
   }
 
   /** Every `[key, value]`, in the order of the keys' stored bytes. */

@@ -44,6 +44,10 @@ export class UnorderedSet<T> extends Collection {
     if (id !== null) host().js_crdt_set_clear(id);
   }
 
+  clearContents(): void {
+    this.clear();
+  }
+
   /** The number of elements. */
   size(): number {
     const id = this.peek();

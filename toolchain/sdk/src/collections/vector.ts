@@ -47,6 +47,10 @@ export class Vector<T> extends Collection {
     return raw === null ? null : decode<T>(raw);
   }
 
+  clearContents(): void {
+    for (let n = this.len(); n > 0; n--) this.pop();
+  }
+
   /** Every element, in order. */
   toArray(): T[] {
     const id = this.peek();

@@ -39,6 +39,8 @@ export interface Host {
   js_crdt_map_remove(id: Bytes, key: Bytes): Uint8Array | null;
   js_crdt_map_contains(id: Bytes, key: Bytes): boolean;
   js_crdt_map_iter(id: Bytes): [Uint8Array, Uint8Array][];
+  /** devnet: the id of the `kind` collection nested under `key` (the same on every node). */
+  js_crdt_map_child(id: Bytes, key: Bytes, kind: number): Uint8Array;
   js_crdt_vector_new(): Uint8Array;
   js_crdt_vector_len(id: Bytes): number;
   js_crdt_vector_push(id: Bytes, value: Bytes): void;
