@@ -53,6 +53,7 @@ class AppSettings:
     kind: AppKind
     watch: bool
     bundled: bool = False
+    snapshot: bool = False  # TypeScript apps: build with the VM snapshot
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,8 @@ APPS = Section("apps", "Apps to build, install on every node and (by default) wa
             "relative to the folder of this file.", required=True),
     Setting("watch", "boolean", "Rebuild (or reload the .wasm) on save and hot-redeploy it "
             "to every node, keeping their state.", default=True),
+    Setting("snapshot", "boolean", "Boot the JS VM at build time (TypeScript apps): calls "
+            "run ~2.5x faster, the module is ~150 KB larger.", default=False),
 ), array=True)  # fmt: skip
 
 CONTEXTS = Section("contexts", "Contexts to create on the first member and join on the others. "

@@ -53,8 +53,9 @@ async def build(app: AppSettings, out_root: Path, say: Say) -> tuple[Path, Build
         loop.call_soon_threadsafe(say, line)
 
     result = await asyncio.to_thread(
-        build_app, app.path, out_dir=out_root / app.name, progress=progress
-    )
+        build_app, app.path, out_dir=out_root / app.name, snapshot=app.snapshot,
+        progress=progress,
+    )  # fmt: skip
     return result.wasm_path, BuildFinished(app.name, time.perf_counter() - started)
 
 

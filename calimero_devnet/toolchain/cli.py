@@ -34,6 +34,8 @@ def add_build_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
                         help="where to write the outputs (default: APP_DIR/build)")  # fmt: skip
     parser.add_argument("--release", action="store_true",
                         help="also run `wasm-opt -Oz` (npm binaryen; ~7 s, ~10 %% smaller)")  # fmt: skip
+    parser.add_argument("--snapshot", action="store_true",
+                        help="boot the JS VM at build time: calls ~2.5x faster, ~150 KB larger")  # fmt: skip
     parser.add_argument("--no-typecheck", action="store_true", help="skip `tsc --noEmit`")
     parser.set_defaults(handler=run_build)
 
@@ -47,7 +49,9 @@ def run_build(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         with ThreadPoolExecutor(max_workers=1) as pool:
             checking = None if args.no_typecheck else pool.submit(typecheck_app, app_dir,
                                                                   out_dir=out_dir)  # fmt: skip
-            result = build_app(app_dir, out_dir=out_dir, release=args.release)
+            result = build_app(
+                app_dir, out_dir=out_dir, release=args.release, snapshot=args.snapshot
+            )
             diags = checking.result() if checking else []
     except ToolchainError as exc:
         print(f"error: {exc}", file=stream)

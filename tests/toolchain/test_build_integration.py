@@ -198,3 +198,15 @@ def test_cli_builds_and_reports(
     assert runtime.call(release, "hello", b'{"name": "bob"}', env()).returned == b'"hello, bob"'
     assert main([str(APPS / "syntax_error"), "--out-dir", str(tmp_path)]) == 1
     assert 'src/index.ts:4:20: error: Unexpected "*"' in capsys.readouterr().out
+
+
+def test_cli_builds_a_vm_snapshot_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], smoke: BuildResult, runtime: Runtime
+) -> None:
+    assert main([str(APPS / "smoke"), "--out-dir", str(tmp_path), "--snapshot"]) == 0
+    assert f"built {tmp_path / 'smoke.wasm'}" in capsys.readouterr().out
+    snapshot = (tmp_path / "smoke.wasm").read_bytes()
+    assert len(snapshot) > smoke.size  # the booted heap travels in the module
+    loaded = runtime.load(snapshot)
+    assert "wizer.initialize" not in loaded.exports
+    assert runtime.call(loaded, "hello", b'{"name": "ann"}', env()).returned == b'"hello, ann"'

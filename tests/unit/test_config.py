@@ -19,7 +19,7 @@ from calimero_devnet.config_schema import all_key_paths
 from calimero_devnet.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
-TWO_APPS = '[[apps]]\npath = "app"\n[[apps]]\npath = "lib.wasm"\n'
+TWO_APPS = '[[apps]]\npath = "app"\nsnapshot = true\n[[apps]]\npath = "lib.wasm"\n'
 
 
 @pytest.fixture
@@ -103,8 +103,8 @@ def test_a_full_file_resolves(folder: Path) -> None:
     ports = [(n.name, n.rpc_port, n.log_level) for n in config.nodes]
     assert ports == [("alice", 3000, "warning"), ("bob", 4000, "debug"), ("carol", 0, "warning")]
     assert config.broker.url == "mqtt://10.0.0.2:1884"
-    assert [(a.name, a.kind, a.watch) for a in config.apps] == [
-        ("app", "typescript", True), ("lib", "wasm", True),
+    assert [(a.name, a.kind, a.watch, a.snapshot) for a in config.apps] == [
+        ("app", "typescript", True, True), ("lib", "wasm", True, False),
     ]  # fmt: skip
     assert config.app("lib").path == folder.resolve() / "lib.wasm"
     first, second = config.contexts
@@ -128,6 +128,8 @@ BAD = [
         "did you mean 'rpc_port'",
     ),
     ('[[apps]]\npath = "app"\nwatc = true', "apps[0].watc", "did you mean 'watch'"),
+    ('[[apps]]\npath = "lib.wasm"\nsnapshot = true', "apps[0].snapshot", "TypeScript apps only"),
+    ('[[apps]]\npath = "app"\nsnapshot = "yes"', "apps[0].snapshot", "expected true or false"),
     ('[cluster]\n"data dir" = "x"', 'cluster."data dir"', "did you mean 'data_dir'"),
     ("cluster = 3", "cluster", "expected a table"),
     ('[apps]\npath = "app"', "apps", "[[apps]]"),
