@@ -80,13 +80,13 @@ def fmt(values: list[float]) -> str:
     return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
 
 
-def write_app_config(root: Path) -> Path:
+def write_app_config(root: Path, snapshot: bool = False) -> Path:
     """Copy the kv-store template into ``root`` and declare it a watched app."""
     shutil.copytree(REPO / "templates" / "kv-store", root / "kv-store")
     config = root / "devnet.toml"
     config.write_text(
         '[cluster]\ndata_dir = "data"\n\n[[apps]]\nname = "kv-store"\n'
-        'path = "kv-store"\nwatch = true\n',
+        f'path = "kv-store"\nwatch = true\nsnapshot = {str(snapshot).lower()}\n',
         encoding="utf-8",
     )
     return config
@@ -161,7 +161,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def bench_rpc(cluster: Cluster) -> None:
+async def bench_rpc(cluster: Cluster, build: str) -> None:
     """JSON-RPC ``execute`` of the JS kv-store on node-1."""
     url = next(ref.url for ref in cluster.refs() if ref.url is not None)
     context = cluster.contexts["kv-store"]
@@ -169,24 +169,28 @@ async def bench_rpc(cluster: Cluster) -> None:
     gets = await rpc_times(url, context, "get", {"key": "k"})
     for name, took in (("get", gets), ("set", sets)):
         print(
-            f"JSON-RPC execute {name} (JS kv-store, loopback): p50 {pct(took, 0.5):.2f} ms, "
+            f"JSON-RPC execute {name} (JS kv-store, {build}, loopback): "
+            f"p50 {pct(took, 0.5):.2f} ms, "
             f"p99 {pct(took, 0.99):.2f} ms (n={len(took)})"
         )
 
 
 async def bench_idle_and_rpc() -> None:
-    """Idle manager CPU with each broker (3 nodes), then JSON-RPC on the embedded one."""
-    for broker in ("embedded", "mosquitto"):
+    """Idle manager CPU with each broker (3 nodes), then JSON-RPC on the embedded one, for
+    the default build and the VM snapshot build (``snapshot = true``)."""
+    runs = (("embedded", False), ("mosquitto", False), ("embedded", True))
+    for broker, snapshot in runs:
         with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:
             root = Path(tmp)
             config = load_config(
-                write_app_config(root), Overrides(nodes=3, broker=broker, fresh=True)
+                write_app_config(root, snapshot), Overrides(nodes=3, broker=broker, fresh=True)
             )
             async with open_cluster(config, say, watch=True) as cluster:
-                cpu = await idle_cpu(cluster)
-                print(f"idle manager CPU, 3 nodes, {broker} broker: {cpu:.1f} % of one core")
+                if not snapshot:
+                    cpu = await idle_cpu(cluster)
+                    print(f"idle manager CPU, 3 nodes, {broker} broker: {cpu:.1f} % of one core")
                 if broker == "embedded":
-                    await bench_rpc(cluster)
+                    await bench_rpc(cluster, "VM snapshot" if snapshot else "fresh VM")
 
 
 async def main() -> None:
