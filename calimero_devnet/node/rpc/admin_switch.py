@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class SwitchUnsupported(NodeError):
-    """This node's core keeps no context records it could switch (a test double)."""
+    """This node's core keeps no context records to switch or delete (a test double)."""
 
     type_name = "InternalError"
     http_status = 501
