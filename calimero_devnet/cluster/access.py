@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.cluster.nodeclient import NodeClient, http_client
 from calimero_devnet.cluster.status import ClusterStatus, NodeRef, collect_status
 from calimero_devnet.errors import ClusterError
 from calimero_devnet.node import convergence
@@ -143,7 +143,7 @@ class ClusterAccess:
         members = await self.members(context_id)
         if not members:
             raise ClusterError(f"no running node has context {context_id}: start a member")
-        clients = [httpx.AsyncClient(base_url=str(ref.url), timeout=10) for ref in members]
+        clients = [http_client(str(ref.url), 10) for ref in members]
         try:
             yield clients, {str(ref.url): ref.name for ref in members}
         finally:

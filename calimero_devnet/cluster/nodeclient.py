@@ -7,7 +7,9 @@ their ``type``, so ``devnet call`` exits with the node's error kind (exit code 6
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 from typing import Any
 
 import httpx
@@ -24,6 +26,21 @@ _NODE_ERRORS: dict[str, type[NodeError]] = {
         errors.FunctionCallError,
     )
 }  # fmt: skip
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+def http_client(url: str, timeout: float) -> httpx.AsyncClient:
+    """An HTTP client of ``url`` sharing one TLS context with every other.
+
+    httpx builds a TLS context for each client by default (~19 ms: it loads the CA bundle),
+    even for plain-HTTP nodes; the manager's status polls made several per poll, stalling
+    its event loop. With a shared context a client costs ~1.5 ms.
+    """
+    return httpx.AsyncClient(base_url=url, timeout=timeout, verify=_tls_context())
 
 
 class AdminError(ClusterError):
@@ -54,7 +71,7 @@ class NodeClient:
         """Talk to node ``name`` at ``url`` (``http://host:port``)."""
         self.name = name
         self.url = url
-        self.http = httpx.AsyncClient(base_url=url, timeout=timeout)
+        self.http = http_client(url, timeout)
 
     async def __aenter__(self) -> NodeClient:
         """Use the client for the block."""

@@ -14,6 +14,7 @@ import httpx
 
 from calimero_devnet import errors
 from calimero_devnet.cluster.access import ClusterAccess
+from calimero_devnet.cluster.nodeclient import http_client
 from calimero_devnet.cluster.statefile import ClusterState, manager_alive, read_state
 from calimero_devnet.cluster.status import NodeRef
 from calimero_devnet.errors import ClusterError, DevnetError
@@ -77,7 +78,7 @@ class RemoteCluster(ClusterAccess):
                 "run this command in the terminal that runs `devnet up`"
             )
         try:
-            async with httpx.AsyncClient(base_url=url, timeout=CONTROL_TIMEOUT_S) as client:
+            async with http_client(url, CONTROL_TIMEOUT_S) as client:
                 response = await client.request(verb, path, json=body if verb != "GET" else None)
             answer = response.json()
         except httpx.HTTPError as exc:
