@@ -15,21 +15,18 @@ from calimero_devnet.config_check import Where, join
 from calimero_devnet.config_model import AppKind, AppSettings
 from calimero_devnet.config_schema import NAME_PATTERN
 from calimero_devnet.errors import ConfigError
+from calimero_devnet.templates import DEFAULT_TEMPLATE, templates_root
 
-PACKAGE = Path(__file__).resolve().parent
-# Inside the package when installed from a wheel; next to it in a checkout.
-TEMPLATE_DIRS = (PACKAGE / "templates", PACKAGE.parent / "templates")
-DEFAULT_TEMPLATE = "kv-store"
 ENTRY = Path("src") / "index.ts"
 
 
 def bundled_template(name: str = DEFAULT_TEMPLATE, roots: tuple[Path, ...] | None = None) -> Path:
-    """The folder of the bundled template ``name``, searched in ``roots`` or ``TEMPLATE_DIRS``.
+    """The folder of the bundled template ``name``, searched in ``roots`` or the templates.
 
     Raises:
         ConfigError: when no root holds it (a broken install), saying where it looked.
     """
-    roots = TEMPLATE_DIRS if roots is None else roots
+    roots = (templates_root(),) if roots is None else roots
     for root in roots:
         if (root / name / ENTRY).is_file():
             return root / name

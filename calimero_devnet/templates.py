@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from calimero_devnet.data_dirs import data_dir
 from calimero_devnet.errors import ConfigError
 
 TEMPLATES_ENV = "CALIMERO_DEVNET_TEMPLATES"
@@ -28,13 +28,7 @@ _SKIPPED = shutil.ignore_patterns("build", "node_modules", ".work", "*.wasm")
 
 def templates_root() -> Path:
     """Return the folder holding the templates (``$CALIMERO_DEVNET_TEMPLATES`` overrides)."""
-    override = os.environ.get(TEMPLATES_ENV)
-    if override:
-        return Path(override).expanduser().resolve()
-    packaged = Path(__file__).resolve().parent / "_templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[1] / "templates"
+    return data_dir("templates", TEMPLATES_ENV)
 
 
 def available() -> list[str]:

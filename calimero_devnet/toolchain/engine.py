@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from calimero_devnet.data_dirs import data_dir
 from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain import quickjs
 from calimero_devnet.toolchain.cache import content_key, file_key, read_stamp, write_stamp
@@ -38,10 +39,7 @@ class Engine:
 
 def toolchain_dir() -> Path:
     """Return the ``toolchain/`` data folder (``$CALIMERO_DEVNET_TOOLCHAIN`` overrides)."""
-    override = os.environ.get(TOOLCHAIN_ENV)
-    if override:
-        return Path(override).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "toolchain"
+    return data_dir("toolchain", TOOLCHAIN_ENV)
 
 
 def zig_env(cache: Path) -> dict[str, str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet import config_apps
 from calimero_devnet.config import (
     Overrides,
     find_config,
@@ -17,6 +16,7 @@ from calimero_devnet.config import (
 )
 from calimero_devnet.config_schema import all_key_paths
 from calimero_devnet.errors import ConfigError
+from calimero_devnet.templates import TEMPLATES_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 TWO_APPS = '[[apps]]\npath = "app"\nsnapshot = true\n[[apps]]\npath = "lib.wasm"\n'
@@ -230,7 +230,7 @@ def test_bad_overrides_name_the_option(folder: Path, overrides: Overrides, words
 def test_a_missing_bundled_template_is_explained(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(config_apps, "TEMPLATE_DIRS", (folder / "nowhere",))
+    monkeypatch.setenv(TEMPLATES_ENV, str(folder / "nowhere"))
     with pytest.raises(ConfigError, match=r"bundled template 'kv-store' is missing .*nowhere"):
         load_config(None)
     assert load_config(write(folder, '[[apps]]\npath = "app"\n')).apps[0].name == "app"
