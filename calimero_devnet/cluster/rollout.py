@@ -119,6 +119,8 @@ class Rollout:
                 app_id = self.current[context.app].app_id
                 cid = await deploy.ensure_context(self._now(context), app_id, clients, self._say)
                 self.contexts[context.name] = cid
+                members = [clients[m] for m in context.members if m in clients]
+                await asyncio.gather(*(self._drop_earlier(c, context) for c in members))
         return dict(self.contexts)
 
     async def redeploy(self, app: str, clients: Mapping[str, NodeClient]) -> AppDeployed | None:
@@ -159,12 +161,16 @@ class Rollout:
                 if client.name in context.members and context.name in self.contexts:
                     await self._catch_up(client, context)
 
-    async def _catch_up(self, client: NodeClient, context: ContextSettings) -> None:
-        generation = self._generations.get(context.name, 0)
-        for old in earlier_ids(context, generation):
+    async def _drop_earlier(self, client: NodeClient, context: ContextSettings) -> None:
+        """Delete the generations of ``context`` before the current one from ``client`` (a
+        member that was down during a reset still holds one)."""
+        for old in earlier_ids(context, self._generations.get(context.name, 0)):
             if await client.context(old) is not None:
                 await client.delete_context(old)
                 self._say(f"{client.name}: dropped context {context.name} ({old[:8]}), reset")
+
+    async def _catch_up(self, client: NodeClient, context: ContextSettings) -> None:
+        await self._drop_earlier(client, context)
         app_id = self.current[context.app].app_id
         cid = self.contexts[context.name]
         await deploy.join_or_switch(client, context.name, cid, app_id, self._say)

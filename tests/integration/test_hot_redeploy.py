@@ -177,3 +177,18 @@ def test_detach_returns_when_ready_and_down_leaves_nothing(tmp_path: Path) -> No
     assert f"manager pid {state.manager_pid} stopped" in stopped.stdout
     assert [pid for pid in ours if manager_alive(pid)] == []
     assert "the cluster is down" in (data_dir / "manager.log").read_text()
+
+
+async def test_a_member_down_through_a_reset_and_a_restart_drops_the_old_generation(
+    tmp_path: Path,
+) -> None:
+    path = make_project(tmp_path)
+    async with open_cluster(load_config(path, Overrides(fresh=True))) as cluster:
+        old_context = cluster.contexts["app"]
+        await cluster.stop("node-2")
+        reset = await cluster.reset("app")
+    async with open_cluster(load_config(path)) as again:  # the same data, node-2 back
+        assert again.contexts["app"] == reset.new_id
+        node_2 = again.clients()["node-2"]
+        assert await node_2.context(old_context) is None
+        assert await node_2.context(reset.new_id) is not None
