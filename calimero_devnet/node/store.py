@@ -27,6 +27,7 @@ from typing import cast
 from rocksdict import ColumnFamily, Options, Rdict, WriteBatch
 
 from calimero_devnet.errors import StoreError
+from calimero_devnet.node.collections.kv import prefix_end
 from calimero_devnet.node.records import AppRecord, ContextRecord, decode_app, decode_context
 
 CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private", "applied")
@@ -85,7 +86,9 @@ class StoreBatch:
     def delete_context(self, ctx: bytes) -> None:
         """Remove a context: its record, state, deltas, applied markers and private data."""
         self._put("contexts", ctx, None)
-        end = _prefix_end(_ctx_prefix(ctx))
+        end = prefix_end(_ctx_prefix(ctx))
+        if end is None:  # an all-0xff id: no key follows its range
+            raise StoreError(f"cannot delete context {ctx.hex()}: no key bounds its range")
         for cf in ("state", "deltas", "private", "applied"):
             self._batch.delete_range(_ctx_prefix(ctx), end, self._cf[cf])
 
@@ -291,11 +294,3 @@ class PrivateOverlay:
         """Add the staged writes to ``batch``."""
         for key, value in self.writes.items():
             batch.put_private(self._ctx, key, value)
-
-
-def _prefix_end(prefix: bytes) -> bytes:
-    """The first key after every key that starts with ``prefix`` (for ``delete_range``)."""
-    stripped = prefix.rstrip(b"\xff")
-    if not stripped:
-        raise StoreError(f"no key follows the prefix {prefix.hex()}")
-    return stripped[:-1] + bytes([stripped[-1] + 1])
