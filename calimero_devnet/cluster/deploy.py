@@ -128,7 +128,7 @@ async def _switch_if_old(
     try:
         await client.set_application(cid, app_id)
     except AdminError as exc:
-        if exc.kind != "StateIncompatible":
+        if not exc.state_refused:
             raise
         say(f"{exc}\n  the previous build keeps serving context {cid[:8]}: change the code "
             "back, or `devnet reset CONTEXT` starts it afresh on the new build")  # fmt: skip
@@ -147,7 +147,12 @@ class SwitchFailure:
     @property
     def state_refused(self) -> bool:
         """True when the new build cannot read the context's state (the old one stays)."""
-        return isinstance(self.error, AdminError) and self.error.kind == "StateIncompatible"
+        return isinstance(self.error, AdminError) and self.error.state_refused
+
+    @property
+    def reason(self) -> str:
+        """The node's own words (without our "node: request:" prefix)."""
+        return self.error.detail if isinstance(self.error, AdminError) else str(self.error)
 
 
 async def switch_everywhere(

@@ -45,13 +45,20 @@ def http_client(url: str, timeout: float) -> httpx.AsyncClient:
 
 class AdminError(ClusterError):
     """A node refused an admin request; ``status`` is its HTTP status, ``kind`` the node's
-    error type (``StateIncompatible``, ...) when it named one."""
+    error type (``StateIncompatible``, ...) when it named one, ``detail`` its own words."""
 
-    def __init__(self, message: str, status: int, kind: str | None = None) -> None:
-        """Keep the HTTP status and the error type next to the message."""
+    def __init__(self, message: str, status: int, kind: str | None = None,
+                 detail: str = "") -> None:  # fmt: skip
+        """Keep the HTTP status, the error type and the node's message next to ours."""
         super().__init__(message)
         self.status = status
         self.kind = kind
+        self.detail = detail or message
+
+    @property
+    def state_refused(self) -> bool:
+        """True when the node refused a switch because the app cannot read the state."""
+        return self.kind == "StateIncompatible"
 
 
 def node_error(error: Any) -> NodeError:
@@ -103,7 +110,9 @@ class NodeClient:
         if response.status_code != 200:
             message = answer.get("error", answer) if isinstance(answer, dict) else answer
             kind = answer.get("type") if isinstance(answer, dict) else None
-            raise AdminError(f"{self.name}: {where}: {message}", response.status_code, kind)
+            raise AdminError(
+                f"{self.name}: {where}: {message}", response.status_code, kind, str(message)
+            )
         return answer["data"]
 
     async def install(self, wasm_path: str) -> str:

@@ -225,7 +225,7 @@ class Rollout:
             by_context.setdefault(failure.context, []).append(failure)
         for cid, failures in by_context.items():
             nodes = tuple(failure.node for failure in failures)
-            reason = str(failures[0].error).split(": ", 2)[-1]  # drop "node: POST …: "
+            reason = failures[0].reason
             self._emit(StateRefused(app, version, names.get(cid, cid), nodes, reason))
 
     def versions(self) -> dict[str, int]:
