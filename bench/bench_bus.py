@@ -22,11 +22,15 @@ from typing import Any
 
 import aiomqtt
 
-from calimero_devnet.cluster.broker import BrokerHandle, open_embedded_broker, open_mosquitto
-from calimero_devnet.node import wire
-from calimero_devnet.node.bus import NODELAY
-from calimero_devnet.node.bus_transport import MqttTransport, open_mqtt_transport
-from calimero_devnet.node.sync_messages import DeltaBroadcast
+from calimero_devnet.cluster.processes.broker import (
+    BrokerHandle,
+    open_embedded_broker,
+    open_mosquitto,
+)
+from calimero_devnet.node.bus import wire
+from calimero_devnet.node.bus.mqtt import MqttTransport, open_mqtt_transport
+from calimero_devnet.node.bus.session import NODELAY
+from calimero_devnet.node.sync.messages import DeltaBroadcast
 from tests.unit.bus_samples import CTX, sample_delta
 
 LATENCY_ROUNDS = 500

@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from calimero_devnet.node.clock import Hlc
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.delta import (
+from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state.clock import Hlc
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.state.delta import (
     CausalDelta,
     DeltaKind,
     compute_id,
@@ -24,8 +25,7 @@ from calimero_devnet.node.delta import (
     encode,
     verify,
 )
-from calimero_devnet.node.identity import NodeIdentity
-from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state.identity import NodeIdentity
 from calimero_devnet.testing.fake_runtime import FakeRuntime, fake_wasm
 
 U32 = struct.Struct("<I")

@@ -26,8 +26,8 @@ from bench.timing import measure
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS, EXTENSION
 from calimero_devnet.node.collections.kv import Overlay
 from calimero_devnet.node.collections.session import CollectionsSession
-from calimero_devnet.node.core import NodeCore
 from calimero_devnet.node.runtime import CallEnv, LoadedApp, Runtime
+from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.templates import template_dir
 from calimero_devnet.testing.collections_node import SimNode
 from calimero_devnet.toolchain import build_app

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from bench.timing import percentiles, timed
 from calimero_devnet.node.collections import digest
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.delta import CausalDelta
-from calimero_devnet.node.js_apps import CallCollections
 from calimero_devnet.node.runtime import CallOutcome, Runtime
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.state.js_apps import CallCollections
 from tests.fixtures import load_wat
 from tests.node.core_helpers import join
 from tests.node.js_helpers import map_id, put

@@ -34,7 +34,7 @@ import aiohttp
 from calimero_devnet.cluster.events import AppDeployed, ClusterEvent, Problem
 from calimero_devnet.cluster.handle import Cluster
 from calimero_devnet.cluster.manager import open_cluster
-from calimero_devnet.config import Overrides, load_config
+from calimero_devnet.config.load import Overrides, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 IDLE_S = 10.0

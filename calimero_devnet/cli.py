@@ -81,7 +81,7 @@ def _add_new(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _add_cluster(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from calimero_devnet.cluster.cli import add_cluster_commands  # noqa: PLC0415
+    from calimero_devnet.cluster.commands.cli import add_cluster_commands  # noqa: PLC0415
 
     add_cluster_commands(subparsers)
 

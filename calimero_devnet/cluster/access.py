@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 
+from calimero_devnet.cluster import convergence
+from calimero_devnet.cluster.convergence import SAME, ConvergenceTimeout, Report
 from calimero_devnet.cluster.nodeclient import NodeClient, http_client
 from calimero_devnet.cluster.status import ClusterStatus, NodeRef, collect_status
 from calimero_devnet.errors import ClusterError
-from calimero_devnet.node import convergence
-from calimero_devnet.node.convergence import SAME, ConvergenceTimeout, Report
 
 
 class ClusterAccess:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from calimero_devnet.cluster.node_events import SupervisorEvent
+from calimero_devnet.cluster.processes.node_events import SupervisorEvent
 
 
 @dataclass(frozen=True, slots=True)

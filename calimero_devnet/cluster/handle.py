@@ -13,9 +13,9 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-from calimero_devnet.cluster import netctl
 from calimero_devnet.cluster.access import ClusterAccess
-from calimero_devnet.cluster.broker import BrokerHandle
+from calimero_devnet.cluster.control import netctl
+from calimero_devnet.cluster.deploy.rollout import Rollout
 from calimero_devnet.cluster.events import (
     AppDeployed,
     ClusterEvent,
@@ -25,16 +25,16 @@ from calimero_devnet.cluster.events import (
     NodeKilled,
     Subscription,
 )
-from calimero_devnet.cluster.node_events import NodeExited, NodeReady
 from calimero_devnet.cluster.nodeclient import NodeClient
-from calimero_devnet.cluster.rollout import Rollout
-from calimero_devnet.cluster.statefile import ClusterState, NodeState, write_state
+from calimero_devnet.cluster.processes.broker import BrokerHandle
+from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
+from calimero_devnet.cluster.processes.statefile import ClusterState, NodeState, write_state
+from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, Supervisor
 from calimero_devnet.cluster.status import NodeRef
-from calimero_devnet.cluster.supervisor import STOP_GRACE_S, Supervisor
-from calimero_devnet.config_model import DevnetConfig
+from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.errors import ClusterError
-from calimero_devnet.node.bus import publish_net_rules
-from calimero_devnet.node.net_rules import HEALTHY, NetRules
+from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules
+from calimero_devnet.node.bus.session import publish_net_rules
 
 
 async def publish_rules(broker_url: str, cluster_id: str, rules: NetRules) -> None:

@@ -25,15 +25,19 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
-from calimero_devnet.cluster.broker import BrokerHandle, open_embedded_broker, open_mosquitto
-from calimero_devnet.cluster.datadir import manager_lock, wipe
 from calimero_devnet.cluster.events import ClusterReady, EventHub, Problem, Progress, Step
 from calimero_devnet.cluster.handle import Cluster, publish_rules
 from calimero_devnet.cluster.monitor import ConvergenceWatch, FeedListener
-from calimero_devnet.cluster.statefile import remove_state
-from calimero_devnet.cluster.supervisor import STOP_GRACE_S, node_specs, open_supervisor
-from calimero_devnet.config_model import DevnetConfig
-from calimero_devnet.node.net_rules import HEALTHY
+from calimero_devnet.cluster.processes.broker import (
+    BrokerHandle,
+    open_embedded_broker,
+    open_mosquitto,
+)
+from calimero_devnet.cluster.processes.datadir import manager_lock, wipe
+from calimero_devnet.cluster.processes.statefile import remove_state
+from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, node_specs, open_supervisor
+from calimero_devnet.config.model import DevnetConfig
+from calimero_devnet.node.bus.net_rules import HEALTHY
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +147,7 @@ async def _background(cluster: Cluster, control: bool, watch: bool) -> AsyncIter
         "feed": feed.run, "convergence": convergence.run,
     }  # fmt: skip
     if watch:
-        from calimero_devnet.cluster.watch import watch_apps  # noqa: PLC0415
+        from calimero_devnet.cluster.deploy.watch import watch_apps  # noqa: PLC0415
 
         jobs["watch"] = lambda: watch_apps(cluster)
     tasks = [asyncio.create_task(job(), name=f"cluster-{name}") for name, job in jobs.items()]
@@ -151,7 +155,7 @@ async def _background(cluster: Cluster, control: bool, watch: bool) -> AsyncIter
         task.add_done_callback(lambda done: _said_if_crashed(cluster, done))
     async with AsyncExitStack() as stack:
         if control:
-            from calimero_devnet.cluster.control import serve_control  # noqa: PLC0415
+            from calimero_devnet.cluster.control.endpoint import serve_control  # noqa: PLC0415
 
             cluster.control_url = await stack.enter_async_context(serve_control(cluster))
         try:

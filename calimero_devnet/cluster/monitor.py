@@ -25,9 +25,9 @@ from calimero_devnet.cluster.events import (
     NodePresence,
 )
 from calimero_devnet.cluster.status import ClusterStatus, judge
-from calimero_devnet.node.bus import MqttSession, SessionConfig
-from calimero_devnet.node.bus_topics import Topics, parse_broker_url
-from calimero_devnet.node.transport import BusStatistics
+from calimero_devnet.node.bus.session import MqttSession, SessionConfig
+from calimero_devnet.node.bus.topics import Topics, parse_broker_url
+from calimero_devnet.node.bus.transport import BusStatistics
 
 log = logging.getLogger(__name__)
 BUSY_POLL_S = 0.5

@@ -15,7 +15,7 @@ import httpx
 from calimero_devnet import errors
 from calimero_devnet.cluster.access import ClusterAccess
 from calimero_devnet.cluster.nodeclient import http_client
-from calimero_devnet.cluster.statefile import ClusterState, manager_alive, read_state
+from calimero_devnet.cluster.processes.statefile import ClusterState, manager_alive, read_state
 from calimero_devnet.cluster.status import NodeRef
 from calimero_devnet.errors import ClusterError, DevnetError
 

@@ -30,8 +30,8 @@ from calimero_devnet.node.rpc.server import RpcServer, build_app, listen
 from calimero_devnet.node.rpc.worker import Core, CoreWorker, bridge_notices
 
 if TYPE_CHECKING:
-    from calimero_devnet.node.replication import Replicator
-    from calimero_devnet.node.transport import Transport
+    from calimero_devnet.node.bus.transport import Transport
+    from calimero_devnet.node.replication.replicator import Replicator
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ TransportFactory = Callable[[NodeConfig], AbstractAsyncContextManager["Transport
 
 def open_core(config: NodeConfig) -> Core:
     """Open the real NodeCore of ``config.home`` (imported late: it loads wasmtime)."""
-    from calimero_devnet.node.core import NodeCore  # noqa: PLC0415
+    from calimero_devnet.node.state.core import NodeCore  # noqa: PLC0415
 
     return NodeCore.open(
         config.home, name=config.name, index=config.index, module_cache=config.module_cache
@@ -147,7 +147,7 @@ class NodeService:
     async def _start_replication(self, app: web.Application) -> None:
         if self._transport_factory is None and not self.config.broker:
             return
-        from calimero_devnet.node.replication import Replicator, open_bus  # noqa: PLC0415
+        from calimero_devnet.node.replication.replicator import Replicator, open_bus  # noqa: PLC0415
 
         opening = (self._transport_factory or open_bus)(self.config)
         transport = await self._bus.enter_async_context(opening)

@@ -25,10 +25,10 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from calimero_devnet.errors import ParseError
-from calimero_devnet.node import wire
-from calimero_devnet.node.bus_inbox import Inbox
-from calimero_devnet.node.net_rules import HEALTHY, NetRules, reachable
-from calimero_devnet.node.transport import (
+from calimero_devnet.node.bus import wire
+from calimero_devnet.node.bus.inbox import Inbox
+from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules, reachable
+from calimero_devnet.node.bus.transport import (
     Broadcast,
     BusMessage,
     BusStatistics,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from calimero_devnet.node.bus_transport import open_mqtt_transport
+from calimero_devnet.node.bus.mqtt import open_mqtt_transport
 
 
 async def main(url: str, cluster: str, node: str) -> None:

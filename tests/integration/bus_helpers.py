@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator, Callable
 
 import aiomqtt
 
-from calimero_devnet.cluster.broker import BrokerHandle
-from calimero_devnet.node.bus import publish_net_rules
-from calimero_devnet.node.bus_transport import MqttTransport, open_mqtt_transport
-from calimero_devnet.node.net_rules import NetRules
-from calimero_devnet.node.sync_messages import HeadsAnnouncement
-from calimero_devnet.node.transport import BusMessage
+from calimero_devnet.cluster.processes.broker import BrokerHandle
+from calimero_devnet.node.bus.mqtt import MqttTransport, open_mqtt_transport
+from calimero_devnet.node.bus.net_rules import NetRules
+from calimero_devnet.node.bus.session import publish_net_rules
+from calimero_devnet.node.bus.transport import BusMessage
+from calimero_devnet.node.sync.messages import HeadsAnnouncement
 from tests.unit.bus_samples import CTX
 
 

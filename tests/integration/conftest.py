@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.cluster.broker import BrokerHandle, open_embedded_broker, open_mosquitto
+from calimero_devnet.cluster.processes.broker import (
+    BrokerHandle,
+    open_embedded_broker,
+    open_mosquitto,
+)
 
 # --- MQTT brokers (bus adapter tests) -------------------------------------------------------
 

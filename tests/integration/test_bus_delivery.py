@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.cluster.broker import BrokerHandle
-from calimero_devnet.node import wire
-from calimero_devnet.node.bus import publish_net_rules, publish_retained
-from calimero_devnet.node.bus_topics import Topics
-from calimero_devnet.node.bus_transport import open_mqtt_transport
-from calimero_devnet.node.membership import MembersUpdate
-from calimero_devnet.node.net_rules import HEALTHY
-from calimero_devnet.node.sync_messages import DeltaBroadcast, FetchRequest, HeadsAnnouncement
+from calimero_devnet.cluster.processes.broker import BrokerHandle
+from calimero_devnet.node.bus import wire
+from calimero_devnet.node.bus.mqtt import open_mqtt_transport
+from calimero_devnet.node.bus.net_rules import HEALTHY
+from calimero_devnet.node.bus.session import publish_net_rules, publish_retained
+from calimero_devnet.node.bus.topics import Topics
+from calimero_devnet.node.sync.membership import MembersUpdate
+from calimero_devnet.node.sync.messages import DeltaBroadcast, FetchRequest, HeadsAnnouncement
 from tests.integration.bus_helpers import (
     heads,
     new_cluster,

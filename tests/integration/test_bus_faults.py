@@ -8,13 +8,13 @@ import time
 
 import pytest
 
-from calimero_devnet.cluster.broker import BrokerHandle
-from calimero_devnet.node.bus import MqttSession, SessionConfig, publish_net_rules
-from calimero_devnet.node.bus_topics import Topics, parse_broker_url
-from calimero_devnet.node.bus_transport import open_mqtt_transport
-from calimero_devnet.node.net_rules import LinkRule, NetRules
-from calimero_devnet.node.sync_messages import FetchRequest
-from calimero_devnet.node.transport import BusMessage, BusStatistics
+from calimero_devnet.cluster.processes.broker import BrokerHandle
+from calimero_devnet.node.bus.mqtt import open_mqtt_transport
+from calimero_devnet.node.bus.net_rules import LinkRule, NetRules
+from calimero_devnet.node.bus.session import MqttSession, SessionConfig, publish_net_rules
+from calimero_devnet.node.bus.topics import Topics, parse_broker_url
+from calimero_devnet.node.bus.transport import BusMessage, BusStatistics
+from calimero_devnet.node.sync.messages import FetchRequest
 from calimero_devnet.testing.memory_bus import MemoryNetwork
 from tests.integration.bus_helpers import (
     apply_rules,

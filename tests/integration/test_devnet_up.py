@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from calimero_devnet import cli
-from calimero_devnet.cluster.down import leftovers
-from calimero_devnet.cluster.statefile import manager_alive, running_state
+from calimero_devnet.cluster.commands.down import leftovers
+from calimero_devnet.cluster.processes.statefile import manager_alive, running_state
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

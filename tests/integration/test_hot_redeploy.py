@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.cluster.down import leftovers
+from calimero_devnet.cluster.commands.down import leftovers
 from calimero_devnet.cluster.events import (
     AppDeployed,
     BuildFinished,
@@ -25,9 +25,9 @@ from calimero_devnet.cluster.events import (
     Subscription,
 )
 from calimero_devnet.cluster.manager import open_cluster
-from calimero_devnet.cluster.statefile import manager_alive, running_state
-from calimero_devnet.config import load_config
-from calimero_devnet.config_model import Overrides
+from calimero_devnet.cluster.processes.statefile import manager_alive, running_state
+from calimero_devnet.config.load import load_config
+from calimero_devnet.config.model import Overrides
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

@@ -11,15 +11,15 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from calimero_devnet.cluster.broker import BrokerHandle
+from calimero_devnet.cluster.convergence import wait_converged
+from calimero_devnet.cluster.processes.broker import BrokerHandle
 from calimero_devnet.ids import from_b58
-from calimero_devnet.node import wire
-from calimero_devnet.node.bus_topics import Topics
-from calimero_devnet.node.clock import Hlc
-from calimero_devnet.node.convergence import wait_converged
-from calimero_devnet.node.delta import CausalDelta, compute_id, create_delta
-from calimero_devnet.node.identity import NodeIdentity
-from calimero_devnet.node.sync_messages import DeltaBroadcast
+from calimero_devnet.node.bus import wire
+from calimero_devnet.node.bus.topics import Topics
+from calimero_devnet.node.state.clock import Hlc
+from calimero_devnet.node.state.delta import CausalDelta, compute_id, create_delta
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.sync.messages import DeltaBroadcast
 from tests.integration.test_replication_processes import (
     admin,
     clients,

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from calimero_devnet.cluster.broker import BrokerHandle
-from calimero_devnet.node.bus import publish_net_rules
-from calimero_devnet.node.convergence import wait_converged, wait_value
-from calimero_devnet.node.net_rules import HEALTHY, NetRules
+from calimero_devnet.cluster.convergence import wait_converged, wait_value
+from calimero_devnet.cluster.processes.broker import BrokerHandle
+from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules
+from calimero_devnet.node.bus.session import publish_net_rules
 from tests.fixtures import load_wat
 from tests.integration.node_process import NodeProcess, start_node
 

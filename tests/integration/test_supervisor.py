@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from calimero_devnet.cluster.supervisor import (
+from calimero_devnet.cluster.processes.supervisor import (
     NodeExited,
     NodeProcess,
     NodeReady,

@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PROBE = (
-    "from calimero_devnet.config_apps import bundled_template\n"
+    "from calimero_devnet.config.apps import bundled_template\n"
     "from calimero_devnet.toolchain.engine import toolchain_dir\n"
     "print(bundled_template())\n"
     "print(toolchain_dir())\n"

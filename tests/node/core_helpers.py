@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from calimero_devnet.node.core import NodeCore
+from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.testing.fake_clock import FakeClock
 from calimero_devnet.testing.fake_runtime import FakeRuntime
 

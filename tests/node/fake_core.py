@@ -15,8 +15,8 @@ from calimero_devnet.errors import (
     Uninitialized,
 )
 from calimero_devnet.ids import sha256
-from calimero_devnet.node.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 
 WASM_MAGIC = b"\0asm\x01\0\0\0"
 METHODS = ("echo", "text", "none", "boom", "slow", "crash", "set", "fresh")

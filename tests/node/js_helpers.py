@@ -10,8 +10,8 @@ from calimero_devnet.node.collections import layout as lay
 from calimero_devnet.node.collections.digest import recompute_digest
 from calimero_devnet.node.collections.model import CollectionKind
 from calimero_devnet.node.collections.payloads import decode_pairs
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.delta import CausalDelta, DeltaKind, create_delta
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.state.delta import CausalDelta, DeltaKind, create_delta
 
 
 def put(node: NodeCore, ctx: bytes, key: str, value: str) -> CausalDelta:
@@ -101,7 +101,7 @@ CRASH_CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from calimero_devnet.node.core import NodeCore
+    from calimero_devnet.node.state.core import NodeCore
     core = NodeCore.open(Path(sys.argv[1]), index=1)
     app = core.install_application(Path(sys.argv[2]).read_bytes(), source="t")
     ctx = core.create_context(app, seed=b"s").id

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from calimero_devnet.node.clock import MAX_FUTURE_NS
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.replication import Replicator
+from calimero_devnet.node.replication.replicator import Replicator
 from calimero_devnet.node.rpc.worker import CoreWorker
-from calimero_devnet.node.sync_protocol import SyncConfig
+from calimero_devnet.node.state.clock import MAX_FUTURE_NS
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.sync.protocol import SyncConfig
 from calimero_devnet.testing.memory_bus import MemoryNetwork, MemoryTransport
 from tests.fixtures import load_wat
 

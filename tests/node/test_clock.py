@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calimero_devnet.node.clock import (
+from calimero_devnet.node.state.clock import (
     MAX_INDEX,
     Hlc,
     NodeClock,

@@ -17,10 +17,10 @@ from calimero_devnet.errors import (
     Uninitialized,
 )
 from calimero_devnet.ids import sha256
-from calimero_devnet.node.clock import MAX_INDEX
-from calimero_devnet.node.core import ContextAlreadyExists, NodeCore, context_id_for_seed
-from calimero_devnet.node.delta import decode, verify
-from calimero_devnet.node.results import CommitNotice
+from calimero_devnet.node.state.clock import MAX_INDEX
+from calimero_devnet.node.state.core import ContextAlreadyExists, NodeCore, context_id_for_seed
+from calimero_devnet.node.state.delta import decode, verify
+from calimero_devnet.node.state.results import CommitNotice
 from calimero_devnet.testing.fake_clock import FakeClock
 from calimero_devnet.testing.fake_runtime import fake_wasm
 from tests.node.core_helpers import SEED, call, open_node, runtime_of

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.errors import FunctionCallError
-from calimero_devnet.node.clock import MAX_INDEX
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.results import CommitNotice
+from calimero_devnet.node.state.clock import MAX_INDEX
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.state.results import CommitNotice
 from calimero_devnet.testing.fake_runtime import fake_wasm
 from tests.node.core_helpers import SEED, call, join, open_node, runtime_of
 
@@ -102,7 +102,7 @@ CRASH_CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from calimero_devnet.node.core import NodeCore
+    from calimero_devnet.node.state.core import NodeCore
     from calimero_devnet.testing.fake_runtime import FakeRuntime, fake_wasm
     core = NodeCore.open(Path(sys.argv[1]), index=1, runtime=FakeRuntime())
     ctx = core.create_context(core.install_application(fake_wasm(), source="t"), seed=b"s").id

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.errors import FunctionCallError, MethodNotFound
-from calimero_devnet.node.core import NodeCore
 from calimero_devnet.node.runtime import Runtime
+from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.testing.fake_clock import FakeClock
 from tests.fixtures import load_wat
 from tests.node.core_helpers import join

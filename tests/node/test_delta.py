@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import sha256
-from calimero_devnet.node.clock import Hlc
-from calimero_devnet.node.delta import (
+from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state.clock import Hlc
+from calimero_devnet.node.state.delta import (
     CausalDelta,
     DeltaKind,
     compute_id,
@@ -21,9 +22,8 @@ from calimero_devnet.node.delta import (
     encode,
     verify,
 )
-from calimero_devnet.node.identity import NodeIdentity
-from calimero_devnet.node.identity import verify as verify_signature
-from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.state.identity import verify as verify_signature
 
 AUTHOR = NodeIdentity(b"\x01" * 32)
 CTX = b"\xcc" * 32

@@ -15,9 +15,9 @@ from calimero_devnet.node.collections import actions as act
 from calimero_devnet.node.collections import layout as lay
 from calimero_devnet.node.collections.digest import recompute_digest
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.delta import DeltaKind, decode
 from calimero_devnet.node.runtime import Runtime
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.state.delta import DeltaKind, decode
 from calimero_devnet.testing.fake_clock import FakeClock
 from tests.fixtures import load_wat
 from tests.node.core_helpers import join

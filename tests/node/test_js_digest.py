@@ -11,13 +11,13 @@ from calimero_devnet.node.collections import digest
 from calimero_devnet.node.collections import layout as lay
 from calimero_devnet.node.collections.digest import DIGEST_KEY, recompute_digest
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.replication_snapshot import (
+from calimero_devnet.node.replication.snapshot import (
     export_snapshot,
     install_snapshot,
     read_join_info,
 )
 from calimero_devnet.node.runtime import Runtime
+from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.testing.fake_clock import FakeClock
 from tests.fixtures import load_wat
 from tests.node.core_helpers import join

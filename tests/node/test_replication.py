@@ -9,7 +9,7 @@ import pytest
 
 from calimero_devnet.errors import ApplicationNotFound, ContextNotFound
 from calimero_devnet.ids import to_b58
-from calimero_devnet.node.replication_sync import JoinTimeout
+from calimero_devnet.node.replication.requests import JoinTimeout
 from tests.node.replication_helpers import (
     converge,
     create_kv_context,

@@ -7,11 +7,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from calimero_devnet.node.clock import Hlc
-from calimero_devnet.node.delta import CausalDelta, create_delta
-from calimero_devnet.node.identity import NodeIdentity
-from calimero_devnet.node.net_rules import HEALTHY, NetRules
-from calimero_devnet.node.sync_messages import DeltaBroadcast
+from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules
+from calimero_devnet.node.state.clock import Hlc
+from calimero_devnet.node.state.delta import CausalDelta, create_delta
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.sync.messages import DeltaBroadcast
 from tests.node.replication_helpers import (
     Replica,
     converge,

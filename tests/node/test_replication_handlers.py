@@ -8,8 +8,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from calimero_devnet.node.core import NodeCore
 from calimero_devnet.node.runtime.types import CallEnv, CallOutcome, Limits
+from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.testing.fake_runtime import FakeApp, FakeRuntime, fake_wasm
 from tests.fixtures import load_wat
 from tests.node import js_helpers as js

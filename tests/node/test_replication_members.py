@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.errors import ParseError
-from calimero_devnet.node.core import NodeCore, context_id_for_seed
-from calimero_devnet.node.identity import NodeIdentity
-from calimero_devnet.node.membership import MembersUpdate, create_members_update
-from calimero_devnet.node.replication_members import Membership
-from calimero_devnet.node.replication_outbox import Cast, Feed, Outbox
-from calimero_devnet.node.replication_snapshot import (
+from calimero_devnet.node.replication.members import Membership
+from calimero_devnet.node.replication.outbox import Cast, Feed, Outbox
+from calimero_devnet.node.replication.snapshot import (
     JoinInfo,
     encode_host_state,
     export_snapshot,
     read_join_info,
 )
+from calimero_devnet.node.state.core import NodeCore, context_id_for_seed
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.sync.membership import MembersUpdate, create_members_update
 from calimero_devnet.testing.fake_runtime import fake_wasm
 from tests.node.core_helpers import SEED, open_node
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from calimero_devnet.node.clock import Hlc
-from calimero_devnet.node.delta import CausalDelta, create_delta
-from calimero_devnet.node.identity import NodeIdentity
-from calimero_devnet.node.net_rules import HEALTHY, NetRules
-from calimero_devnet.node.replication_serve import serve_fetch
-from calimero_devnet.node.sync_messages import FetchRequest, FetchResponse
+from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules
+from calimero_devnet.node.replication.serve import serve_fetch
+from calimero_devnet.node.state.clock import Hlc
+from calimero_devnet.node.state.delta import CausalDelta, create_delta
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.sync.messages import FetchRequest, FetchResponse
 from tests.node.replication_helpers import converge, create_kv_context, install_app, replicas
 
 CTX = b"\x09" * 32

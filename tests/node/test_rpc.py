@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from calimero_devnet.ids import from_b58, to_b58
-from calimero_devnet.node.core import NodeCore
 from calimero_devnet.node.runtime import Limits, Runtime
+from calimero_devnet.node.state.core import NodeCore
 from tests.fixtures import load_wat
 from tests.node.rpc_harness import Harness, misbehaving_wasm, running_node
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.errors import ContextNotFound, FunctionCallError, StateIncompatible
-from calimero_devnet.node.core import NodeCore
 from calimero_devnet.node.rpc.admin_switch import switch_application
 from calimero_devnet.node.runtime import Runtime
+from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.toolchain import BuildResult, build_app
 from tests.toolchain.sdk_helpers import TEMPLATES, build_copy, call, js_runtime, open_core, start
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.errors import StoreError
-from calimero_devnet.node.records import AppRecord, ContextRecord
-from calimero_devnet.node.store import NodeStore, PrivateOverlay
+from calimero_devnet.node.state.records import AppRecord, ContextRecord
+from calimero_devnet.node.state.store import NodeStore, PrivateOverlay
 
 CTX_A = b"\x00" * 31 + b"\x01"
 CTX_B = b"\x00" * 31 + b"\x02"
@@ -157,7 +157,7 @@ def test_a_store_held_by_another_process_is_refused_clearly(tmp_path: Path) -> N
         f"""
         import sys
         from pathlib import Path
-        from calimero_devnet.node.store import NodeStore
+        from calimero_devnet.node.state.store import NodeStore
         s = NodeStore.open(Path({str(tmp_path / "s")!r}))
         print("open", flush=True)
         sys.stdin.read()

@@ -12,10 +12,10 @@ import pytest
 from calimero_devnet.errors import FunctionCallError
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.collections.digest import recompute_digest
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.delta import CausalDelta
 from calimero_devnet.node.runtime import Runtime
 from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.toolchain import BuildResult
 from tests.node.core_helpers import join
 from tests.toolchain.sdk_helpers import (

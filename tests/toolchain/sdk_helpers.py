@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
-from calimero_devnet.node.core import NodeCore
-from calimero_devnet.node.results import ExecuteResult
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.state.results import ExecuteResult
 from calimero_devnet.node.runtime import Runtime
 from calimero_devnet.testing.fake_clock import FakeClock
 from calimero_devnet.toolchain import BuildResult, build_app

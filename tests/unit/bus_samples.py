@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from calimero_devnet.node.clock import Hlc
-from calimero_devnet.node.delta import CausalDelta, create_delta
-from calimero_devnet.node.identity import NodeIdentity
-from calimero_devnet.node.membership import create_members_update
+from calimero_devnet.node.bus.transport import BusMessage
 from calimero_devnet.node.runtime.types import Event
-from calimero_devnet.node.sync_messages import (
+from calimero_devnet.node.state.clock import Hlc
+from calimero_devnet.node.state.delta import CausalDelta, create_delta
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.sync.membership import create_members_update
+from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
     FetchRequest,
     FetchResponse,
@@ -16,7 +17,6 @@ from calimero_devnet.node.sync_messages import (
     SnapshotRequest,
     SnapshotResponse,
 )
-from calimero_devnet.node.transport import BusMessage
 
 AUTHOR = NodeIdentity(b"\x07" * 32)
 CTX = b"\xc1" * 32

@@ -6,7 +6,7 @@ import pytest
 
 from calimero_devnet.errors import ConfigError
 from calimero_devnet.ids import to_b58
-from calimero_devnet.node.bus_topics import BrokerAddress, Topics, parse_broker_url
+from calimero_devnet.node.bus.topics import BrokerAddress, Topics, parse_broker_url
 
 CTX = b"\xc1" * 32
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.cluster.datadir import LOCK_FILE, MANAGER_LOG, manager_lock, wipe
-from calimero_devnet.cluster.down import DownReport, stop_cluster
-from calimero_devnet.cluster.statefile import ClusterState, write_state
+from calimero_devnet.cluster.commands.down import DownReport, stop_cluster
+from calimero_devnet.cluster.processes.datadir import LOCK_FILE, MANAGER_LOG, manager_lock, wipe
+from calimero_devnet.cluster.processes.statefile import ClusterState, write_state
 from calimero_devnet.errors import ClusterError
 
 

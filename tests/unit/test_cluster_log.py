@@ -10,6 +10,14 @@ from typing import Any
 
 import watchfiles
 
+from calimero_devnet.cluster.commands.headless import (
+    JsonPrinter,
+    LogPrinter,
+    describe,
+    describe_feed,
+)
+from calimero_devnet.cluster.commands.logs import LogFile, merged
+from calimero_devnet.cluster.deploy.watch import SourceFilter, apps_touched, sources_stamp, watched
 from calimero_devnet.cluster.events import (
     ClusterReady,
     ContextReset,
@@ -19,11 +27,8 @@ from calimero_devnet.cluster.events import (
     NodePresence,
     Step,
 )
-from calimero_devnet.cluster.headless import JsonPrinter, LogPrinter, describe, describe_feed
-from calimero_devnet.cluster.logs import LogFile, merged
-from calimero_devnet.cluster.node_events import NodeExited
-from calimero_devnet.cluster.watch import SourceFilter, apps_touched, sources_stamp, watched
-from calimero_devnet.config_model import AppSettings
+from calimero_devnet.cluster.processes.node_events import NodeExited
+from calimero_devnet.config.model import AppSettings
 
 CTX = "FXEy9vvnvLt9o4jwHnKqfZZ2t9H6MBPmd49zVf2DXe6n"
 

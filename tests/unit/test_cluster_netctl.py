@@ -7,9 +7,9 @@ import re
 import pytest
 
 from calimero_devnet import cli
-from calimero_devnet.cluster import netctl
+from calimero_devnet.cluster.control import netctl
 from calimero_devnet.errors import ConfigError
-from calimero_devnet.node.net_rules import HEALTHY, LinkRule, NetRules, reachable
+from calimero_devnet.node.bus.net_rules import HEALTHY, LinkRule, NetRules, reachable
 
 NODES = ("node-1", "node-2", "node-3")
 

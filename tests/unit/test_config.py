@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.config import (
+from calimero_devnet.config.load import (
     Overrides,
     find_config,
     load_config,
     main,
     schema_text,
 )
-from calimero_devnet.config_schema import all_key_paths
+from calimero_devnet.config.schema import all_key_paths
 from calimero_devnet.errors import ConfigError
 from calimero_devnet.templates import TEMPLATES_ENV
 
@@ -255,7 +255,7 @@ def test_the_reference_documents_every_key() -> None:
 def test_the_committed_schema_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     committed = (REPO / "docs" / "devnet.schema.json").read_text(encoding="utf-8")
     assert committed == schema_text(), (
-        "run: python -m calimero_devnet.config --schema > docs/devnet.schema.json"
+        "run: python -m calimero_devnet.config.load --schema > docs/devnet.schema.json"
     )
     assert main(["--schema"]) == 0
     assert capsys.readouterr().out == committed

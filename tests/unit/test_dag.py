@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from calimero_devnet.errors import StoreError
-from calimero_devnet.node.dag import CausalDag
+from calimero_devnet.node.sync.dag import CausalDag
 from tests.unit.dag_fakes import SECOND, FakeDelta, chain, fake_id, make
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calimero_devnet.node.dag import CausalDag
-from calimero_devnet.node.sync_messages import (
+from calimero_devnet.node.sync.dag import CausalDag
+from calimero_devnet.node.sync.messages import (
     ApplyDeltas,
     Effect,
     Log,
@@ -25,7 +25,7 @@ from calimero_devnet.node.sync_messages import (
     RequestSnapshot,
     SendFetch,
 )
-from calimero_devnet.node.sync_protocol import SyncConfig, SyncState
+from calimero_devnet.node.sync.protocol import SyncConfig, SyncState
 from tests.unit.dag_fakes import SECOND, FakeDelta, make
 
 AUTHORS = ("a", "b", "c")

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.cluster.deploy import context_id
-from calimero_devnet.cluster.generations import (
+from calimero_devnet.cluster.deploy.generations import (
     GENERATIONS_FILE,
     at_generation,
     earlier_ids,
@@ -15,7 +14,8 @@ from calimero_devnet.cluster.generations import (
     save_generations,
     seed_of,
 )
-from calimero_devnet.config_model import ContextSettings
+from calimero_devnet.cluster.deploy.install import context_id
+from calimero_devnet.config.model import ContextSettings
 from calimero_devnet.errors import ClusterError
 
 CONTEXT = ContextSettings("kv", "kv-store", {}, ("node-1", "node-2"), "devnet/kv")

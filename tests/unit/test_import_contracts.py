@@ -12,8 +12,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "calimero_devnet"
 # Which part of the package may import each external system directly.
 ALLOWED = {
     "textual": ("tui/",),
-    "aiomqtt": ("node/bus.py",),
-    "rocksdict": ("node/store.py",),
+    "aiomqtt": ("node/bus/session.py",),
+    "rocksdict": ("node/state/store.py",),
     "wasmtime": ("node/runtime/",),
 }
 
@@ -42,7 +42,7 @@ def test_each_external_system_is_imported_in_one_place_only() -> None:
 def test_core_modules_never_load_textual() -> None:
     script = (
         "import sys\n"
-        "import calimero_devnet.cli, calimero_devnet.node.service, calimero_devnet.node.core\n"
+        "import calimero_devnet.cli, calimero_devnet.node.service, calimero_devnet.node.state.core\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\n"
         "print(','.join(loaded))\n"
     )

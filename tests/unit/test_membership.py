@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from calimero_devnet.node.identity import NodeIdentity
-from calimero_devnet.node.membership import (
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.sync.membership import (
     create_members_update,
     has_valid_signature,
     signing_bytes,

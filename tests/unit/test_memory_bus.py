@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from calimero_devnet.node.net_rules import LinkRule, NetRules
-from calimero_devnet.node.sync_messages import DeltaBroadcast, FetchRequest, HeadsAnnouncement
-from calimero_devnet.node.transport import BusMessage, Transport
+from calimero_devnet.node.bus.net_rules import LinkRule, NetRules
+from calimero_devnet.node.bus.transport import BusMessage, Transport
+from calimero_devnet.node.sync.messages import DeltaBroadcast, FetchRequest, HeadsAnnouncement
 from calimero_devnet.testing.memory_bus import MemoryNetwork, MemoryTransport
 from tests.unit.bus_samples import CTX, OTHER_CTX, every_message, sample_delta
 

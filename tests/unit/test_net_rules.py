@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calimero_devnet.errors import ConfigError
-from calimero_devnet.node.net_rules import (
+from calimero_devnet.node.bus.net_rules import (
     HEALTHY,
     Delay,
     Deliver,

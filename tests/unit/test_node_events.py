@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.cluster.node_events import (
+from calimero_devnet.cluster.processes.node_events import (
     RUN_MARKER,
     NodeExited,
     NodeReady,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.cluster.statefile import (
+from calimero_devnet.cluster.processes.statefile import (
     STATE_FILE,
     ClusterState,
     NodeState,

@@ -7,8 +7,8 @@ from logging import DEBUG, ERROR, INFO, WARNING
 import pytest
 
 from calimero_devnet.errors import ContextNotFound
-from calimero_devnet.node.sync_fetch import FetchPlan
-from calimero_devnet.node.sync_messages import (
+from calimero_devnet.node.sync.fetch import FetchPlan
+from calimero_devnet.node.sync.messages import (
     ApplyDeltas,
     DeltaBroadcast,
     Effect,
@@ -25,7 +25,7 @@ from calimero_devnet.node.sync_messages import (
     SnapshotRequest,
     SnapshotResponse,
 )
-from calimero_devnet.node.sync_protocol import SyncConfig, SyncState
+from calimero_devnet.node.sync.protocol import SyncConfig, SyncState
 from tests.unit.dag_fakes import SECOND, FakeDelta, FakeHlc, chain, fake_id, make
 
 CTX = b"\xc0" * 32

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calimero_devnet.errors import ParseError
-from calimero_devnet.node import delta as delta_codec
-from calimero_devnet.node import wire
-from calimero_devnet.node.membership import MembersUpdate
-from calimero_devnet.node.sync_messages import DeltaBroadcast, HeadsAnnouncement, SnapshotResponse
-from calimero_devnet.node.transport import BusMessage
+from calimero_devnet.node.bus import wire
+from calimero_devnet.node.bus.transport import BusMessage
+from calimero_devnet.node.state import delta as delta_codec
+from calimero_devnet.node.sync.membership import MembersUpdate
+from calimero_devnet.node.sync.messages import DeltaBroadcast, HeadsAnnouncement, SnapshotResponse
 from tests.unit.bus_samples import CTX, every_message
 
 MESSAGES = every_message()

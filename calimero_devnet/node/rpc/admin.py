@@ -34,7 +34,7 @@ from calimero_devnet.node.rpc.sources import fetch_wasm, read_wasm_path
 from calimero_devnet.node.rpc.worker import CoreWorker
 
 if TYPE_CHECKING:
-    from calimero_devnet.node.results import AppInfo, ContextInfo
+    from calimero_devnet.node.state.results import AppInfo, ContextInfo
 
 
 def app_json(info: AppInfo) -> dict[str, Any]:

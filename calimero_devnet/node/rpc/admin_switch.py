@@ -4,7 +4,7 @@
 only the context's record changes, in one batch: its state, deltas, heads and members stay,
 so the next call runs the new code on the old state. Deltas carry no application id, so
 nodes on either build keep replicating; the manager switches every member
-(``cluster/rollout.py``). Before switching, an app that can check its state (the TypeScript
+(``cluster/deploy/rollout.py``). Before switching, an app that can check its state (the TypeScript
 SDK's ``__calimero_check_state``) reads it; if it cannot, the switch is refused with
 ``StateIncompatible`` and the old version keeps serving (``force`` switches anyway).
 
@@ -20,13 +20,13 @@ from aiohttp import web
 
 from calimero_devnet.errors import ContextNotFound, NodeError, ParseError
 from calimero_devnet.ids import from_b58, to_b58
-from calimero_devnet.node.results import ContextInfo
 from calimero_devnet.node.rpc.admin_sync import REPLICATION
 from calimero_devnet.node.rpc.replies import json_kind, ok, read_json_object
 from calimero_devnet.node.rpc.worker import CoreWorker
+from calimero_devnet.node.state.results import ContextInfo
 
 if TYPE_CHECKING:
-    from calimero_devnet.node.core import NodeCore
+    from calimero_devnet.node.state.core import NodeCore
 
 
 class SwitchUnsupported(NodeError):
@@ -38,7 +38,7 @@ class SwitchUnsupported(NodeError):
 
 def real_core(core: Any) -> NodeCore:
     """``core`` as the ``NodeCore`` it must be for these routes (test doubles are not)."""
-    from calimero_devnet.node.core import NodeCore  # noqa: PLC0415  (loaded by the node already)
+    from calimero_devnet.node.state.core import NodeCore  # noqa: PLC0415  (loaded by the node already)
 
     if not isinstance(core, NodeCore):
         raise SwitchUnsupported(f"node {core.name} keeps no context records to change")

@@ -17,7 +17,7 @@ from calimero_devnet.ids import from_b58
 from calimero_devnet.node.rpc.replies import fail, json_kind, ok, read_json_object
 
 if TYPE_CHECKING:
-    from calimero_devnet.node.results import ContextInfo
+    from calimero_devnet.node.state.results import ContextInfo
 
 NO_BUS = (
     "this node replicates nothing: it was started without a broker; "

@@ -22,7 +22,7 @@ from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.rpc.replies import json_kind, loads_strict
 
 if TYPE_CHECKING:
-    from calimero_devnet.node.results import CommitNotice
+    from calimero_devnet.node.state.results import CommitNotice
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1024

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from calimero_devnet.node.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
+    from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,0 +1,113 @@
+"""Provides the cluster commands of ``devnet``: ``up`` and the control plane around it.
+
+``add_cluster_commands(subparsers)`` declares them; each handler lives in ``up``,
+``handlers`` (status, call, wait-converged, network and node control, down) or ``logs``.
+Every command takes ``--config FILE`` / ``--data-dir DIR`` to find its cluster (default:
+./devnet.toml's ``cluster.data_dir``, else ``.devnet``) and ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler that imports ``module`` only when the command runs (keeps --help fast)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib  # noqa: PLC0415
+
+        run: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f"calimero_devnet.cluster.commands.{module}"), name
+        )
+        return run(args)
+
+    return handler
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE", help="devnet.toml to use "
+                        "(default: ./devnet.toml when it exists)")  # fmt: skip
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="the cluster's data dir (default: cluster.data_dir)")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _command(sub: Subparsers, name: str, help_: str, module: str, func: str,
+             **extra: Any) -> argparse.ArgumentParser:  # fmt: skip
+    parser = sub.add_parser(name, help=help_, description=help_, **extra)
+    _common(parser)
+    parser.set_defaults(handler=_lazy(module, func))
+    return parser
+
+
+def _add_up(sub: Subparsers) -> None:
+    up = _command(sub, "up", "start the cluster: broker, nodes, apps, contexts", "up", "run_up")
+    up.add_argument("--nodes", type=int, metavar="N", help="run N nodes (1..64)")
+    up.add_argument("--broker", metavar="URL", help="mqtt://HOST:PORT, embedded or mosquitto")
+    up.add_argument("--headless", action="store_true", help="print a live log instead of the UI")
+    up.add_argument("--fresh", action="store_true", help="wipe the data dir's nodes first")
+    up.add_argument("--detach", action="store_true",
+                    help="run the manager in the background; return once ready")  # fmt: skip
+    up.add_argument("--no-watch", action="store_true", help="do not rebuild apps on save")
+
+
+def _add_control(sub: Subparsers) -> None:
+    _command(sub, "status", "show every node: state, heads, root, convergence", "handlers",
+             "run_status")  # fmt: skip
+    call = _command(sub, "call", "run an app method on a node", "handlers", "run_call")
+    call.add_argument("node")
+    call.add_argument("method")
+    call.add_argument("args", nargs="?", default="{}", metavar="JSON", help="arguments (JSON)")
+    call.add_argument("--context", metavar="NAME", help="context name or id (default: the only)")
+    down = _command(sub, "down", "stop a cluster started elsewhere", "handlers", "run_down")
+    down.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                      help="how long the manager may take before it is killed")  # fmt: skip
+    part = _command(sub, "partition", "cut the network: devnet partition node-1,node-2 / node-3",
+                    "handlers", "run_partition")  # fmt: skip
+    part.add_argument("groups", nargs="+", metavar="GROUPS")
+    _command(sub, "heal", "remove every partition and link fault", "handlers", "run_heal")
+    lat = _command(sub, "latency", "delay a link: devnet latency node-1>node-2 50", "handlers",
+                   "run_latency")  # fmt: skip
+    lat.add_argument("link", metavar="FROM>TO", help="FROM>TO one way, A<>B both ways")
+    lat.add_argument("ms", type=float, metavar="MS", help="milliseconds (0 with no loss clears)")
+    lat.add_argument("--loss", type=float, default=0.0, metavar="F", help="drop fraction 0..1")
+    for action, text in (
+        ("kill", "SIGKILL a node, as a crash would"),
+        ("restart", "stop a node and start it again"),
+        ("stop", "stop a node politely"),
+        ("start", "start a stopped node"),
+    ):
+        node = _command(sub, action, text, "handlers", "run_node_action")  # fmt: skip
+        node.add_argument("node")
+        node.set_defaults(action=action)
+    reset = _command(sub, "reset", "start a context afresh from init on the current build "
+                     "(its state is lost)", "handlers", "run_reset")  # fmt: skip
+    reset.add_argument("context", nargs="?", metavar="CONTEXT", help="(default: the only one)")
+    wait = _command(sub, "wait-converged", "wait until the nodes agree", "handlers", "run_wait")
+    wait.add_argument(
+        "--value",
+        nargs="+",
+        metavar=("METHOD", "JSON"),
+        help="wait until METHOD(JSON) returns the same value on every node",
+    )
+    wait.add_argument("--expect", metavar="JSON", help="... and that value is this one")
+    wait.add_argument("--timeout", type=float, default=30.0, metavar="S")
+    wait.add_argument("--context", metavar="NAME", help="context name or id (default: all)")
+    logs = _command(sub, "logs", "show the nodes' logs, merged", "handlers", "run_logs")
+    logs.add_argument("node", nargs="?", help="one node (default: all)")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    logs.add_argument("-n", "--lines", type=int, default=20, metavar="N",
+                      help="lines per node to show first (default 20)")  # fmt: skip
+
+
+def add_cluster_commands(sub: Subparsers) -> None:
+    """Declare ``up`` and the control-plane commands on ``devnet``'s sub-parsers."""
+    _add_up(sub)
+    _add_control(sub)

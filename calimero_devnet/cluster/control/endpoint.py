@@ -1,0 +1,167 @@
+"""Provides the manager's control endpoint: how other ``devnet`` commands drive its cluster.
+
+Reads (``status``, ``call``, ``wait-converged``, ``logs``) go straight to the nodes, whose
+URLs ``cluster.json`` lists. Changes go through the manager, so one process owns the
+node processes (only it can restart a child it spawned) and the network rules (so
+``latency`` after ``partition`` keeps the partition). The endpoint is plain HTTP on
+loopback, at the ``controlUrl`` of ``cluster.json``, as unauthenticated as the nodes' own
+RPC; it accepts JSON bodies only, so a web page cannot post a form to it.
+
+Routes (answers ``{"data": ...}``, or ``{"error": message, "kind": error class}``)::
+
+    GET  /status                         the cluster status, net rules, app versions
+    POST /nodes/<node>/<kill|stop|start|restart>
+    POST /net/partition  {"groups": [["node-1","node-2"],["node-3"]]}
+    POST /net/latency    {"from","to","ms","loss"?,"both"?}
+    POST /net/heal
+    POST /apps/<app>/redeploy            rebuild now and switch every node to it
+    POST /contexts/<name>/reset          start a context afresh under a new id
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from calimero_devnet.cluster.control import netctl
+from calimero_devnet.cluster.handle import Cluster
+from calimero_devnet.errors import ClusterError, ConfigError, DevnetError
+from calimero_devnet.node.bus.net_rules import NetRules, rules_to_json
+
+log = logging.getLogger(__name__)
+NODE_ACTIONS = ("kill", "stop", "start", "restart")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _fail(status: int, exc: BaseException) -> web.Response:
+    return web.json_response({"error": str(exc), "kind": type(exc).__name__}, status=status)
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method == "POST" and request.content_type != "application/json":
+        return _fail(415, ClusterError("control requests must be JSON (application/json)"))
+    try:
+        return await handler(request)
+    except ConfigError as exc:
+        return _fail(400, exc)
+    except DevnetError as exc:
+        return _fail(409, exc)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        log.exception("control request %s %s failed", request.method, request.path)
+        return _fail(500, exc)
+
+
+def _ok(data: Any) -> web.Response:
+    return web.json_response({"data": data})
+
+
+def _rules(rules: NetRules) -> dict[str, Any]:
+    return {"text": netctl.describe(rules), "rules": rules_to_json(rules)}
+
+
+class ControlApi:
+    """The handlers, over one ``Cluster``."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        """Serve ``cluster``."""
+        self._cluster = cluster
+
+    def routes(self) -> list[web.RouteDef]:
+        """Every route (see the module docstring)."""
+        return [
+            web.get("/status", self.status),
+            web.post("/nodes/{node}/{action}", self.node_action),
+            web.post("/net/partition", self.partition),
+            web.post("/net/latency", self.latency),
+            web.post("/net/heal", self.heal),
+            web.post("/apps/{app}/redeploy", self.redeploy),
+            web.post("/contexts/{name}/reset", self.reset),
+        ]
+
+    async def status(self, _: web.Request) -> web.Response:
+        """Status with what only the manager knows: net rules, versions, failures."""
+        cluster = self._cluster
+        data = (await cluster.status()).to_json()
+        data |= {"net": _rules(cluster.rules), "versions": cluster.rollout.versions(),
+                 "failures": [str(failure) for failure in cluster.failures]}  # fmt: skip
+        return _ok(data)
+
+    async def node_action(self, request: web.Request) -> web.Response:
+        """kill, stop, start or restart a node."""
+        node, action = request.match_info["node"], request.match_info["action"]
+        if action not in NODE_ACTIONS:
+            raise ConfigError(f"unknown node action {action!r}: use {', '.join(NODE_ACTIONS)}")
+        self._cluster.node(node)  # an unknown name fails here, naming the nodes
+        await getattr(self._cluster, action)(node)
+        return _ok({"node": node, "action": action, "running": self._cluster.node(node).running})
+
+    async def partition(self, request: web.Request) -> web.Response:
+        """Cut the network into groups."""
+        body = await _body(request)
+        groups = body.get("groups")
+        if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
+            raise ConfigError('partition: send {"groups": [["node-1", "node-2"], ["node-3"]]}')
+        return _ok(_rules(await self._cluster.partition(groups)))
+
+    async def latency(self, request: web.Request) -> web.Response:
+        """Set a link's latency and loss."""
+        body = await _body(request)
+        sender, receiver, ms = body.get("from"), body.get("to"), body.get("ms", 0)
+        if not isinstance(sender, str) or not isinstance(receiver, str):
+            raise ConfigError('latency: send {"from": "node-1", "to": "node-2", "ms": 50}')
+        loss, both = float(body.get("loss", 0.0)), bool(body.get("both", False))
+        rules = await self._cluster.latency(sender, receiver, float(ms), loss, both)
+        return _ok(_rules(rules))
+
+    async def heal(self, _: web.Request) -> web.Response:
+        """Back to a healthy network."""
+        return _ok(_rules(await self._cluster.heal()))
+
+    async def redeploy(self, request: web.Request) -> web.Response:
+        """Rebuild an app and switch the nodes to it."""
+        app = request.match_info["app"]
+        if app not in self._cluster.apps:
+            raise ConfigError(f"no app named {app!r} (apps: {', '.join(self._cluster.apps)})")
+        deployed = await self._cluster.redeploy(app)
+        return _ok({"app": app, "deployed": None if deployed is None else str(deployed)})
+
+    async def reset(self, request: web.Request) -> web.Response:
+        """Start a context afresh (its state is lost)."""
+        reset = await self._cluster.reset(request.match_info["name"])
+        return _ok({"context": reset.context, "oldId": reset.old_id, "newId": reset.new_id,
+                    "app": reset.app, "version": reset.version, "nodes": list(reset.nodes),
+                    "text": str(reset)})  # fmt: skip
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise ConfigError(f"{request.path}: the body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ConfigError(f"{request.path}: the body must be a JSON object")
+    return body
+
+
+@contextlib.asynccontextmanager
+async def serve_control(cluster: Cluster, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """Serve the control endpoint of ``cluster`` on a free loopback port; yield its URL."""
+    app = web.Application(middlewares=[_errors])
+    app.add_routes(ControlApi(cluster).routes())
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    sock = socket.create_server((host, 0))
+    try:
+        await web.SockSite(runner, sock).start()
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        await runner.cleanup()
+        sock.close()

@@ -1,0 +1,115 @@
+"""Provides network control in words: ``partition A,B / C``, ``latency A>B 50``, ``heal``.
+
+Pure: it parses what users type and turns it into ``NetRules`` (``node/bus/net_rules.py``); the
+manager publishes them as the retained ``ctl/net`` message every node's bus adapter obeys.
+Faults are simulated in the nodes' adapters (SYNC.md): no root, no iptables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from calimero_devnet.errors import ConfigError
+from calimero_devnet.node.bus.net_rules import ANY, HEALTHY, LinkRule, NetRules
+
+_SPLIT = re.compile(r"[,\s]+")
+
+
+def parse_groups(words: str | Sequence[str], known: Iterable[str] = ()) -> list[list[str]]:
+    """Read partition groups: ``"node-1,node-2 / node-3"`` → ``[["node-1","node-2"],["node-3"]]``.
+
+    ``words`` may be one string or the command line's words. Nodes named in no group form
+    one more group together (``net_rules``).
+
+    Raises:
+        ConfigError: an empty group, a node in two groups, or a name not in ``known``.
+    """
+    text = words if isinstance(words, str) else " ".join(words)
+    groups = [[name for name in _SPLIT.split(part.strip()) if name] for part in text.split("/")]
+    if not text.strip() or any(not group for group in groups):
+        raise ConfigError(
+            f"partition {text!r}: write groups of node names separated by '/', "
+            "e.g. `devnet partition node-1,node-2 / node-3`"
+        )
+    seen: set[str] = set()
+    for name in (name for group in groups for name in group):
+        if name in seen:
+            raise ConfigError(f"partition {text!r}: {name} is in two groups; put it in one")
+        seen.add(name)
+    _check_names(seen, known, f"partition {text!r}")
+    return groups
+
+
+def parse_link(text: str, known: Iterable[str] = ()) -> tuple[str, str, bool]:
+    """Read ``A>B`` (one way) or ``A<>B`` (both ways); ``*`` stands for any node.
+
+    Raises:
+        ConfigError: not of that form, or a name not in ``known``.
+    """
+    both = "<>" in text
+    parts = [part.strip() for part in text.split("<>" if both else ">")]
+    if len(parts) != 2 or not all(parts) or "<" in text.replace("<>", ""):
+        raise ConfigError(
+            f"link {text!r}: write FROM>TO (one way) or A<>B (both ways), e.g. node-1>node-3"
+        )
+    _check_names({name for name in parts if name != ANY}, known, f"link {text!r}")
+    return parts[0], parts[1], both
+
+
+def partitioned(rules: NetRules, groups: Sequence[Sequence[str]]) -> NetRules:
+    """``rules`` with these partition groups instead of the current ones (links kept)."""
+    return replace(rules, partitions=tuple(frozenset(group) for group in groups))
+
+
+def with_link(
+    rules: NetRules, sender: str, receiver: str, *, latency_ms: float, loss: float = 0.0,
+    both: bool = False,
+) -> NetRules:  # fmt: skip
+    """``rules`` with the link ``sender>receiver`` (and back, if ``both``) set; 0/0 clears it.
+
+    Raises:
+        ConfigError: latency outside 0..60000 ms or loss outside 0..1.
+    """
+    if not 0 <= latency_ms <= 60_000:
+        raise ConfigError(f"latency {latency_ms:g} ms: use 0..60000")
+    if not 0 <= loss <= 1:
+        raise ConfigError(f"loss {loss:g}: use a fraction 0..1 (0.1 drops one message in ten)")
+    links = dict(rules.links)
+    for pair in [(sender, receiver), (receiver, sender)] if both else [(sender, receiver)]:
+        if latency_ms == 0 and loss == 0:
+            links.pop(pair, None)
+        else:
+            links[pair] = LinkRule(float(latency_ms), float(loss))
+    return replace(rules, links=links)
+
+
+def healed() -> NetRules:
+    """A healthy network: no partition, no link fault, nobody disconnected."""
+    return HEALTHY
+
+
+def describe(rules: NetRules) -> str:
+    """The rules in one line, e.g. ``partitions node-1,node-2 | node-3; node-1>node-3 50 ms``."""
+    parts = []
+    if rules.partitions:
+        parts.append("partitions " + " | ".join(",".join(sorted(g)) for g in rules.partitions))
+    for (sender, receiver), rule in sorted(rules.links.items()):
+        fault = [f"{rule.latency_ms:g} ms"] if rule.latency_ms else []
+        fault += [f"{rule.loss:.0%} loss"] if rule.loss else []
+        parts.append(f"{sender}>{receiver} {' '.join(fault)}")
+    if rules.disconnected:
+        parts.append("disconnected " + ",".join(sorted(rules.disconnected)))
+    return "; ".join(parts) or "healthy (no partition, no link fault)"
+
+
+def _check_names(names: Iterable[str], known: Iterable[str], where: str) -> None:
+    known_set = set(known)
+    if not known_set:
+        return
+    unknown = sorted(set(names) - known_set)
+    if unknown:
+        raise ConfigError(
+            f"{where}: no node named {', '.join(unknown)} (nodes: {', '.join(sorted(known_set))})"
+        )

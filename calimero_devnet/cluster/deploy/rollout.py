@@ -1,0 +1,250 @@
+"""Provides ``Rollout``: which build of each app the cluster runs, and moving nodes to it.
+
+First deployment: build every app (concurrently with the nodes' start-up), install each on
+every node, create and join the contexts. Hot redeploy: rebuild one app; a failed build
+keeps the running version and reports the compiler's error; a good one is installed on
+every running node and each of its contexts is switched to it, keeping their state, unless
+the new build cannot read that state (``StateRefused``: the old version keeps serving it).
+Reset: a context starts afresh under the id of its next generation (``generations.py``).
+A node that was down during a redeploy or a reset is brought up to date when it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from calimero_devnet.cluster.deploy import install as deploy
+from calimero_devnet.cluster.deploy.generations import (
+    at_generation,
+    earlier_ids,
+    load_generations,
+    save_generations,
+)
+from calimero_devnet.cluster.deploy.watch import sources_stamp
+from calimero_devnet.cluster.events import (
+    AppDeployed,
+    BuildFinished,
+    ClusterEvent,
+    ContextReset,
+    StateRefused,
+    Step,
+)
+from calimero_devnet.cluster.nodeclient import NodeClient
+from calimero_devnet.cluster.processes.supervisor import module_cache_dir
+from calimero_devnet.config.model import ContextSettings, DevnetConfig
+from calimero_devnet.errors import ClusterError, ConfigError, ToolchainError
+from calimero_devnet.ids import sha256, to_b58
+
+
+@dataclass(frozen=True, slots=True)
+class AppVersion:
+    """The build of an app the cluster runs: its id, a counter from 1, and the file."""
+
+    name: str
+    app_id: str
+    version: int
+    wasm: Path
+
+
+class Rollout:
+    """Builds and deploys the apps of ``config`` (one build or deploy at a time)."""
+
+    def __init__(self, config: DevnetConfig, emit: Callable[[ClusterEvent], None]) -> None:
+        """Build into ``<data_dir>/apps/<app>/``; report with ``emit``."""
+        self._config = config
+        self._emit = emit
+        self._out = config.cluster.data_dir / "apps"
+        self._lock = asyncio.Lock()
+        self.current: dict[str, AppVersion] = {}
+        self.contexts: dict[str, str] = {}  # context name -> id
+        self._generations: dict[str, int] = {}  # context name -> resets so far
+
+    def _say(self, text: str) -> None:
+        self._emit(Step(text))
+
+    async def build(self, app: str) -> Path:
+        """Build one app, report it, and keep a copy named by its id (what nodes install).
+
+        The copy makes every version a file of its own: a later build overwriting the
+        build output (or failing halfway through it) never changes what a node installs.
+
+        Raises:
+            ToolchainError: the build failed (also reported as a failed ``BuildFinished``).
+        """
+        started = time.perf_counter()
+        try:
+            wasm, finished = await deploy.build(self._config.app(app), self._out, self._say)
+            data = await asyncio.to_thread(wasm.read_bytes)
+        except ToolchainError as exc:
+            self._emit(BuildFinished(app, time.perf_counter() - started, str(exc)))
+            raise
+        except OSError as exc:
+            self._emit(BuildFinished(app, time.perf_counter() - started, str(exc)))
+            raise ToolchainError(f"app {app}: cannot read its build output: {exc}") from exc
+        kept = self._out / app / "deployed" / f"{to_b58(sha256(data))}.wasm"
+        await asyncio.to_thread(_keep, kept, data)
+        try:
+            await deploy.precompile(data, module_cache_dir(self._config.cluster.data_dir))
+        except ToolchainError as exc:
+            self._emit(BuildFinished(app, time.perf_counter() - started, f"app {app}: {exc}"))
+            raise
+        self._emit(finished)
+        return kept
+
+    async def build_all(self) -> dict[str, Path]:
+        """Build every app concurrently; return app name → ``.wasm``."""
+        names = [app.name for app in self._config.apps]
+        paths = await asyncio.gather(*(self.build(name) for name in names))
+        return dict(zip(names, paths, strict=True))
+
+    async def first_deploy(
+        self, clients: Mapping[str, NodeClient], built: Mapping[str, Path]
+    ) -> dict[str, str]:
+        """Install every app everywhere, then create and join every context; return their ids."""
+        async with self._lock:
+            self._generations = load_generations(self._config.cluster.data_dir)
+            for name, wasm in built.items():
+                started = time.perf_counter()
+                app_id = await deploy.install(list(clients.values()), wasm)
+                self.current[name] = AppVersion(name, app_id, 1, wasm)
+                took = time.perf_counter() - started
+                self._say(
+                    f"installed {name} ({app_id[:8]}) on {len(clients)} nodes in {took:.2f} s"
+                )
+            for context in self._config.contexts:
+                app_id = self.current[context.app].app_id
+                cid = await deploy.ensure_context(self._now(context), app_id, clients, self._say)
+                self.contexts[context.name] = cid
+                members = [clients[m] for m in context.members if m in clients]
+                await asyncio.gather(*(self._drop_earlier(c, context) for c in members))
+        return dict(self.contexts)
+
+    async def redeploy(self, app: str, clients: Mapping[str, NodeClient]) -> AppDeployed | None:
+        """Rebuild ``app`` and move every running node to it; None if it failed or is unchanged."""
+        async with self._lock:
+            before = await asyncio.to_thread(sources_stamp, self._config.app(app))
+            try:
+                wasm = await self.build(app)
+            except ToolchainError:
+                return None  # reported; the running version stays
+            if await asyncio.to_thread(sources_stamp, self._config.app(app)) != before:
+                self._say(f"{app}: sources changed during the build; not deploying a half-save")
+                return None  # the watcher sees the change and builds again
+            app_id = await deploy.install(list(clients.values()), wasm)
+            old = self.current[app]
+            if app_id == old.app_id:
+                self._say(
+                    f"{app}: the new build is byte-identical to v{old.version}; nothing to do"
+                )
+                return None
+            targets = [(client, self._contexts_of(app, name)) for name, client in clients.items()]
+            done, failed = await deploy.switch_everywhere(targets, app_id)
+            version = old.version + 1
+            self.current[app] = AppVersion(app, app_id, version, wasm)
+            why = tuple((failure.node, str(failure.error)) for failure in failed)
+            event = AppDeployed(app, app_id, version, tuple(done), why)
+            self._emit(event)
+            self._report_refusals(app, version, [f for f in failed if f.state_refused])
+            return event
+
+    async def bring_up_to_date(self, client: NodeClient) -> None:
+        """Install the current builds on a (re)started node, drop the contexts reset while it
+        was down and join their new generation, and switch its contexts to the current builds."""
+        async with self._lock:
+            for app in self.current.values():
+                await client.install(str(app.wasm.resolve()))
+            for context in self._config.contexts:
+                if client.name in context.members and context.name in self.contexts:
+                    await self._catch_up(client, context)
+
+    async def _drop_earlier(self, client: NodeClient, context: ContextSettings) -> None:
+        """Delete the generations of ``context`` before the current one from ``client`` (a
+        member that was down during a reset still holds one)."""
+        for old in earlier_ids(context, self._generations.get(context.name, 0)):
+            if await client.context(old) is not None:
+                await client.delete_context(old)
+                self._say(f"{client.name}: dropped context {context.name} ({old[:8]}), reset")
+
+    async def _catch_up(self, client: NodeClient, context: ContextSettings) -> None:
+        await self._drop_earlier(client, context)
+        app_id = self.current[context.app].app_id
+        cid = self.contexts[context.name]
+        await deploy.join_or_switch(client, context.name, cid, app_id, self._say)
+
+    async def reset(self, name: str, clients: Mapping[str, NodeClient]) -> ContextReset:
+        """Start context ``name`` afresh on the current build, under its next generation's id.
+
+        Every running member deletes the old context; the first running member creates the
+        new one (running ``init``) and the others join it. Members that are down catch up
+        when they start (``bring_up_to_date``).
+
+        Raises:
+            ConfigError: no context of that name.
+            ClusterError: none of its members runs.
+        """
+        async with self._lock:
+            context = self._context(name)
+            running = tuple(member for member in context.members if member in clients)
+            if not running:
+                raise ClusterError(f"no member of context {name} is running: start one first")
+            old = self.contexts.get(name)
+            if old is not None:
+                await asyncio.gather(*(clients[m].delete_context(old) for m in running))
+            generation = self._generations.get(name, 0) + 1
+            self._generations[name] = generation
+            await asyncio.to_thread(
+                save_generations, self._config.cluster.data_dir, self._generations
+            )
+            fresh = replace(at_generation(context, generation), members=running)
+            app = self.current[context.app]
+            cid = await deploy.ensure_context(fresh, app.app_id, clients, self._say)
+            self.contexts[name] = cid
+            event = ContextReset(name, old, cid, app.name, app.version, running)
+            self._emit(event)
+            return event
+
+    def _now(self, context: ContextSettings) -> ContextSettings:
+        """``context`` at its current generation."""
+        return at_generation(context, self._generations.get(context.name, 0))
+
+    def _context(self, name: str) -> ContextSettings:
+        for context in self._config.contexts:
+            if context.name == name:
+                return context
+        names = ", ".join(context.name for context in self._config.contexts)
+        raise ConfigError(f"no context named {name!r} (contexts: {names})")
+
+    def _report_refusals(self, app: str, version: int, refused: list[deploy.SwitchFailure]) -> None:
+        names = {cid: name for name, cid in self.contexts.items()}
+        by_context: dict[str, list[deploy.SwitchFailure]] = {}
+        for failure in refused:
+            by_context.setdefault(failure.context, []).append(failure)
+        for cid, failures in by_context.items():
+            nodes = tuple(failure.node for failure in failures)
+            reason = failures[0].reason
+            self._emit(StateRefused(app, version, names.get(cid, cid), nodes, reason))
+
+    def versions(self) -> dict[str, int]:
+        """App name → the version number running now."""
+        return {name: app.version for name, app in self.current.items()}
+
+    def _contexts_of(self, app: str, node: str) -> list[str]:
+        return [
+            self.contexts[context.name]
+            for context in self._config.contexts
+            if context.app == app and node in context.members and context.name in self.contexts
+        ]
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` once, atomically (a crash never leaves half a module)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_bytes(data)
+    temp.replace(path)

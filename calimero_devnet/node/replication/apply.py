@@ -1,0 +1,134 @@
+"""Provides the apply step of replication: peer deltas into the core, handlers, back-off.
+
+A delta whose apply fails is forgotten by the DAG (it comes back through heads
+announcements); ``Backoff`` then refuses copies of it for a growing while (1 s, 2 s, 4 s …
+up to a minute), so a delta that can never apply costs a few attempts a minute, not a hot
+loop. Handlers named by ``emit_with_handler`` events run here, on receivers only: the
+author's commit listener never sees remote commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from calimero_devnet.errors import NodeError
+from calimero_devnet.node.replication.feed import app_event, applied, failed, handler_ran
+from calimero_devnet.node.replication.outbox import Outbox
+from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state.core import NodeCore
+from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.sync.dag import SECOND
+from calimero_devnet.node.sync.messages import Log
+from calimero_devnet.node.sync.protocol import SyncState
+
+log = logging.getLogger(__name__)
+
+FIRST_BACKOFF = 1 * SECOND
+MAX_BACKOFF = 60 * SECOND
+MAX_TRACKED_FAILURES = 10_000
+
+
+class Backoff:
+    """Failed delta ids and until when copies of them are refused."""
+
+    def __init__(self, first: int = FIRST_BACKOFF, cap: int = MAX_BACKOFF) -> None:
+        """Wait ``first`` ns after the first failure, doubling up to ``cap``."""
+        self._first = first
+        self._cap = cap
+        self._failures: dict[bytes, tuple[int, int]] = {}  # id -> (attempts, refused until)
+
+    def blocked(self, delta_id: bytes, now: int) -> bool:
+        """True while copies of ``delta_id`` are refused."""
+        entry = self._failures.get(delta_id)
+        return entry is not None and now < entry[1]
+
+    def record(self, delta_id: bytes, now: int) -> tuple[int, int]:
+        """Note a failure; return (attempts so far, ns until the next attempt)."""
+        attempts = self._failures.pop(delta_id, (0, 0))[0] + 1
+        wait = min(self._cap, self._first << min(attempts - 1, 30))
+        self._failures[delta_id] = (attempts, now + wait)
+        if len(self._failures) > MAX_TRACKED_FAILURES:
+            del self._failures[next(iter(self._failures))]
+        return attempts, wait
+
+    def clear(self, delta_id: bytes) -> None:
+        """Forget ``delta_id`` (it applied)."""
+        self._failures.pop(delta_id, None)
+
+
+class DeltaApplier:
+    """Applies ready peer deltas through the core, then runs their events' handlers."""
+
+    def __init__(self, core: NodeCore, sync: SyncState[CausalDelta], out: Outbox) -> None:
+        """Apply into ``core``, confirm to ``sync``, report into ``out``."""
+        self._core = core
+        self._sync = sync
+        self._out = out
+        self.backoff = Backoff()
+        self.remote = False  # True while the core commits a peer's delta
+
+    def apply(self, context: bytes, deltas: tuple[CausalDelta, ...], sender: str, now: int) -> None:
+        """Apply ``deltas`` in order; skip those abandoned after an earlier failure."""
+        dag = self._sync.dag(context)
+        done: list[bytes] = []
+        handlers: list[tuple[CausalDelta, Event]] = []
+        for delta in deltas:
+            if not dag.is_applying(delta.id):
+                continue
+            problem = self._apply_one(delta)
+            if problem is not None:
+                self._failed(context, delta, problem, now)
+                continue
+            self._sync.applied(context, delta)
+            self.backoff.clear(delta.id)
+            done.append(delta.id)
+            for event in delta.events:
+                self._out.feed(app_event(delta, event, "remote"))
+                if event.handler:
+                    handlers.append((delta, event))
+        if done:
+            self._out.feed(applied(context, sender, done))
+        for delta, event in handlers:
+            self._run_handler(delta, event)
+
+    def _apply_one(self, delta: CausalDelta) -> str | None:
+        try:
+            with self._as_remote():
+                self._core.apply_delta(delta)
+        except (NodeError, ValueError) as exc:
+            return str(exc)
+        except Exception as exc:  # a bug or a broken store: keep replicating other deltas
+            log.exception("applying delta %r crashed", delta)
+            return f"internal error: {type(exc).__name__}: {exc} (see node.log)"
+        return None
+
+    def _failed(self, context: bytes, delta: CausalDelta, reason: str, now: int) -> None:
+        for effect in self._sync.apply_failed(context, delta.id, reason):
+            if isinstance(effect, Log):
+                log.log(effect.level, "%s", effect.text)
+        attempts, wait = self.backoff.record(delta.id, now)
+        self._out.feed(failed(context, delta.id, reason, attempts, wait // 1_000_000))
+
+    def _run_handler(self, delta: CausalDelta, event: Event) -> None:
+        assert event.handler is not None
+        error: str | None = None
+        try:
+            self._core.execute(delta.context_id, event.handler, event.data)
+        except NodeError as exc:
+            error = str(exc)
+        except Exception as exc:
+            log.exception("handler %s of delta %r crashed", event.handler, delta)
+            error = f"internal error: {type(exc).__name__}: {exc} (see node.log)"
+        if error is not None:
+            log.warning("handler %s for delta %r failed: %s", event.handler, delta, error)
+        self._out.feed(handler_ran(delta, event.handler, error))
+
+    @contextmanager
+    def _as_remote(self) -> Iterator[None]:
+        self.remote = True
+        try:
+            yield
+        finally:
+            self.remote = False

@@ -1,0 +1,98 @@
+"""Provides the engine's first look at a bus message, before (or instead of) the sync core.
+
+Heads announcements update what we know of peers (and may be answered at once), fetch
+requests are answered here with whole chains (``replication_serve``), snapshot requests may
+admit a joiner, snapshots are checked for the join, and copies of deltas that recently
+failed to apply are dropped (``replication_apply.Backoff``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from calimero_devnet.node.replication.apply import Backoff
+from calimero_devnet.node.replication.join import JoinFlow
+from calimero_devnet.node.replication.members import Membership
+from calimero_devnet.node.replication.outbox import Outbox
+from calimero_devnet.node.replication.reads import StoreReads
+from calimero_devnet.node.replication.serve import serve_fetch
+from calimero_devnet.node.replication.status import PeerHeads
+from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.sync.dag import CausalDag
+from calimero_devnet.node.sync.messages import (
+    DeltaBroadcast,
+    FetchRequest,
+    FetchResponse,
+    HeadsAnnouncement,
+    Message,
+    SnapshotRequest,
+    SnapshotResponse,
+)
+from calimero_devnet.node.sync.protocol import SyncConfig
+
+DagOf = Callable[[bytes], CausalDag[CausalDelta] | None]
+
+
+class Screen:
+    """Pre-handles messages for one engine (all on the core's worker thread)."""
+
+    def __init__(
+        self,
+        config: SyncConfig,
+        parts: tuple[Membership, JoinFlow, StoreReads, Backoff],
+        out: Outbox,
+        dag_of: DagOf,
+        announce: Callable[[int], None],
+    ) -> None:
+        """Use the engine's parts; ``dag_of`` gives a replicated context's DAG (or None)."""
+        self._config = config
+        self._members, self._joins, self._reads, self._backoff = parts
+        self._out = out
+        self._dag_of = dag_of
+        self._announce = announce
+        self.peers = PeerHeads()
+        self._replied: dict[bytes, int] = {}  # context -> when we last answered heads
+
+    def check(self, message: Message[CausalDelta], now: int) -> Message[CausalDelta] | None:
+        """Return the message for the sync core (maybe trimmed), or None if handled here."""
+        blocked = self._backoff.blocked
+        match message:
+            case HeadsAnnouncement():
+                self._on_heads(message, now)
+            case FetchRequest():
+                self._serve(message)
+                return None
+            case SnapshotRequest():
+                self._members.on_snapshot_request(message.context, message.sender)
+            case SnapshotResponse():
+                return self._joins.screen(message)
+            case DeltaBroadcast() if blocked(message.delta.id, now):
+                return None
+            case FetchResponse() if any(blocked(d.id, now) for d in message.deltas):
+                kept = tuple(d for d in message.deltas if not blocked(d.id, now))
+                return FetchResponse(message.sender, message.context, kept, message.not_found)
+        return message
+
+    def _on_heads(self, message: HeadsAnnouncement, now: int) -> None:
+        # A peer that diverged from us (or comes back after a partition) probably lacks our
+        # heads too: announce ours now rather than at the next period (rate-limited).
+        context, period = message.context, self._config.announce_every
+        dag = self._dag_of(context)
+        heard = self.peers.heard_at(context, message.sender)
+        self.peers.note(message, now, (lambda _: False) if dag is None else dag.is_applied)
+        if dag is None or now - self._replied.get(context, 0) < period // 4:
+            return
+        returning = heard is None or now - heard > 3 * period
+        if returning or not all(dag.is_known(head) for head in message.heads):
+            self._replied[context] = now
+            self._announce(now)
+
+    def _serve(self, request: FetchRequest) -> None:
+        if self._dag_of(request.context) is None and request.context not in self._joins.joining:
+            return  # not our context
+        has = self.peers.has(request.context, request.sender)
+        answer = serve_fetch(
+            self._config.node, request, self._reads.lookup, has,
+            max_ids=self._config.max_ids_per_request,
+        )  # fmt: skip
+        self._out.send(request.reply_to, answer)

@@ -1,0 +1,162 @@
+"""Provides the commit path: one finished call → one atomic store batch → one notice.
+
+Three kinds of commit, each written as a single batch (state writes, private writes,
+delta, context record, clock) so a crash leaves nothing half-done:
+
+- ``local``: a method call of this node; a committed call (or a JS call that changed host
+  collections, see ``js_apps``) becomes a signed delta whose parents are the current heads,
+  and the heads collapse to that delta.
+- ``applied``: a local ``__calimero_sync_next`` call; its writes and root are kept, but its
+  artifact never becomes a delta (HOST-ABI §5.7).
+- ``remote``: a peer's delta replayed through ``__calimero_sync_next`` (``wasm-artifact``)
+  or merged by the host (``host-actions``), and filed in the DAG.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from calimero_devnet.errors import FunctionCallError
+from calimero_devnet.ids import to_b58
+from calimero_devnet.node.state.calls import SYNC_NEXT, CallSeat, RanCall, run_call, stage_call
+from calimero_devnet.node.state.delta import CausalDelta, DeltaKind, create_delta, encode
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.state.js_apps import commit_of, merge_host_actions
+from calimero_devnet.node.state.records import ContextRecord
+from calimero_devnet.node.state.results import CommitNotice
+from calimero_devnet.node.state.store import StoreBatch
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[CommitNotice], None]
+
+
+class CommitWriter:
+    """Persists commits for one node and tells its listeners about them."""
+
+    def __init__(self, seat: CallSeat, identity: NodeIdentity) -> None:
+        """Write through ``seat.store``; sign deltas as ``identity``."""
+        self.seat = seat
+        self.identity = identity
+        self.listeners: list[Listener] = []
+
+    def local(
+        self, record: ContextRecord, ran: RanCall, *, new: bool = False
+    ) -> tuple[ContextRecord, CausalDelta | None]:
+        """Persist a local call; return the context record after it and its delta, if any.
+
+        ``new`` means the record is not stored yet (context creation): store it either way.
+        """
+        out = ran.outcome
+        batch = self.seat.store.batch()
+        stage_call(batch, record.id, ran)
+        ran.collections.stage(batch, record.id)
+        commit = commit_of(out, ran.collections)
+        delta = None
+        if commit is not None:
+            delta = create_delta(
+                self.identity, context_id=record.id, parents=record.heads,
+                hlc=self.seat.clock.hlc(), payload=commit.payload, events=out.events,
+                max_time_now=out.max_time_now, kind=commit.kind,
+            )  # fmt: skip
+            record = record.model_copy(
+                update={"heads": [delta.id], "root_hash": commit.root_hash,
+                        "delta_count": record.delta_count + 1}
+            )  # fmt: skip
+            batch.put_delta(record.id, delta.id, encode(delta))
+        if delta is not None or new:
+            batch.put_context(record)
+        self._write(batch)
+        if delta is not None:
+            self.notify(CommitNotice(record.id, record.root_hash, delta.events, delta))
+        return record, delta
+
+    def applied(self, record: ContextRecord, ran: RanCall) -> ContextRecord:
+        """Persist a local ``__calimero_sync_next`` call: writes and root, no delta."""
+        out = ran.outcome
+        batch = self.seat.store.batch()
+        stage_call(batch, record.id, ran)
+        if out.committed:
+            record = record.model_copy(update={"root_hash": out.root_hash, "initialized": True})
+            batch.put_context(record)
+        self._write(batch)
+        if out.committed:
+            self.notify(CommitNotice(record.id, record.root_hash, tuple(out.events), None))
+        return record
+
+    def remote(self, record: ContextRecord, app: Any, delta: CausalDelta) -> CommitNotice | None:
+        """Apply and file a peer's delta; None if it is already known.
+
+        Raises:
+            ValueError: a parent of the delta has not been applied (the caller keeps it
+                pending until its parents arrive).
+            FunctionCallError: the app cannot apply it (nothing is stored).
+            ParseError: a ``host-actions`` payload is malformed or forged (nothing is stored).
+        """
+        store, ctx = self.seat.store, record.id
+        if store.has_applied(ctx, delta.id):
+            return None
+        missing = [p for p in delta.parents if not store.has_applied(ctx, p)]
+        if missing:
+            raise ValueError(
+                f"delta {to_b58(delta.id)} of context {to_b58(ctx)} has unapplied parents "
+                f"{[to_b58(p) for p in missing]}: apply those first"
+            )
+        batch = store.batch()
+        update: dict[str, Any] = {
+            "heads": sorted({h for h in record.heads if h not in delta.parents} | {delta.id}),
+            "delta_count": record.delta_count + 1,
+        }
+        update |= self._apply_payload(record, app, delta, batch)
+        record = record.model_copy(update=update)
+        batch.put_delta(ctx, delta.id, encode(delta))
+        batch.put_context(record)
+        self._write(batch)
+        notice = CommitNotice(ctx, record.root_hash, delta.events, delta)
+        self.notify(notice)
+        return notice
+
+    def notify(self, notice: CommitNotice) -> None:
+        """Tell every listener; a failing listener is logged and never breaks the node."""
+        for listener in list(self.listeners):
+            try:
+                listener(notice)
+            except Exception:
+                log.exception("commit listener %r failed", listener)
+
+    def _apply_payload(
+        self, record: ContextRecord, app: Any, delta: CausalDelta, batch: StoreBatch
+    ) -> dict[str, Any]:
+        """Stage the state changes of a peer's delta; return the context record's updates."""
+        clock = self.seat.clock
+        if delta.kind is DeltaKind.HOST_ACTIONS:
+            merged = merge_host_actions(self.seat.store.state_reader(record.id), delta)
+            clock.observe(max(delta.hlc.time, delta.max_time_now))  # only once it is accepted
+            merged.stage(batch, record.id)
+            return {"root_hash": merged.root_hash, "initialized": True}
+        clock.observe(max(delta.hlc.time, delta.max_time_now))
+        ran = self._replay(record, app, delta)
+        if ran is None:
+            return {}
+        stage_call(batch, record.id, ran)
+        if not ran.outcome.committed:
+            return {}
+        return {"root_hash": ran.outcome.root_hash, "initialized": True}
+
+    def _replay(self, record: ContextRecord, app: Any, delta: CausalDelta) -> RanCall | None:
+        if not delta.payload:
+            return None  # an empty artifact applies nothing (HOST-ABI §5.7)
+        if not app.has_sync_next:
+            raise FunctionCallError(
+                f"cannot apply delta {to_b58(delta.id)} to context {to_b58(record.id)}: "
+                f"its app exports no {SYNC_NEXT}"
+            )
+        return run_call(self.seat, app, record.id, SYNC_NEXT, delta.payload)
+
+    def _write(self, batch: StoreBatch) -> None:
+        if len(batch) == 0:
+            return
+        batch.put_clock(self.seat.clock.last)
+        self.seat.store.write(batch)

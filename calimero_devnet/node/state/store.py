@@ -1,0 +1,296 @@
+"""Provides the node's RocksDB store: typed column families and atomic write batches.
+
+Layout (every key and value is raw bytes; ``ctx`` is a 32-byte context id)::
+
+    apps       app_id                 -> AppRecord (Borsh)
+    app_blobs  app_id                 -> the application's WASM bytes
+    contexts   ctx                    -> ContextRecord (Borsh)
+    state      ctx || key             -> value               (replicated app state)
+    deltas     ctx || delta_id        -> CausalDelta wire bytes
+    node       b"identity.ed25519"    -> 32-byte Ed25519 seed (node-private)
+               b"clock.last"          -> u64 LE, last issued/observed time_now
+    private    ctx || key             -> value               (private_storage_*, never replicated)
+    applied    ctx || delta_id        -> b""                 (applied, body never held here:
+                                                              history copied by a snapshot)
+
+Everything one call changes goes into one ``StoreBatch`` written atomically, so a crash at
+any moment leaves state, deltas, heads and clock consistent.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
+
+from rocksdict import ColumnFamily, Options, Rdict, WriteBatch
+
+from calimero_devnet.errors import StoreError
+from calimero_devnet.node.collections.kv import prefix_end
+from calimero_devnet.node.state.records import AppRecord, ContextRecord, decode_app, decode_context
+
+CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private", "applied")
+KEY_IDENTITY = b"identity.ed25519"
+KEY_CLOCK = b"clock.last"
+CTX_LEN = 32
+
+
+class StoreBatch:
+    """Writes collected for one atomic ``NodeStore.write``."""
+
+    def __init__(self, handles: dict[str, ColumnFamily]) -> None:
+        """Start an empty batch over the store's column-family handles."""
+        self._batch = WriteBatch(raw_mode=True)
+        self._cf = handles
+
+    def _put(self, cf: str, key: bytes, value: bytes | None) -> None:
+        if value is None:
+            self._batch.delete(key, self._cf[cf])
+        else:
+            self._batch.put(key, value, self._cf[cf])
+
+    def put_identity_seed(self, seed: bytes) -> None:
+        """Record the node's private Ed25519 seed."""
+        self._put("node", KEY_IDENTITY, seed)
+
+    def put_clock(self, last: int) -> None:
+        """Record the clock's last issued or observed value."""
+        self._put("node", KEY_CLOCK, last.to_bytes(8, "little"))
+
+    def put_app(self, record: AppRecord, wasm: bytes) -> None:
+        """Record an installed application and its WASM bytes."""
+        self._put("apps", record.id, record.to_borsh())
+        self._put("app_blobs", record.id, wasm)
+
+    def put_context(self, record: ContextRecord) -> None:
+        """Record (create or replace) a context record."""
+        self._put("contexts", record.id, record.to_borsh())
+
+    def put_state(self, ctx: bytes, key: bytes, value: bytes | None) -> None:
+        """Set (or, with None, remove) one key of a context's replicated state."""
+        self._put("state", _ctx_prefix(ctx) + key, value)
+
+    def put_delta(self, ctx: bytes, delta_id: bytes, wire: bytes) -> None:
+        """Record a delta of a context by id."""
+        self._put("deltas", _ctx_prefix(ctx) + delta_id, wire)
+
+    def put_private(self, ctx: bytes, key: bytes, value: bytes | None) -> None:
+        """Set (or remove) one key of a context's node-private storage."""
+        self._put("private", _ctx_prefix(ctx) + key, value)
+
+    def put_applied_marker(self, ctx: bytes, delta_id: bytes) -> None:
+        """Record that a delta is part of the state although its body is not stored here."""
+        self._put("applied", _ctx_prefix(ctx) + delta_id, b"")
+
+    def delete_context(self, ctx: bytes) -> None:
+        """Remove a context: its record, state, deltas, applied markers and private data."""
+        self._put("contexts", ctx, None)
+        end = prefix_end(_ctx_prefix(ctx))
+        if end is None:  # an all-0xff id: no key follows its range
+            raise StoreError(f"cannot delete context {ctx.hex()}: no key bounds its range")
+        for cf in ("state", "deltas", "private", "applied"):
+            self._batch.delete_range(_ctx_prefix(ctx), end, self._cf[cf])
+
+    def __len__(self) -> int:
+        """Number of operations collected."""
+        return len(self._batch)
+
+
+class NodeStore:
+    """A node's RocksDB database; one process at a time may hold it."""
+
+    def __init__(self, path: Path, db: Rdict) -> None:
+        """Wrap an open database (use ``NodeStore.open``)."""
+        self.path = path
+        self._db = db
+        self._cfs = {name: db.get_column_family(name) for name in CF_NAMES}
+        self._handles = {name: db.get_column_family_handle(name) for name in CF_NAMES}
+        self._closed = False
+
+    @classmethod
+    def open(cls, path: Path) -> NodeStore:
+        """Open (creating if needed) the store at ``path``, a directory readable only by us.
+
+        Raises:
+            StoreError: another process holds the store, or RocksDB refused to open it.
+        """
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o700)  # the node's private key lives inside
+        options = Options(raw_mode=True)
+        options.create_if_missing(True)
+        options.create_missing_column_families(True)
+        families = {name: Options(raw_mode=True) for name in CF_NAMES}
+        try:
+            db = Rdict(str(path), options=options, column_families=families)
+        except Exception as exc:  # rocksdict raises bare Exception for every failure
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"node home {path} is in use by another process (RocksDB lock held): "
+                    "stop that node first, or give this one another home"
+                ) from exc
+            raise StoreError(f"cannot open the node store at {path}: {exc}") from exc
+        return cls(path, db)
+
+    def close(self) -> None:
+        """Flush memtables and release the database (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._db.flush()
+        # Column-family views and handles keep the DB open (its LOCK held) while they live.
+        for cf in self._cfs.values():
+            cf.close()
+        self._cfs.clear()
+        self._handles.clear()
+        self._db.close()
+
+    def batch(self) -> StoreBatch:
+        """Return an empty batch; apply it with ``write``."""
+        return StoreBatch(self._handles)
+
+    def write(self, batch: StoreBatch) -> None:
+        """Apply ``batch`` atomically."""
+        self._db.write(batch._batch)
+
+    def _get(self, cf: str, key: bytes) -> bytes | None:
+        value = self._cfs[cf].get(key)
+        return None if value is None else bytes(value)
+
+    def _scan(self, cf: str, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        # from_key is required: rocksdict ignores set_iterate_lower_bound without it.
+        for key, value in self._cfs[cf].items(from_key=prefix):
+            raw = cast(bytes, key)
+            if not raw.startswith(prefix):
+                return
+            yield raw[len(prefix) :], bytes(value)
+
+    # node-private
+    def identity_seed(self) -> bytes | None:
+        """The node's stored Ed25519 seed, or None before the first start."""
+        return self._get("node", KEY_IDENTITY)
+
+    def clock_last(self) -> int:
+        """The last time_now value persisted, or 0."""
+        raw = self._get("node", KEY_CLOCK)
+        return 0 if raw is None else int.from_bytes(raw, "little")
+
+    # applications
+    def app(self, app_id: bytes) -> AppRecord | None:
+        """The application record, or None if not installed."""
+        raw = self._get("apps", app_id)
+        return None if raw is None else decode_app(raw)
+
+    def apps(self) -> list[AppRecord]:
+        """Every installed application, by id."""
+        return [decode_app(raw) for _, raw in self._scan("apps", b"")]
+
+    def app_blob(self, app_id: bytes) -> bytes | None:
+        """The application's WASM bytes, or None."""
+        return self._get("app_blobs", app_id)
+
+    # contexts
+    def context(self, ctx: bytes) -> ContextRecord | None:
+        """The context record, or None if this node has no such context."""
+        raw = self._get("contexts", ctx)
+        return None if raw is None else decode_context(raw)
+
+    def contexts(self) -> list[ContextRecord]:
+        """Every context of this node, by id."""
+        return [decode_context(raw) for _, raw in self._scan("contexts", b"")]
+
+    # replicated state
+    def state_get(self, ctx: bytes, key: bytes) -> bytes | None:
+        """One value of a context's state, or None."""
+        return self._get("state", _ctx_prefix(ctx) + key)
+
+    def state_items(self, ctx: bytes, prefix: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
+        """Every (key, value) of a context's state under ``prefix``, in key order.
+
+        Keys are whole (prefix included); the default prefix gives a snapshot's content.
+        """
+        items = self._scan("state", _ctx_prefix(ctx) + prefix)
+        return items if not prefix else ((prefix + key, value) for key, value in items)
+
+    def state_reader(self, ctx: bytes) -> ContextState:
+        """A read-only view of a context's committed state (the runtime's StateReader)."""
+        return ContextState(self, ctx)
+
+    # deltas
+    def delta(self, ctx: bytes, delta_id: bytes) -> bytes | None:
+        """A stored delta's wire bytes, or None."""
+        return self._get("deltas", _ctx_prefix(ctx) + delta_id)
+
+    def deltas(self, ctx: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Every (delta id, wire bytes) stored for a context, by id."""
+        return self._scan("deltas", _ctx_prefix(ctx))
+
+    def applied_markers(self, ctx: bytes) -> Iterator[bytes]:
+        """Ids of applied deltas whose bodies this node never held (a snapshot's history)."""
+        return (delta_id for delta_id, _ in self._scan("applied", _ctx_prefix(ctx)))
+
+    def has_applied(self, ctx: bytes, delta_id: bytes) -> bool:
+        """True if the delta is part of the context's state: stored, or marked applied."""
+        key = _ctx_prefix(ctx) + delta_id
+        return self._get("deltas", key) is not None or self._get("applied", key) is not None
+
+    def applied_ids(self, ctx: bytes) -> list[bytes]:
+        """Every applied delta id of a context: stored bodies and snapshot markers."""
+        return [delta_id for delta_id, _ in self.deltas(ctx)] + list(self.applied_markers(ctx))
+
+    # node-private app storage
+    def private_get(self, ctx: bytes, key: bytes) -> bytes | None:
+        """One value of a context's node-private storage, or None."""
+        return self._get("private", _ctx_prefix(ctx) + key)
+
+
+class ContextState:
+    """Read access to one context's committed state: point reads and prefix scans."""
+
+    def __init__(self, store: NodeStore, ctx: bytes) -> None:
+        """View ``ctx``'s state in ``store``."""
+        self._store = store
+        self._ctx = ctx
+
+    def get(self, key: bytes) -> bytes | None:
+        """Return the value under ``key``, or None."""
+        return self._store.state_get(self._ctx, key)
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Yield every ``(key, value)`` whose key starts with ``prefix``, in key order."""
+        return self._store.state_items(self._ctx, prefix)
+
+
+def _ctx_prefix(ctx: bytes) -> bytes:
+    if len(ctx) != CTX_LEN:
+        raise ValueError(f"a context id is {CTX_LEN} bytes, got {len(ctx)}")
+    return ctx
+
+
+class PrivateOverlay:
+    """One call's view of a context's node-private storage (``private_storage_*``).
+
+    Reads fall through to the store; writes wait here until the call's batch, so a call
+    that traps or returns Err leaves private storage as it was.
+    """
+
+    def __init__(self, store: NodeStore, ctx: bytes) -> None:
+        """View ``ctx``'s private storage in ``store``."""
+        self._store = store
+        self._ctx = ctx
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        """Return the value under ``key`` (this call's writes first), or None."""
+        if key in self.writes:
+            return self.writes[key]
+        return self._store.private_get(self._ctx, key)
+
+    def put(self, key: bytes, value: bytes | None) -> None:
+        """Stage ``value`` under ``key``; None removes it."""
+        self.writes[key] = value
+
+    def flush_into(self, batch: StoreBatch) -> None:
+        """Add the staged writes to ``batch``."""
+        for key, value in self.writes.items():
+            batch.put_private(self._ctx, key, value)
