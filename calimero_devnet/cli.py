@@ -8,53 +8,17 @@ in ``COMMANDS``. Import heavy modules inside the handler, not here.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 
 from calimero_devnet import __version__
-from calimero_devnet.errors import (
-    ClusterError,
-    ConfigError,
-    DevnetError,
-    NodeError,
-    StoreError,
-    ToolchainError,
-)
+from calimero_devnet.exits import guarded
 
 Handler = Callable[[argparse.Namespace], int]
 
-# First match wins; 2 matches argparse's own usage errors.
-EXIT_CODES: tuple[tuple[type[DevnetError], int], ...] = (
-    (ConfigError, 2),
-    (ToolchainError, 3),
-    (ClusterError, 4),
-    (StoreError, 5),
-    (NodeError, 6),
-)
-INTERRUPTED = 130
-
-
-def exit_code_for(exc: DevnetError) -> int:
-    """The process exit code of an error (1 for a ``DevnetError`` of no listed kind)."""
-    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), 1)
-
-
-def guarded(run: Callable[[], int]) -> int:
-    """Run a command; turn a ``DevnetError`` into one line on stderr and its exit code."""
-    try:
-        return run()
-    except DevnetError as exc:
-        logging.getLogger("calimero_devnet").debug("command failed", exc_info=True)
-        print(f"devnet: error: {exc}", file=sys.stderr)
-        return exit_code_for(exc)
-    except KeyboardInterrupt:
-        print("devnet: interrupted", file=sys.stderr)
-        return INTERRUPTED
-
 
 def _add_node(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    # Imported on use: the node entry module imports this one.
+    # Imported on use: the node's modules are not needed by the other commands.
     from calimero_devnet.node.__main__ import add_node_arguments  # noqa: PLC0415
 
     parser = subparsers.add_parser("node", help="run one node (what `devnet up` spawns)")

@@ -1,1 +1,1 @@
-"""Provides the cluster manager: brokers, node processes, deployment and network control."""
+"""Provides the cluster manager: its library face (open_cluster, Cluster, events, status)."""

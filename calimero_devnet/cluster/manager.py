@@ -149,7 +149,7 @@ async def _background(cluster: Cluster, control: bool, watch: bool) -> AsyncIter
     if watch:
         from calimero_devnet.cluster.deploy.watch import watch_apps  # noqa: PLC0415
 
-        jobs["watch"] = lambda: watch_apps(cluster)
+        jobs["watch"] = lambda: watch_apps(cluster.config.apps, cluster.redeploy, cluster.emit)
     tasks = [asyncio.create_task(job(), name=f"cluster-{name}") for name, job in jobs.items()]
     for task in tasks:
         task.add_done_callback(lambda done: _said_if_crashed(cluster, done))

@@ -1,0 +1,1 @@
+"""Provides ``devnet.toml`` → ``DevnetConfig``: schema, strict check, resolution, typed values."""

@@ -10,14 +10,11 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from calimero_devnet.cli import guarded
 from calimero_devnet.errors import ConfigError, DevnetError
-
-if TYPE_CHECKING:
-    from calimero_devnet.node.service import NodeConfig
+from calimero_devnet.exits import guarded
+from calimero_devnet.node.config import NodeConfig
 
 MAX_INDEX = 1023  # the low bits of every timestamp (HOST-ABI time_now)
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -43,7 +40,6 @@ def add_node_arguments(parser: argparse.ArgumentParser) -> None:
 
 def node_config(args: argparse.Namespace) -> NodeConfig:
     """Validate parsed options into a ``NodeConfig``; ``ConfigError`` names the option."""
-    from calimero_devnet.node.service import NodeConfig  # noqa: PLC0415  (loads aiohttp)
 
     if not 0 <= args.rpc_port <= 65535:
         raise ConfigError(f"--rpc-port {args.rpc_port} is not a port: use 0..65535")

@@ -17,15 +17,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.config import NodeConfig
 from calimero_devnet.node.rpc.admin_sync import REPLICATION
 from calimero_devnet.node.rpc.events import EventHub
-from calimero_devnet.node.rpc.replies import MAX_BODY_BYTES
 from calimero_devnet.node.rpc.server import RpcServer, build_app, listen
 from calimero_devnet.node.rpc.worker import Core, CoreWorker, bridge_notices
 
@@ -34,23 +33,6 @@ if TYPE_CHECKING:
     from calimero_devnet.node.replication.replicator import Replicator
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class NodeConfig:
-    """Everything one node process is started with."""
-
-    home: Path
-    rpc_port: int = 0
-    module_cache: Path | None = None  # compiled modules; None: <home>/wasm-cache
-    name: str = "node"
-    index: int | None = None
-    host: str = "127.0.0.1"
-    broker: str | None = None
-    cluster: str = "devnet"  # the bus topic prefix devnet/<cluster>/ shared by the nodes
-    shutdown_timeout: float = 10.0
-    max_body: int = MAX_BODY_BYTES
-    access_log: bool = False
 
 
 @dataclass(frozen=True, slots=True)

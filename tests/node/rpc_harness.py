@@ -13,8 +13,9 @@ import aiohttp
 import wasmtime
 
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.config import NodeConfig
 from calimero_devnet.node.rpc.worker import Core
-from calimero_devnet.node.service import NodeConfig, NodeService, open_node
+from calimero_devnet.node.service import NodeService, open_node
 
 
 @dataclass

@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from calimero_devnet.node.service import NodeConfig, open_node
+from calimero_devnet.node.config import NodeConfig
+from calimero_devnet.node.service import open_node
 from tests.fixtures import load_wat
 
 

@@ -13,7 +13,8 @@ import pytest
 from calimero_devnet.cluster.convergence import ConvergenceTimeout, wait_converged, wait_value
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules
-from calimero_devnet.node.service import NodeConfig, open_node
+from calimero_devnet.node.config import NodeConfig
+from calimero_devnet.node.service import open_node
 from calimero_devnet.testing.memory_bus import MemoryNetwork
 from tests.fixtures import load_wat
 

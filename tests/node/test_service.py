@@ -10,7 +10,8 @@ import pytest
 
 from calimero_devnet.errors import ConfigError
 from calimero_devnet.ids import to_b58
-from calimero_devnet.node.service import NodeConfig, NodeService, open_node
+from calimero_devnet.node.config import NodeConfig
+from calimero_devnet.node.service import NodeService, open_node
 from tests.node.fake_core import FakeCore
 from tests.node.rpc_harness import running_node
 

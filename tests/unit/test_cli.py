@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet import __version__, cli
+from calimero_devnet import __version__, cli, exits
 from calimero_devnet.errors import ConfigError, DevnetError, FunctionCallError, StoreError
 from calimero_devnet.node.__main__ import add_node_arguments, node_config
 
@@ -39,7 +39,7 @@ def test_errors_become_one_line_and_a_code(
     def fail() -> int:
         raise error
 
-    assert cli.guarded(fail) == code
+    assert exits.guarded(fail) == code
     assert capsys.readouterr().err == f"devnet: error: {error}\n"
 
 

@@ -1,0 +1,1 @@
+"""Provides the ``devnet`` verbs of the cluster: one thin layer over the cluster library."""

@@ -2,7 +2,7 @@
 
 Each finds the running cluster through ``cluster.json`` in the data dir (``RemoteCluster``),
 does one thing, prints a line or a table (or JSON with ``--json``) and returns the exit
-status; errors propagate to ``cli.guarded``, which prints them and picks the code.
+status; errors propagate to ``exits.guarded``, which prints them and picks the code.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from calimero_devnet.cluster.events import Progress
 from calimero_devnet.cluster.handle import Cluster
 from calimero_devnet.config.load import find_config, load_config
 from calimero_devnet.config.model import DevnetConfig, Overrides
+from calimero_devnet.exits import INTERRUPTED
 
-INTERRUPTED = 130
 TUI_PENDING = "devnet: the terminal UI is not built yet; running headless (Ctrl-C stops)"
 
 

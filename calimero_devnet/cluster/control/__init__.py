@@ -1,0 +1,1 @@
+"""Provides the manager's control plane: its loopback endpoint and the network rules it sets."""

@@ -6,24 +6,20 @@ ignored, so a build never triggers the next one), or a ``.wasm`` app's file. Cha
 arrive together (an editor writing several files, a formatter on save) are one rebuild
 (``DEBOUNCE_MS``). A failed build keeps the running version and prints the compiler's
 error; a good one is installed on every node and their contexts switch to it, keeping
-their state (``Cluster.redeploy``).
+their state (the ``redeploy`` it is given: ``Cluster.redeploy``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import watchfiles
 
-from calimero_devnet.cluster.events import Problem, Step
+from calimero_devnet.cluster.events import ClusterEvent, Problem, Step
 from calimero_devnet.config.model import AppSettings
-
-if TYPE_CHECKING:
-    from calimero_devnet.cluster.handle import Cluster
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 150
@@ -100,14 +96,18 @@ def apps_touched(apps: Sequence[AppSettings], paths: Sequence[str]) -> list[str]
     return touched
 
 
-async def watch_apps(cluster: Cluster) -> None:
-    """Watch the cluster's apps and redeploy each changed one, until cancelled."""
-    apps = watched(cluster.config.apps)
+async def watch_apps(
+    configured: Sequence[AppSettings],
+    redeploy: Callable[[str], Awaitable[object]],
+    emit: Callable[[ClusterEvent], None],
+) -> None:
+    """Watch the apps and ``redeploy`` each changed one by name, until cancelled."""
+    apps = watched(configured)
     if not apps:
         return
     roots = sorted({watch_root(app) for app in apps})
     names = ", ".join(app.name for app in apps)
-    cluster.emit(Step(f"watching {names} for changes (save to rebuild and redeploy)"))
+    emit(Step(f"watching {names} for changes (save to rebuild and redeploy)"))
     changes = watchfiles.awatch(
         *roots, watch_filter=SourceFilter(apps), debounce=DEBOUNCE_MS, step=30
     )
@@ -115,9 +115,9 @@ async def watch_apps(cluster: Cluster) -> None:
         paths = sorted({path for _change, path in batch})
         for name in apps_touched(apps, paths):
             shown = ", ".join(Path(p).name for p in paths[:3])
-            cluster.emit(Step(f"{name}: {shown} changed, rebuilding…"))
+            emit(Step(f"{name}: {shown} changed, rebuilding…"))
             try:
-                await cluster.redeploy(name)
+                await redeploy(name)
             except Exception as exc:  # a node refused it: say so, keep watching
                 log.exception("redeploy of %s failed", name)
-                cluster.emit(Problem(f"redeploy of {name} failed: {exc}"))
+                emit(Problem(f"redeploy of {name} failed: {exc}"))

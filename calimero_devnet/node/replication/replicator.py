@@ -30,7 +30,7 @@ from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.node.sync.protocol import SyncConfig
 
 if TYPE_CHECKING:
-    from calimero_devnet.node.service import NodeConfig
+    from calimero_devnet.node.config import NodeConfig
 
 log = logging.getLogger(__name__)
 

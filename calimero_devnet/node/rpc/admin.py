@@ -16,7 +16,7 @@ answers once a member's snapshot is installed; ``POST /admin-api/contexts/sync``
 from __future__ import annotations
 
 import string
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -25,6 +25,8 @@ from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
 from calimero_devnet.node.rpc.admin_sync import join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.replies import (
+    app_json,
+    context_json,
     dumps_compact,
     json_kind,
     ok,
@@ -32,34 +34,6 @@ from calimero_devnet.node.rpc.replies import (
 )
 from calimero_devnet.node.rpc.sources import fetch_wasm, read_wasm_path
 from calimero_devnet.node.rpc.worker import CoreWorker
-
-if TYPE_CHECKING:
-    from calimero_devnet.node.state.results import AppInfo, ContextInfo
-
-
-def app_json(info: AppInfo) -> dict[str, Any]:
-    """The JSON view of an installed application."""
-    return {
-        "id": to_b58(info.id),
-        "size": info.size,
-        "source": info.source,
-        "metadata": list(info.metadata),
-        "methods": list(info.methods),
-    }
-
-
-def context_json(info: ContextInfo) -> dict[str, Any]:
-    """The JSON view of a context, with its root hash, DAG heads and pending delta count."""
-    return {
-        "id": to_b58(info.id),
-        "applicationId": to_b58(info.application_id),
-        "rootHash": None if info.root_hash is None else to_b58(info.root_hash),
-        "dagHeads": [to_b58(head) for head in info.heads],
-        "members": [to_b58(member) for member in info.members],
-        "initialized": info.initialized,
-        "deltaCount": info.delta_count,
-        "pending": info.pending,
-    }
 
 
 def seed_bytes(seed: Any) -> bytes | None:

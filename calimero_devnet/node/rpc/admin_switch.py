@@ -21,7 +21,7 @@ from aiohttp import web
 from calimero_devnet.errors import ContextNotFound, NodeError, ParseError
 from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.rpc.admin_sync import REPLICATION
-from calimero_devnet.node.rpc.replies import json_kind, ok, read_json_object
+from calimero_devnet.node.rpc.replies import context_json, json_kind, ok, read_json_object
 from calimero_devnet.node.rpc.worker import CoreWorker
 from calimero_devnet.node.state.results import ContextInfo
 
@@ -76,8 +76,6 @@ def switch_route(worker: CoreWorker) -> web.RouteDef:
     """``POST /admin-api/contexts/<id>/application {"applicationId"}``; answers the context."""
 
     async def handle(request: web.Request) -> web.Response:
-        from calimero_devnet.node.rpc.admin import context_json  # noqa: PLC0415  (a cycle)
-
         ctx_id = from_b58(request.match_info["id"], "context id")
         body = await read_json_object(request)
         field = body.get("applicationId")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from calimero_devnet.errors import NodeError
+from calimero_devnet.ids import to_b58
 
-# JSON-RPC and admin bodies above this size are refused with 413 before parsing.
-MAX_BODY_BYTES = 16 * 1024 * 1024
+if TYPE_CHECKING:
+    from calimero_devnet.node.state.results import AppInfo, ContextInfo
 
 
 class AdminRequestError(Exception):
@@ -103,3 +104,28 @@ def json_kind(value: Any) -> str:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def app_json(info: AppInfo) -> dict[str, Any]:
+    """The JSON view of an installed application."""
+    return {
+        "id": to_b58(info.id),
+        "size": info.size,
+        "source": info.source,
+        "metadata": list(info.metadata),
+        "methods": list(info.methods),
+    }
+
+
+def context_json(info: ContextInfo) -> dict[str, Any]:
+    """The JSON view of a context, with its root hash, DAG heads and pending delta count."""
+    return {
+        "id": to_b58(info.id),
+        "applicationId": to_b58(info.application_id),
+        "rootHash": None if info.root_hash is None else to_b58(info.root_hash),
+        "dagHeads": [to_b58(head) for head in info.heads],
+        "members": [to_b58(member) for member in info.members],
+        "initialized": info.initialized,
+        "deltaCount": info.delta_count,
+        "pending": info.pending,
+    }

@@ -11,11 +11,11 @@ from typing import Any
 from aiohttp import web
 
 from calimero_devnet.errors import ConfigError, NodeError, ParseError
+from calimero_devnet.node.config import MAX_BODY_BYTES
 from calimero_devnet.node.rpc.admin import AdminApi
 from calimero_devnet.node.rpc.events import EventHub
 from calimero_devnet.node.rpc.jsonrpc import JsonRpcHandler, error_response
 from calimero_devnet.node.rpc.replies import (
-    MAX_BODY_BYTES,
     AdminRequestError,
     fail,
     node_error_status,

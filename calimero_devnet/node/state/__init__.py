@@ -1,0 +1,1 @@
+"""Provides one node's own state: NodeCore, RocksDB store, calls, commits, deltas, clock."""

@@ -1,0 +1,1 @@
+"""Provides the pure replication core: the causal DAG, the sync reducers, membership. No I/O."""

@@ -1,0 +1,48 @@
+"""Provides the exit codes of ``devnet`` and its node: one per kind of ``DevnetError``.
+
+Both entry points (``cli.py`` and ``node/__main__.py``) run their command through
+``guarded``, so an error is one line on stderr and a code a script can test.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from calimero_devnet.errors import (
+    ClusterError,
+    ConfigError,
+    DevnetError,
+    NodeError,
+    StoreError,
+    ToolchainError,
+)
+
+# First match wins; 2 matches argparse's own usage errors.
+EXIT_CODES: tuple[tuple[type[DevnetError], int], ...] = (
+    (ConfigError, 2),
+    (ToolchainError, 3),
+    (ClusterError, 4),
+    (StoreError, 5),
+    (NodeError, 6),
+)
+INTERRUPTED = 130
+
+
+def exit_code_for(exc: DevnetError) -> int:
+    """The process exit code of an error (1 for a ``DevnetError`` of no listed kind)."""
+    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), 1)
+
+
+def guarded(run: Callable[[], int]) -> int:
+    """Run a command; turn a ``DevnetError`` into one line on stderr and its exit code."""
+    try:
+        return run()
+    except DevnetError as exc:
+        logging.getLogger("calimero_devnet").debug("command failed", exc_info=True)
+        print(f"devnet: error: {exc}", file=sys.stderr)
+        return exit_code_for(exc)
+    except KeyboardInterrupt:
+        print("devnet: interrupted", file=sys.stderr)
+        return INTERRUPTED
