@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calimero_devnet.cluster.processes.node_events import SupervisorEvent
+from calimero_devnet.cluster.status import ClusterStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +176,26 @@ class NetChanged:
     """New simulated network rules were published (``text`` describes them)."""
 
     text: str
+    rules: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"network: {self.text}"
 
 
+@dataclass(frozen=True, slots=True)
+class StatusPolled:
+    """A status poll's result: every node's view of every context (TEMPORARY, see WP-B)."""
+
+    status: ClusterStatus
+
+    def __str__(self) -> str:
+        return "status polled"
+
+
 ClusterEvent = (
     SupervisorEvent | Step | Problem | BuildFinished | AppDeployed | StateRefused | ContextReset
     | ClusterReady | FeedMessage | NodeKilled | NodePresence | ConvergenceChanged | NetChanged
+    | StatusPolled
 )  # fmt: skip
 Progress = Callable[[ClusterEvent], None]
 QUEUE_LIMIT = 2_000

@@ -107,7 +107,15 @@ def _add_control(sub: Subparsers) -> None:
                       help="lines per node to show first (default 20)")  # fmt: skip
 
 
+def _add_tui(sub: Subparsers) -> None:
+    tui = _command(sub, "tui", "open the terminal UI on a cluster that runs elsewhere "
+                   "(`devnet up --detach`, another terminal)", "tui", "run_tui")  # fmt: skip
+    tui.add_argument("--web", nargs="?", type=int, const=8000, metavar="PORT",
+                     help="serve the UI in a browser on 127.0.0.1:PORT (default 8000)")  # fmt: skip
+
+
 def add_cluster_commands(sub: Subparsers) -> None:
-    """Declare ``up`` and the control-plane commands on ``devnet``'s sub-parsers."""
+    """Declare ``up``, ``tui`` and the control-plane commands on ``devnet``'s sub-parsers."""
     _add_up(sub)
+    _add_tui(sub)
     _add_control(sub)

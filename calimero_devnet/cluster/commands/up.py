@@ -23,8 +23,6 @@ from calimero_devnet.config.load import find_config, load_config
 from calimero_devnet.config.model import DevnetConfig, Overrides
 from calimero_devnet.exits import INTERRUPTED
 
-TUI_PENDING = "devnet: the terminal UI is not built yet; running headless (Ctrl-C stops)"
-
 
 def config_from_args(args: argparse.Namespace) -> DevnetConfig:
     """The config ``devnet up`` runs: ``--config`` or ./devnet.toml, plus the overrides."""
@@ -43,11 +41,18 @@ def run_up(args: argparse.Namespace) -> int:
         from calimero_devnet.cluster.commands.detach import start_detached  # noqa: PLC0415
 
         return start_detached(config, args)
-    if not args.headless:
-        print(TUI_PENDING, file=sys.stderr)
+    if wants_tui(args):
+        from calimero_devnet.tui.run import run_owner  # noqa: PLC0415  (loads Textual)
+
+        return run_owner(config, watch=not args.no_watch)
     names = [node.name for node in config.nodes]
     printer = JsonPrinter() if args.json else LogPrinter(names)
     return asyncio.run(serve(config, printer, watch=not args.no_watch))
+
+
+def wants_tui(args: argparse.Namespace) -> bool:
+    """The UI, unless asked for the log (``--headless``, ``--json``) or not on a terminal."""
+    return not (args.headless or args.json) and sys.stdout.isatty() and sys.stdin.isatty()
 
 
 class _Stopper:

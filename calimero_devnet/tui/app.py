@@ -1,0 +1,282 @@
+"""Provides ``DevnetApp``: the terminal UI over one ``ClusterSource``.
+
+Data flow (docs/tui.md): events (the owner's progress callback, or the control endpoint's
+stream when attached) are folded into one ``TuiModel`` as they arrive, which is cheap;
+widgets redraw from the model on a render tick (``RENDER_HZ``), each only when its section
+changed, so a flood of deltas costs one repaint per tick. Process stats and log tails are
+sampled on slower ticks. Actions (``actions.py``) are library calls in workers; their errors
+become notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.widgets import Footer, Input, Sparkline, Static, TabbedContent, TabPane
+
+from calimero_devnet.cluster.events import ClusterEvent
+from calimero_devnet.cluster.status import ClusterStatus
+from calimero_devnet.errors import DevnetError
+from calimero_devnet.tui.actions import Actions
+from calimero_devnet.tui.call import CallRequest, Method
+from calimero_devnet.tui.filters import Filter
+from calimero_devnet.tui.logtail import LogTail, level_of
+from calimero_devnet.tui.model import TuiModel
+from calimero_devnet.tui.palette import node_colours
+from calimero_devnet.tui.procstats import ProcessStats
+from calimero_devnet.tui.source import ClusterSource
+from calimero_devnet.tui.widgets import (
+    BuildBar,
+    DeltasTable,
+    Headline,
+    LinesView,
+    NodeDetail,
+    NodesTable,
+    Timeline,
+)
+
+RENDER_HZ = 10  # the live panes
+SUMMARY_HZ = 3  # headline, nodes, detail, timeline, build bar
+STATS_S = 1.0
+TAIL_S = 0.25
+RETRY_S = 1.0
+NARROW_BELOW = 120  # columns: below this the timeline goes and the panes shrink
+DAG_EVERY_S = 0.5  # at most two DAG fetches a second, however fast deltas come
+Starter = Callable[["DevnetApp"], Awaitable[None]]
+Stats = Callable[[dict[str, int]], dict[str, tuple[int, float]]]
+
+
+class DevnetApp(Actions):
+    """See the module docstring. ``starter`` owns a cluster; else ``source`` is attached."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "devnet"
+
+    def __init__(
+        self, cluster_id: str, node_names: list[str], *, source: ClusterSource | None = None,
+        starter: Starter | None = None, clock: Callable[[], float] = time.time,
+        stats: Stats | None = None, tail_logs: bool = True,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        self.model = TuiModel(cluster_id, list(node_names))
+        self.source = source
+        self.colours = node_colours(node_names)
+        self.clock = clock
+        self.filter = Filter()
+        self.scope_node: str | None = None
+        self.methods: list[Method] = []
+        self.apps: list[dict[str, Any]] = []
+        self.history: list[CallRequest] = []
+        self._starter = starter
+        self._stats = stats or ProcessStats().sample
+        self._tail: LogTail | None = None
+        self._tail_logs = tail_logs
+        self._dag_drawn: tuple[int, str | None] = (-1, None)
+        self._dag_due = 0.0
+        self._summary_due = 0.0
+
+    # --- layout --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Headline(id="headline")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield NodesTable(id="nodes")
+                yield NodeDetail(id="node-detail")
+                yield Static("deltas/s, last 2 min", id="spark-label")
+                yield Sparkline([0.0], id="spark")
+                yield Timeline(id="timeline")
+            with TabbedContent(id="tabs", initial="deltas"):
+                with TabPane("Deltas", id="deltas"):
+                    yield Static(id="delta-head")
+                    yield DeltasTable(self.colours, id="delta-table")
+                with TabPane("DAG", id="dag"), VerticalScroll():
+                    yield Static("the DAG of the selected node appears here", id="dag-view")
+                with TabPane("Events", id="events"):
+                    yield LinesView(self.colours, id="event-lines")
+                with TabPane("Logs", id="logs"):
+                    yield LinesView(self.colours, id="log-lines")
+                with TabPane("Network", id="net"):
+                    yield Static(id="net-view")
+        yield BuildBar(id="build")
+        yield Input(id="prompt", classes="hidden")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(1 / RENDER_HZ, self.render_now)
+        self.set_interval(STATS_S, self._sample_stats)
+        if self._tail_logs:
+            self.set_interval(TAIL_S, self._read_logs)
+        if self._starter is not None:
+            self.run_worker(self._starter(self), name="cluster", group="cluster")
+        elif self.source is not None:
+            self.run_worker(self._follow(self.source), name="events", group="events")
+        self.part(NodesTable).focus()
+
+    # --- feeding the model ---------------------------------------------------------------
+    def on_cluster_event(self, event: ClusterEvent) -> None:
+        """Fold one event in (the owner's progress callback; also used by the stream)."""
+        now = self.clock()
+        status: ClusterStatus | None = getattr(event, "status", None)
+        if isinstance(status, ClusterStatus):
+            self.model.apply_status(status, now)
+        else:
+            self.model.apply(event, now)
+
+    def adopt(self, source: ClusterSource) -> None:
+        """The owned cluster exists (before it is ready): actions go to it from now on."""
+        self.source = source
+
+    async def prime(self, source: ClusterSource) -> None:
+        """Read what is already true: apps, keys, network, status (events say what changes)."""
+        now = self.clock()
+        for name, key in source.public_keys().items():
+            self.model.nodes[name].public_key = key
+        self.apps = await source.apps_info()
+        self._learn_apps(self.apps)
+        self.model.contexts.update(source.contexts())
+        self.model.apply_status(await source.status(), now)
+        self._tail = LogTail(source.log_files()) if self._tail_logs else None
+        self._sample_stats()
+
+    def _learn_apps(self, apps: list[dict[str, Any]]) -> None:
+        from calimero_devnet.tui.call import methods_from_manifest  # noqa: PLC0415
+
+        for app in apps:
+            if app.get("appId") and app.get("version") is not None:
+                self.model.app_versions[str(app["appId"])] = (str(app["name"]), int(app["version"]))
+        self.methods = methods_from_manifest(apps[0].get("manifest") if apps else None)
+        self.model.bump("nodes")
+
+    async def _follow(self, source: ClusterSource) -> None:
+        """Attached: prime, then fold the stream in; say so when the manager goes away."""
+        self.model.ready = True
+        while True:
+            try:
+                events = source.events()  # subscribe first: nothing between prime and stream
+                await self.prime(source)
+                async for event in events:
+                    self.on_cluster_event(event)
+                self.model.progress = "the cluster stopped"
+                self.notify("the cluster was stopped", severity="warning", timeout=10)
+                return
+            except Exception as exc:  # the manager went away or answered garbage
+                self.model.say(self.clock(), None, f"event stream lost: {exc}", "error")
+                await asyncio.sleep(RETRY_S)
+
+    def _sample_stats(self) -> None:
+        pids = {n.name: n.pid for n in self.model.nodes.values() if n.pid}
+        self.model.set_process_stats(self._stats(pids))
+        self.model.tick(self.clock())
+
+    def _read_logs(self) -> None:
+        if self._tail is None:
+            return
+        now = self.clock()
+        for node, line in self._tail.read():
+            self.model.log(now, node, line, level_of(line))
+
+    # --- drawing -------------------------------------------------------------------------
+    def render_now(self, *, everything: bool = False) -> None:
+        """Redraw what changed (the render tick); ``everything``: the summary panes too."""
+        with contextlib.suppress(NoMatches):  # the app is closing: its screen is going
+            self._render_parts(everything)
+
+    def _render_parts(self, everything: bool) -> None:
+        now = self.clock()
+        model = self.model
+        if everything or time.monotonic() >= self._summary_due:
+            # Rates and ages need no more than a few frames a second; tables cost.
+            self._summary_due = time.monotonic() + 1 / SUMMARY_HZ
+            self.part(Headline).refresh_from(model, now)
+            self.part(NodesTable).refresh_from(model, now)
+            self.part(NodeDetail).refresh_from(model, self.selected_node(), now)
+            self.part(Timeline).refresh_from(model, self.part(Sparkline))
+            self.part(BuildBar).refresh_from(model)
+        tab = self.part(TabbedContent).active
+        if tab == "deltas":
+            self._refresh_deltas()
+        elif tab in {"events", "logs"}:
+            self._lines(tab).refresh_from(model, self._line_filter(tab))
+        elif tab == "dag":
+            self.refresh_dag()
+        elif tab == "net":
+            self.refresh_net()
+
+    def _refresh_deltas(self, *, force: bool = False) -> None:
+        table = self.part(DeltasTable)
+        if table.refresh_from(self.model, self.filter.keeps_delta, force=force):
+            self.part(Static, "#delta-head").update(table.header())
+
+    def _lines(self, tab: str) -> LinesView:
+        return self.part(LinesView, "#event-lines" if tab == "events" else "#log-lines")
+
+    def _line_filter(self, tab: str) -> Callable[[Any], bool]:
+        wanted = {"logs": {"log"}, "events": {"cluster", "event"}}[tab]
+        keep = self.filter.keeps_line
+        return lambda line: line.kind in wanted and keep(line)
+
+    def redraw_view(self) -> None:
+        """Redraw the active view from scratch (after a filter or scope change)."""
+        tab = self.part(TabbedContent).active
+        if tab == "deltas":
+            self.part(DeltasTable).refresh_from(self.model, self.filter.keeps_delta, force=True)
+        elif tab in {"events", "logs"}:
+            self._lines(tab).refresh_from(self.model, self._line_filter(tab), force=True)
+        elif tab == "dag":
+            self._dag_drawn = (-1, None)
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.redraw_view()
+        self.render_now(everything=True)
+
+    # --- the DAG and network views -------------------------------------------------------
+    def refresh_dag(self) -> None:
+        """Fetch the selected node's recent DAG (at most every half second) and draw it."""
+        node = self.selected_node() or next(iter(self.model.node_names), None)
+        key = (self.model.version("deltas"), node)
+        due = time.monotonic() >= self._dag_due
+        if key == self._dag_drawn or not due or self.source is None or node is None:
+            return
+        self._dag_drawn, self._dag_due = key, time.monotonic() + DAG_EVERY_S
+        self.run_worker(self._draw_dag(node), group="dag", exclusive=True)
+
+    async def _draw_dag(self, node: str) -> None:
+        from calimero_devnet.tui.dagview import dag_lines  # noqa: PLC0415  (only when shown)
+
+        assert self.source is not None
+        try:
+            data = await self.source.recent_deltas(node, self.model.selected_context())
+        except DevnetError as exc:
+            self.part(Static, "#dag-view").update(f"{node}: {exc}")
+            return
+        width = max(40, self.part(Static, "#dag-view").size.width or 100)
+        text = dag_lines(self.model, node, data, self.colours, width)
+        self.part(Static, "#dag-view").update(text)
+
+    def refresh_net(self) -> None:
+        """The network rules in words, and how to change them."""
+        from calimero_devnet.tui.words import net_text  # noqa: PLC0415
+
+        self.part(Static, "#net-view").update(net_text(self.model))
+
+    # --- owning the cluster --------------------------------------------------------------
+    def stop_cluster(self) -> None:
+        """Stop the cluster this UI started; the app exits once it is down."""
+        self.model.ready = False
+        self.model.progress = "stopping the cluster…"
+        self.model.bump("header")
+        stop = getattr(self.source, "cluster", None)
+        if stop is not None:
+            stop.close()
+        else:
+            self.exit(0)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_BELOW, "-narrow")

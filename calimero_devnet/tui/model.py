@@ -1,0 +1,515 @@
+"""Provides ``TuiModel``: what the terminal UI knows about a cluster, updated by its events.
+
+Pure and Textual-free: ``TuiModel.apply(event, now)`` folds one ``ClusterEvent`` in; the
+widgets read the model at a bounded rate. Everything kept is bounded (the last
+``DELTAS_KEPT`` deltas per context, ``LINES_KEPT`` event/log lines, ``TIMELINE_S`` seconds
+of rates), so a node that floods costs memory once, not forever. Each section bumps its
+own counter in ``versions`` when it changes, so a widget redraws only when it must.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from calimero_devnet.cluster.events import (
+    AppDeployed,
+    BuildFinished,
+    ClusterEvent,
+    ClusterReady,
+    ContextReset,
+    ConvergenceChanged,
+    FeedMessage,
+    NetChanged,
+    NodeKilled,
+    NodePresence,
+    Problem,
+    StateRefused,
+    Step,
+)
+from calimero_devnet.cluster.processes.node_events import (
+    NodeExited,
+    NodeReady,
+    NodeStarting,
+    NodeStopped,
+    NodeStopping,
+    StopEscalated,
+)
+from calimero_devnet.cluster.status import ClusterStatus, ContextView, judge
+
+DELTAS_KEPT = 500
+LINES_KEPT = 2_000
+TIMELINE_S = 120
+RATE_WINDOW_S = 5.0
+GROUP_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass
+class NodeInfo:
+    """One node as the UI shows it (process facts, its view of the selected context, rates)."""
+
+    name: str
+    state: str = "starting"  # starting / ready / stopping / stopped / killed / crashed
+    pid: int | None = None
+    port: int | None = None
+    public_key: str | None = None
+    rss: int | None = None
+    cpu: float | None = None
+    views: dict[str, ContextView] = field(default_factory=dict)  # context name → view
+    group: str | None = None  # partition group letter, None on a healthy network
+    online: bool | None = None  # bus presence
+    last_delta_at: float | None = None
+    authored: deque[float] = field(default_factory=deque)  # times, for rates
+    applied: deque[tuple[float, int]] = field(default_factory=deque)
+    exit_reason: str | None = None
+
+    def rate_out(self, now: float) -> float:
+        """Deltas this node authored per second, over the last ``RATE_WINDOW_S``."""
+        _trim(self.authored, now, key=lambda t: t)
+        return len(self.authored) / RATE_WINDOW_S
+
+    def rate_in(self, now: float) -> float:
+        """Peer deltas this node applied per second, over the last ``RATE_WINDOW_S``."""
+        _trim(self.applied, now, key=lambda item: item[0])
+        return sum(count for _, count in self.applied) / RATE_WINDOW_S
+
+
+def _trim(window: deque[Any], now: float, key: Callable[[Any], float]) -> None:
+    while window and now - key(window[0]) > RATE_WINDOW_S:
+        window.popleft()
+
+
+@dataclass
+class DeltaRecord:
+    """A delta seen on the feeds: who wrote it, what it did, which nodes applied it."""
+
+    id: str
+    context: str  # context name
+    author: str  # node name (or a short key when the author is not a known node)
+    parents: tuple[str, ...]
+    summary: tuple[str, ...]
+    actions: int
+    kind: str
+    seen_at: float
+    hlc: int | None = None
+    applied_on: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the events/logs panes."""
+
+    at: float
+    node: str | None  # None: the manager
+    kind: str  # "cluster", "event" (an app event), "log" (a node's log line)
+    level: str  # "info", "warning", "error"
+    text: str
+
+
+@dataclass
+class BuildInfo:
+    """One app's build and rollout, as the build bar shows it."""
+
+    app: str
+    status: str = "building"  # building / ok / error / refused
+    version: int | None = None
+    seconds: float | None = None
+    error: str | None = None
+    nodes: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+    refused: StateRefused | None = None
+
+
+@dataclass
+class Verdict:
+    """Whether one context has converged, since when, and what differs."""
+
+    converged: bool = False
+    since: float = 0.0
+    differences: tuple[str, ...] = ()
+    lacking: dict[str, int] = field(default_factory=dict)  # node → deltas it lacks
+
+
+@dataclass
+class TuiModel:
+    """Everything the UI shows; see the module docstring."""
+
+    cluster_id: str
+    node_names: list[str]
+    contexts: dict[str, str] = field(default_factory=dict)  # name → id
+    nodes: dict[str, NodeInfo] = field(default_factory=dict)
+    context: str | None = None  # the context the views show
+    deltas: dict[str, deque[DeltaRecord]] = field(default_factory=dict)
+    delta_index: dict[str, DeltaRecord] = field(default_factory=dict)
+    lines: deque[Line] = field(default_factory=lambda: deque(maxlen=LINES_KEPT))
+    lines_total: int = 0  # lines ever added (a pane draws the ones it has not yet)
+    builds: dict[str, BuildInfo] = field(default_factory=dict)
+    app_versions: dict[str, tuple[str, int]] = field(default_factory=dict)  # id → (app, v)
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    net_text: str = "healthy"
+    net_rules: dict[str, Any] = field(default_factory=dict)
+    ready: bool = False
+    ready_seconds: float | None = None
+    progress: str = "starting…"
+    timeline: deque[tuple[int, int, bool]] = field(default_factory=deque)  # (second, n, conv)
+    versions: dict[str, int] = field(default_factory=dict)
+    dropped: int = 0
+
+    def __post_init__(self) -> None:
+        for name in self.node_names:
+            self.nodes.setdefault(name, NodeInfo(name))
+
+    # --- reading -------------------------------------------------------------------------
+    def version(self, section: str) -> int:
+        """A counter that changes whenever ``section`` does (nodes, deltas, lines, …)."""
+        return self.versions.get(section, 0)
+
+    def selected_context(self) -> str | None:
+        """The context the views show: the chosen one, else the first known."""
+        if self.context in self.contexts:
+            return self.context
+        return next(iter(self.contexts), None)
+
+    def node_by_key(self, key: str | None) -> str | None:
+        """The node whose public key is ``key``."""
+        return next((n.name for n in self.nodes.values() if key and n.public_key == key), None)
+
+    def verdict(self) -> Verdict | None:
+        """The selected context's verdict."""
+        name = self.selected_context()
+        return None if name is None else self.verdicts.get(name)
+
+    # --- folding events in ---------------------------------------------------------------
+    def apply(self, event: ClusterEvent, now: float) -> None:
+        """Fold one event in (unknown kinds become a cluster line)."""
+        handler = _HANDLERS.get(type(event))
+        if handler is None:
+            if type(event).__name__ not in _QUIET:
+                self.say(now, None, str(event))
+            return
+        handler(self, event, now)
+
+    def apply_status(self, status: ClusterStatus, now: float) -> None:
+        """A status poll: every node's view of every context, and the verdicts from it."""
+        self.contexts.update(status.contexts)
+        for ref in status.nodes:
+            node = self.nodes.setdefault(ref.name, NodeInfo(ref.name))
+            node.pid = ref.pid if ref.running else None
+            if ref.running and node.state in {"starting", "stopped", "killed", "crashed"}:
+                node.state = "ready"
+        for node in self.nodes.values():
+            node.views = {v.context: v for v in status.views if v.node == node.name}
+        for name in status.contexts:
+            views = [v for v in status.views if v.context == name]
+            self._judge(name, views, now)
+        self.bump("nodes", "header")
+
+    def _judge(self, context: str, views: list[ContextView], now: float) -> None:
+        converged, differences = judge(views)
+        verdict = self.verdicts.setdefault(context, Verdict(since=now))
+        if verdict.converged != converged:
+            verdict.converged, verdict.since = converged, now
+        verdict.differences = tuple(differences)
+        verdict.lacking = _lacking(views, self.deltas.get(context, ()))
+
+    def say(self, now: float, node: str | None, text: str, level: str = "info") -> None:
+        """Add a line to the events pane."""
+        self._add(Line(now, node, "cluster" if node is None else "event", level, text))
+
+    def log(self, now: float, node: str, text: str, level: str) -> None:
+        """Add one of a node's log lines."""
+        self._add(Line(now, node, "log", level, text))
+
+    def _add(self, line: Line) -> None:
+        self.lines.append(line)
+        self.lines_total += 1
+        self.bump("lines")
+
+    def bump(self, *sections: str) -> None:
+        """Mark sections changed."""
+        for section in sections:
+            self.versions[section] = self.versions.get(section, 0) + 1
+
+    def set_process_stats(self, stats: Mapping[str, tuple[int, float]]) -> None:
+        """RSS (bytes) and CPU (% of one core) per running node."""
+        for name, node in self.nodes.items():
+            sample = stats.get(name)
+            node.rss, node.cpu = sample if sample is not None else (None, None)
+        self.bump("nodes")
+
+    def tick(self, now: float) -> None:
+        """Close the timeline's seconds up to ``now`` (called about once a second)."""
+        second = int(now)
+        if self.timeline and self.timeline[-1][0] >= second:
+            return
+        verdict = self.verdict()
+        count = sum(1 for _ in self._authored_in(second - 1, second))
+        self.timeline.append((second, count, bool(verdict and verdict.converged)))
+        while len(self.timeline) > TIMELINE_S:
+            self.timeline.popleft()
+        self.bump("timeline", "header")
+
+    def _authored_in(self, start: float, end: float) -> Iterable[float]:
+        for node in self.nodes.values():
+            yield from (t for t in node.authored if start <= t < end)
+
+
+def _lacking(views: list[ContextView], known: Iterable[DeltaRecord]) -> dict[str, int]:
+    """Per node: how many of the deltas others applied it has not (as far as the feeds say)."""
+    names = {v.node for v in views if v.error is None}
+    lacking = dict.fromkeys(names, 0)
+    for record in known:
+        have = record.applied_on | {record.author}
+        if have & names:
+            for name in names - have:
+                lacking[name] += 1
+    return {name: count for name, count in lacking.items() if count}
+
+
+# --- handlers, one per event type --------------------------------------------------------
+def _node(model: TuiModel, name: str) -> NodeInfo:
+    if name not in model.nodes:
+        model.nodes[name] = NodeInfo(name)
+        model.node_names.append(name)
+    return model.nodes[name]
+
+
+def _on_starting(model: TuiModel, event: NodeStarting, now: float) -> None:
+    node = _node(model, event.name)
+    node.state, node.exit_reason = "starting", None
+    model.say(now, None, str(event))
+    model.bump("nodes")
+
+
+def _on_ready(model: TuiModel, event: NodeReady, now: float) -> None:
+    node = _node(model, event.name)
+    node.state, node.pid, node.port = "ready", event.pid, event.rpc_port
+    node.public_key = event.public_key
+    model.say(now, None, str(event))
+    model.bump("nodes")
+
+
+def _on_stopping(model: TuiModel, event: NodeStopping | StopEscalated, now: float) -> None:
+    _node(model, event.name).state = "stopping"
+    model.say(now, None, str(event), "warning" if isinstance(event, StopEscalated) else "info")
+    model.bump("nodes")
+
+
+def _on_stopped(model: TuiModel, event: NodeStopped, now: float) -> None:
+    node = _node(model, event.name)
+    node.state, node.pid, node.rss, node.cpu = "stopped", None, None, None
+    model.say(now, None, str(event))
+    model.bump("nodes")
+
+
+def _on_exited(model: TuiModel, event: NodeExited | NodeKilled, now: float) -> None:
+    node = _node(model, event.name)
+    crashed = isinstance(event, NodeExited)
+    node.state = "crashed" if crashed else "killed"
+    node.pid, node.rss, node.cpu = None, None, None
+    node.exit_reason = event.reason if isinstance(event, NodeExited) else "SIGKILL, as asked"
+    model.say(now, None, str(event), "error" if crashed else "warning")
+    if isinstance(event, NodeExited):
+        for line in event.log_tail[-5:]:
+            model.log(now, event.name, line, "error")
+    model.bump("nodes")
+
+
+def _on_step(model: TuiModel, event: Step, now: float) -> None:
+    if not model.ready:
+        model.progress = event.text
+        model.bump("header")
+    model.say(now, None, event.text)
+
+
+def _on_problem(model: TuiModel, event: Problem, now: float) -> None:
+    model.say(now, None, str(event), "error")
+
+
+def _on_built(model: TuiModel, event: BuildFinished, now: float) -> None:
+    build = model.builds.setdefault(event.app, BuildInfo(event.app))
+    build.seconds = event.seconds
+    build.status, build.error = ("error", event.error) if event.error else ("deploying", None)
+    model.say(now, None, str(event).splitlines()[0], "error" if event.error else "info")
+    model.bump("build", "header")
+
+
+def _on_deployed(model: TuiModel, event: AppDeployed, now: float) -> None:
+    build = model.builds.setdefault(event.app, BuildInfo(event.app))
+    build.status, build.version = "ok", event.version
+    model.app_versions[event.app_id] = (event.app, event.version)
+    build.nodes, build.failed, build.refused = event.nodes, event.failed, None
+    model.say(now, None, str(event).splitlines()[0], "warning" if event.failed else "info")
+    model.bump("build", "header")
+
+
+def _on_refused(model: TuiModel, event: StateRefused, now: float) -> None:
+    build = model.builds.setdefault(event.app, BuildInfo(event.app))
+    build.status, build.refused = "refused", event
+    model.say(now, None, str(event).splitlines()[0], "error")
+    model.bump("build", "header")
+
+
+def _on_reset(model: TuiModel, event: ContextReset, now: float) -> None:
+    model.contexts[event.context] = event.new_id
+    model.deltas.pop(event.context, None)
+    model.say(now, None, str(event), "warning")
+    model.bump("deltas", "nodes")
+
+
+def _on_cluster_ready(model: TuiModel, event: ClusterReady, now: float) -> None:
+    model.ready, model.ready_seconds = True, event.seconds
+    model.contexts.update(dict(event.contexts))
+    model.progress = str(event)
+    model.say(now, None, str(event))
+    model.bump("header", "nodes")
+
+
+def _on_presence(model: TuiModel, event: NodePresence, now: float) -> None:
+    _node(model, event.node).online = event.status == "online"
+    model.bump("nodes")
+
+
+def _on_convergence(model: TuiModel, event: ConvergenceChanged, now: float) -> None:
+    level = "info" if event.converged else "warning"
+    model.say(now, None, str(event), level)
+
+
+def _on_net(model: TuiModel, event: NetChanged, now: float) -> None:
+    model.net_text = event.text
+    rules = getattr(event, "rules", None)
+    model.net_rules = json.loads(rules) if isinstance(rules, str) else dict(rules or {})
+    groups = partition_groups(model.net_rules, model.node_names)
+    for name, node in model.nodes.items():
+        node.group = groups.get(name)
+    model.say(now, None, str(event))
+    model.bump("nodes", "header")
+
+
+def partition_groups(rules: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    """Node → group letter under ``rules`` (empty on a network with no partition)."""
+    partitions = [list(group) for group in rules.get("partitions") or []]
+    if not partitions:
+        return {}
+    letters = {name: GROUP_LETTERS[i % 26] for i, group in enumerate(partitions) for name in group}
+    rest = GROUP_LETTERS[len(partitions) % 26]  # nodes in no group form one more group
+    return {name: letters.get(name, rest) for name in names}
+
+
+def _on_feed(model: TuiModel, event: FeedMessage, now: float) -> None:
+    for item in event.events:
+        handler = _FEED.get(str(item.get("event")))
+        if handler is not None:
+            handler(model, event.node, item, now)
+
+
+def _context_name(model: TuiModel, context_id: Any) -> str:
+    name = next((n for n, cid in model.contexts.items() if cid == context_id), None)
+    return name or str(context_id)[:8]
+
+
+def _feed_authored(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
+    context = _context_name(model, item.get("context"))
+    summary = tuple(str(s) for s in item.get("summary") or ())
+    record = DeltaRecord(
+        id=str(item.get("delta")), context=context, author=node,
+        parents=tuple(str(p) for p in item.get("parents") or ()), summary=summary,
+        actions=int(item.get("actions", len(summary)) or 0), kind=str(item.get("kind", "?")),
+        seen_at=now, hlc=item.get("hlc"),
+    )  # fmt: skip
+    _remember(model, record)
+    info = _node(model, node)
+    info.authored.append(now)
+    info.last_delta_at = now
+    model.bump("deltas", "nodes")
+
+
+def _remember(model: TuiModel, record: DeltaRecord) -> None:
+    ring = model.deltas.setdefault(record.context, deque())
+    ring.append(record)
+    model.delta_index[record.id] = record
+    while len(ring) > DELTAS_KEPT:
+        model.delta_index.pop(ring.popleft().id, None)
+
+
+def _feed_applied(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
+    info = _node(model, node)
+    info.applied.append((now, int(item.get("count", 0) or 0)))
+    info.last_delta_at = now
+    for delta in item.get("deltas") or ():
+        record = model.delta_index.get(str(delta))
+        if record is not None:
+            record.applied_on.add(node)
+    model.bump("deltas", "nodes")
+
+
+def _feed_app_event(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
+    data = item.get("data", item.get("dataHex", ""))
+    origin = "" if item.get("origin") == "local" else " (from a peer)"
+    model.say(now, node, f"event {item.get('kind')}: {data}{origin}")
+
+
+def _feed_log(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
+    model.log(now, node, str(item.get("text", "")), str(item.get("level", "warning")))
+
+
+def _feed_problem(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
+    name = item.get("event")
+    text = item.get("reason") or item.get("error") or ""
+    model.say(now, node, f"{name} {str(item.get('delta', ''))[:8]}: {text}", "warning")
+
+
+def _feed_handler(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
+    if item.get("ok"):
+        model.say(now, node, f"handler {item.get('handler')} ran")
+    else:
+        model.say(now, node, f"handler {item.get('handler')} failed: {item.get('error')}", "error")
+
+
+def _feed_pending(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
+    missing = len(item.get("missing") or ())
+    model.say(now, node, f"delta {str(item.get('delta'))[:8]} waits for {missing} parent(s)")
+
+
+def _feed_joined(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
+    model.say(now, node, f"joined {_context_name(model, item.get('context'))} from a snapshot")
+
+
+FeedHandler = Callable[[TuiModel, str, dict[str, Any], float], None]
+_FEED: dict[str, FeedHandler] = {
+    "authored": _feed_authored,
+    "applied": _feed_applied,
+    "event": _feed_app_event,
+    "log": _feed_log,
+    "rejected": _feed_problem,
+    "failed": _feed_problem,
+    "handler": _feed_handler,
+    "pending": _feed_pending,
+    "joined": _feed_joined,
+}
+
+_HANDLERS: dict[type, Callable[[TuiModel, Any, float], None]] = {
+    NodeStarting: _on_starting,
+    NodeReady: _on_ready,
+    NodeStopping: _on_stopping,
+    StopEscalated: _on_stopping,
+    NodeStopped: _on_stopped,
+    NodeExited: _on_exited,
+    NodeKilled: _on_exited,
+    Step: _on_step,
+    Problem: _on_problem,
+    BuildFinished: _on_built,
+    AppDeployed: _on_deployed,
+    StateRefused: _on_refused,
+    ContextReset: _on_reset,
+    ClusterReady: _on_cluster_ready,
+    FeedMessage: _on_feed,
+    NodePresence: _on_presence,
+    ConvergenceChanged: _on_convergence,
+    NetChanged: _on_net,
+}
+# Events that change the model through ``apply_status`` or say nothing worth a line.
+_QUIET = {"StatusPolled", "Heartbeat"}

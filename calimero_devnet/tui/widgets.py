@@ -1,0 +1,267 @@
+"""Provides the main screen's panes; each redraws from ``TuiModel`` only when its section moved.
+
+``refresh_from(model, now)`` is called by the app's render tick (bounded rate); a pane
+compares the model's section counter with the one it drew last and returns at once when
+nothing changed, so a quiet cluster costs almost nothing to show.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.widgets import DataTable, RichLog, Sparkline, Static
+
+from calimero_devnet.tui.model import DeltaRecord, Line, TuiModel
+from calimero_devnet.tui.palette import level_style
+from calimero_devnet.tui.rowlist import RowList, fit
+from calimero_devnet.tui.words import (
+    DELTA_COLUMNS,
+    NODE_COLUMNS,
+    STATE_LEVEL,
+    build_line,
+    columns_for,
+    delta_columns_for,
+    delta_row,
+    headline,
+    node_detail,
+    node_row,
+    seconds,
+)
+
+
+class Seen:
+    """Remembers the section counters a pane drew, to skip redraws."""
+
+    def __init__(self) -> None:
+        """Nothing drawn yet."""
+        self._drawn: dict[str, int] = {}
+
+    def changed(self, model: TuiModel, *sections: str) -> bool:
+        """True (and remembered) if any of ``sections`` moved since the last call."""
+        stamp = sum(model.version(s) for s in sections)  # counters only grow
+        key = ",".join(sections)
+        if self._drawn.get(key) == stamp:
+            return False
+        self._drawn[key] = stamp
+        return True
+
+
+class Headline(Static):
+    """The top line: cluster, context, node count, the verdict in words, build and network."""
+
+    def refresh_from(self, model: TuiModel, now: float) -> None:
+        text, level = headline(model, now)
+        context = model.selected_context() or "-"
+        cid = model.contexts.get(context, "")[:8]
+        line = Text.assemble(
+            ("● ", level_style(level)),
+            (text, level_style(level)),
+            ("  │ ", "dim"),
+            ("devnet ▸ ", "bold"),
+            (f"{model.cluster_id} ▸ {context} {cid}", ""),
+            ("  │ ", "dim"),
+            (f"{len(model.nodes)} nodes", ""),
+            ("  │ ", "dim"),
+            ("net: ", "dim"),
+            (model.net_text, ""),
+        )
+        if model.dropped:
+            line.append(f"   ({model.dropped} events dropped: UI behind)", level_style("warning"))
+        self.update(line)
+
+
+class NodesTable(DataTable[Text | str]):
+    """One row per node; cells are updated in place."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self._seen = Seen()
+        self._columns: tuple[str, ...] = ()
+        self._cells: dict[str, tuple[str, ...]] = {}  # node → its cells as drawn
+
+    def refresh_from(self, model: TuiModel, now: float) -> None:
+        wanted = columns_for(self.size.width or 80)
+        if wanted != self._columns:
+            self._rebuild(wanted)
+        elif not self._seen.changed(model, "nodes", "deltas"):
+            return
+        picks = [NODE_COLUMNS.index(column) for column in self._columns]
+        for name in model.node_names:
+            node = model.nodes[name]
+            cells = node_row(model, node, now)
+            styled = [self._style(column, cells[i], node.state) for column, i in
+                      zip(self._columns, picks, strict=True)]  # fmt: skip
+            if name not in self.rows:
+                self.add_row(*styled, key=name)
+                self._cells[name] = cells
+                continue
+            before = self._cells.get(name, ())
+            for column, i, cell in zip(self._columns, picks, styled, strict=True):
+                if not before or before[i] != cells[i]:
+                    self.update_cell(name, column, cell)
+            self._cells[name] = cells
+
+    def _rebuild(self, columns: tuple[str, ...]) -> None:
+        self.clear(columns=True)
+        self._cells.clear()
+        self._columns = columns
+        for column in columns:
+            self.add_column(column, key=column)
+        self._seen = Seen()
+
+    @staticmethod
+    def _style(column: str, value: str, state: str) -> Text | str:
+        if column == "state":
+            return Text(value, style=level_style(STATE_LEVEL.get(state, "info")), justify="left")
+        if column == "sync":
+            level = "ok" if value == "ok" else "warning"
+            return Text(value, style=level_style(level), justify="left")
+        return value
+
+    def selected_node(self) -> str | None:
+        """The node under the cursor."""
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return None if key.value is None else str(key.value)
+
+
+DeltaFilter = Callable[[DeltaRecord], bool]
+SHOWN_DELTAS = 300  # rows kept in the list (the model keeps more, for filters)
+RECENT_ROWS = 40  # rows whose "on" count may still grow, recomputed each frame
+DELTA_WIDTHS = {"time": 8, "delta": 7, "author": 8, "parents": 13, "on": 5, "actions": 0}
+
+
+class DeltasTable(RowList):
+    """The live stream of deltas of the selected context, newest at the bottom."""
+
+    def __init__(self, colours: dict[str, str], **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.colours = colours
+        self.paused = False
+        self.columns: tuple[str, ...] = ()
+        self._seen = Seen()
+        self._texts: dict[str, tuple[str, Text]] = {}  # delta → ("on" cell, its line)
+
+    def header(self) -> Text:
+        """The column names, aligned with the rows."""
+        return Text(" ".join(fit(c, DELTA_WIDTHS[c]) if DELTA_WIDTHS[c] else c
+                             for c in self.columns), style="bold")  # fmt: skip
+
+    def refresh_from(self, model: TuiModel, keep: DeltaFilter, *, force: bool = False) -> bool:
+        """Redraw if the deltas moved; True when the columns changed (the header must too)."""
+        wanted = delta_columns_for(self.size.width or 80)
+        relaid = wanted != self.columns
+        if relaid:
+            self.columns, self._texts = wanted, {}
+        if self.paused or not (self._seen.changed(model, "deltas") or force or relaid):
+            return relaid
+        ring = model.deltas.get(model.selected_context() or "", ())
+        records = [r for r in ring if keep(r)][-SHOWN_DELTAS:]
+        recent = len(records) - RECENT_ROWS  # older rows keep their line as drawn
+        self.set_rows([(r.id, self._line(model, r, fresh=i >= recent))
+                       for i, r in enumerate(records)])  # fmt: skip
+        self._texts = {r.id: self._texts[r.id] for r in records if r.id in self._texts}
+        return relaid
+
+    def _line(self, model: TuiModel, record: DeltaRecord, *, fresh: bool) -> Text:
+        known = self._texts.get(record.id)
+        if known is not None and not fresh:
+            return known[1]
+        cells = dict(zip(DELTA_COLUMNS, delta_row(model, record), strict=True))
+        if known is not None and known[0] == cells["on"]:
+            return known[1]
+        line = Text()
+        for column in self.columns:
+            width = DELTA_WIDTHS[column]
+            value = fit(cells[column], width) if width else cells[column]
+            style = {"author": self.colours.get(record.author, ""), "delta": "dim"}.get(column, "")
+            line.append(value, style)
+            line.append(" ")
+        self._texts[record.id] = (cells["on"], line)
+        return line
+
+    def selected_delta(self) -> str | None:
+        """The delta under the cursor."""
+        return self.selected_key()
+
+
+LineFilter = Callable[[Line], bool]
+
+
+class LinesView(RichLog):
+    """Events or logs, coloured by node, following the end unless paused."""
+
+    def __init__(self, colours: dict[str, str], **kwargs: object) -> None:
+        super().__init__(max_lines=2_000, wrap=False, markup=False, **kwargs)  # type: ignore[arg-type]
+        self.colours = colours
+        self._drawn_total = 0
+        self.paused = False
+
+    def refresh_from(self, model: TuiModel, keep: LineFilter, *, force: bool = False) -> None:
+        if force:
+            self.clear()
+            self._drawn_total = model.lines_total - len(model.lines)
+        if self.paused or model.lines_total == self._drawn_total:
+            return
+        fresh = min(model.lines_total - self._drawn_total, len(model.lines))
+        for line in list(model.lines)[len(model.lines) - fresh :]:
+            if keep(line):
+                self.write(self._styled(line))
+        self._drawn_total = model.lines_total
+
+    def _styled(self, line: Line) -> Text:
+        at = time.strftime("%H:%M:%S", time.localtime(line.at))
+        who = line.node or "devnet"
+        return Text.assemble(
+            (f"{at} ", "dim"), (f"{who:<8} ", self.colours.get(who, "bold")),
+            (line.text, level_style(line.level if line.level != "info" else "")),
+        )  # fmt: skip
+
+
+class Timeline(Static):
+    """Deltas per second over the last two minutes, and when the cluster was converged."""
+
+    def refresh_from(self, model: TuiModel, spark: Sparkline) -> None:
+        points = list(model.timeline)
+        peak = max((count for _, count, _ in points), default=0)
+        spark.data = [float(count) for _, count, _ in points] if peak else []
+        strip = Text()
+        for _, _, converged in points[-40:]:
+            strip.append("▀" if converged else "▁", level_style("ok" if converged else "error"))
+        said = f"peak {peak} deltas/s" if peak else "no deltas"
+        strip.append(f" ▀ converged ▁ apart; {said}, last {seconds(len(points))}", "dim")
+        self.update(strip)
+
+
+class BuildBar(Static):
+    """The apps' build and rollout; a failed build shows its errors with file:line:col."""
+
+    def refresh_from(self, model: TuiModel) -> None:
+        text = Text()
+        for build in model.builds.values():
+            line, level = build_line(build)
+            text.append(line + "\n", level_style(level))
+            if build.status == "error" and build.error:
+                for extra in build.error.strip().splitlines()[1:8]:
+                    text.append(f"    {extra}\n", level_style("error"))
+        self.update(text if text.plain else Text("no app built yet", style="dim"))
+
+
+class NodeDetail(Static):
+    """The selected node in full: process, bus, its view of the context, its last lines."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._seen = Seen()
+        self._node: str | None = None
+
+    def refresh_from(self, model: TuiModel, name: str | None, now: float) -> None:
+        if name is None or name not in model.nodes:
+            return
+        if name == self._node and not self._seen.changed(model, "nodes", "lines"):
+            return
+        self._node = name
+        self.update(node_detail(model, name, now))

@@ -1,0 +1,181 @@
+"""TuiModel: events folded in, bounded buffers, verdicts, partition groups, rates."""
+
+from __future__ import annotations
+
+import pytest
+
+from calimero_devnet.cluster.events import (
+    AppDeployed,
+    BuildFinished,
+    ClusterReady,
+    FeedMessage,
+    NetChanged,
+    NodeKilled,
+    StateRefused,
+    Step,
+)
+from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
+from calimero_devnet.cluster.status import ClusterStatus, ContextView, NodeRef
+from calimero_devnet.tui import model as m
+from calimero_devnet.tui.model import TuiModel, partition_groups
+
+NODES = ["node-1", "node-2", "node-3"]
+CTX = "ctx-id"
+
+
+def fresh() -> TuiModel:
+    model = TuiModel("devnet", list(NODES))
+    for i, name in enumerate(NODES):
+        model.apply(NodeReady(name, "127.0.0.1", 2428 + i, f"key-{name}", 100 + i, 0.4), 0.0)
+    model.apply(ClusterReady(1.0, tuple(NODES), (("kv", CTX),)), 0.0)
+    return model
+
+
+def authored(node: str, delta: str, parents: tuple[str, ...] = ()) -> FeedMessage:
+    item = {
+        "event": "authored",
+        "context": CTX,
+        "delta": delta,
+        "parents": list(parents),
+        "kind": "host-actions",
+        "summary": ['items["a"] = "1"'],
+        "actions": 2,
+    }
+    return FeedMessage(node, (item,))
+
+
+def applied(node: str, *deltas: str) -> FeedMessage:
+    item = {
+        "event": "applied",
+        "context": CTX,
+        "from": "node-1",
+        "count": len(deltas),
+        "deltas": list(deltas),
+    }
+    return FeedMessage(node, (item,))
+
+
+def status(heads: dict[str, tuple[str, ...]]) -> ClusterStatus:
+    refs = tuple(NodeRef(n, f"http://x/{n}", 1, True) for n in NODES)
+    views = tuple(
+        ContextView(n, "kv", "app", heads[n], "root-" + ",".join(heads[n]), 0) for n in NODES
+    )
+    return ClusterStatus("devnet", refs, views, {"kv": CTX}, {"kv": "app"}, {"kv": False})
+
+
+def test_ready_nodes_carry_pid_port_and_key() -> None:
+    model = fresh()
+    node = model.nodes["node-2"]
+    assert (node.state, node.pid, node.port, node.public_key) == ("ready", 101, 2429, "key-node-2")
+    assert model.ready
+    assert model.contexts == {"kv": CTX}
+
+
+def test_an_authored_delta_is_kept_and_its_appliers_counted() -> None:
+    model = fresh()
+    model.apply(authored("node-1", "d1"), 1.0)
+    model.apply(applied("node-2", "d1"), 1.1)
+    record = model.deltas["kv"][-1]
+    assert (record.author, record.summary, record.actions) == ("node-1", ('items["a"] = "1"',), 2)
+    assert record.applied_on == {"node-2"}
+    assert model.nodes["node-1"].rate_out(1.2) == pytest.approx(1 / m.RATE_WINDOW_S)
+    assert model.nodes["node-2"].rate_in(1.2) == pytest.approx(1 / m.RATE_WINDOW_S)
+    assert model.nodes["node-2"].rate_in(1.2 + m.RATE_WINDOW_S + 1) == 0
+
+
+def test_the_delta_buffer_is_bounded_and_its_index_follows() -> None:
+    model = fresh()
+    for i in range(m.DELTAS_KEPT + 10):
+        model.apply(authored("node-1", f"d{i}"), float(i))
+    assert len(model.deltas["kv"]) == m.DELTAS_KEPT
+    assert "d0" not in model.delta_index
+    assert f"d{m.DELTAS_KEPT + 9}" in model.delta_index
+
+
+def test_lines_are_bounded_and_counted() -> None:
+    model = fresh()
+    before = model.lines_total
+    for i in range(m.LINES_KEPT + 5):
+        model.say(float(i), "node-1", f"line {i}")
+    assert len(model.lines) == m.LINES_KEPT
+    assert model.lines_total == before + m.LINES_KEPT + 5
+
+
+def test_verdict_turns_and_names_the_lacking_node() -> None:
+    model = fresh()
+    model.apply_status(status({n: ("h0",) for n in NODES}), 1.0)
+    first = model.verdict()
+    assert first is not None
+    assert first.converged
+    model.apply(authored("node-1", "d1", ("h0",)), 2.0)
+    model.apply(applied("node-2", "d1"), 2.0)
+    model.apply_status(status({"node-1": ("d1",), "node-2": ("d1",), "node-3": ("h0",)}), 3.0)
+    verdict = model.verdict()
+    assert verdict is not None
+    assert not verdict.converged
+    assert verdict.since == 3.0
+    assert verdict.lacking == {"node-3": 1}
+
+
+def test_a_crash_and_a_kill_are_told_apart() -> None:
+    model = fresh()
+    model.apply(NodeExited("node-2", -9, "SIGKILL", ("boom",)), 1.0)
+    model.apply(NodeKilled("node-3"), 1.0)
+    assert model.nodes["node-2"].state == "crashed"
+    assert model.nodes["node-2"].pid is None
+    assert model.nodes["node-3"].state == "killed"
+    assert any(line.text == "boom" and line.kind == "log" for line in model.lines)
+
+
+def test_builds_deploys_and_refusals() -> None:
+    model = fresh()
+    model.apply(BuildFinished("kv", 0.3, "src/index.ts:3:5 - error TS2322"), 1.0)
+    assert model.builds["kv"].status == "error"
+    model.apply(AppDeployed("kv", "app-2", 2, tuple(NODES)), 2.0)
+    assert (model.builds["kv"].status, model.app_versions["app-2"]) == ("ok", ("kv", 2))
+    model.apply(StateRefused("kv", 3, "kv", ("node-1",), "items is now a set"), 3.0)
+    assert model.builds["kv"].status == "refused"
+
+
+def test_net_rules_give_each_node_its_group() -> None:
+    model = fresh()
+    rules = {"partitions": [["node-1", "node-2"]], "links": {}, "disconnected": []}
+    model.apply(NetChanged("partitions node-1,node-2", rules), 1.0)
+    assert {n: model.nodes[n].group for n in NODES} == {"node-1": "A", "node-2": "A", "node-3": "B"}
+    model.apply(NetChanged("healthy", {"partitions": []}), 2.0)
+    assert model.nodes["node-3"].group is None
+
+
+def test_rules_as_json_text_are_read_too() -> None:
+    model = fresh()
+    model.apply(NetChanged("p", '{"partitions": [["node-3"]]}'), 1.0)  # type: ignore[arg-type]
+    assert model.nodes["node-3"].group == "A"
+    assert model.nodes["node-1"].group == "B"
+
+
+def test_partition_groups_of_a_healthy_network_are_empty() -> None:
+    assert partition_groups({}, NODES) == {}
+
+
+def test_steps_before_ready_are_the_progress() -> None:
+    model = TuiModel("devnet", ["node-1"])
+    model.apply(Step("building kv-store…"), 0.0)
+    assert model.progress == "building kv-store…"
+    assert not model.ready
+
+
+def test_the_timeline_keeps_two_minutes_of_seconds() -> None:
+    model = fresh()
+    for second in range(m.TIMELINE_S + 30):
+        model.apply(authored("node-1", f"d{second}"), second + 0.5)
+        model.tick(second + 1.0)
+    assert len(model.timeline) == m.TIMELINE_S
+    assert all(count == 1 for _, count, _ in model.timeline)
+
+
+def test_versions_move_only_for_the_section_that_changed() -> None:
+    model = fresh()
+    before = dict(model.versions)
+    model.say(1.0, None, "hello")
+    assert model.version("lines") == before.get("lines", 0) + 1
+    assert model.version("deltas") == before.get("deltas", 0)
