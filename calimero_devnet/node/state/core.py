@@ -299,7 +299,10 @@ class NodeCore:
     # helpers
     def _result(self, ran: RanCall, delta: CausalDelta | None, root: bytes | None) -> ExecuteResult:
         out = ran.outcome
-        return ExecuteResult(out.returned, tuple(out.events), tuple(out.logs), delta, root)
+        return ExecuteResult(
+            out.returned, tuple(out.events), tuple(out.logs), delta, root,
+            fuel_used=out.fuel_used, duration_s=out.duration_s,
+        )  # fmt: skip
 
     def _context_record(self, ctx_id: bytes) -> ContextRecord:
         record = self.store.context(ctx_id)
