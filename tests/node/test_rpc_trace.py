@@ -1,7 +1,8 @@
-"""Traced ``execute`` (a devnet extension) over real nodes."""
+"""Traced ``execute`` (a devnet extension) and the ``authored`` feed event, over real nodes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
@@ -10,11 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from calimero_devnet.ids import to_b58
 from calimero_devnet.node.config import NodeConfig
 from calimero_devnet.node.service import open_node
 from calimero_devnet.testing.memory_bus import MemoryNetwork
 from tests.fixtures import load_wat
-from tests.node.replication_helpers import eventually, feed_of
+from tests.node.replication_helpers import eventually, feed_of, replicas
 
 
 @asynccontextmanager
@@ -73,7 +75,13 @@ async def test_a_traced_call_reports_logs_events_fuel_and_the_feeds_delta(tmp_pa
 
         await eventually(lambda: bool(authored()))
         [event] = authored()
-        assert event["kind"] == "wasm-artifact"
+        delta = await admin(client, "GET", f"contexts/{ctx}/deltas/{trace['delta']}")
+        identity = await admin(client, "GET", "identity")
+        assert event["author"] == identity["publicKey"] == delta["author"]
+        assert event["hlc"] == delta["hlc"]["time"]
+        assert event["summary"] == f"artifact {delta['payloadSize']} B"
+        assert event["actions"] == 0
+        assert event["events"] == 1
 
 
 async def test_without_trace_the_result_keeps_the_upstream_shape(tmp_path: Path) -> None:
@@ -99,3 +107,24 @@ async def test_a_trace_that_is_not_a_boolean_is_a_parse_error(tmp_path: Path, tr
         answer = await execute(client, params)
         assert answer["error"]["type"] == "ParseError"
         assert "params.trace must be true or false" in answer["error"]["data"]
+
+
+async def test_authored_summarises_host_actions_from_the_first_actions(tmp_path: Path) -> None:
+    async with replicas(tmp_path, 1) as (network, [node]):
+        app = await node.run(lambda core: core.install_application(load_wat("js_like"),
+                                                                   source="t"))  # fmt: skip
+        ctx = (await node.run(lambda core: core.create_context(app, seed=b"feed"))).id
+        result = await node.run(lambda core: core.execute(ctx, "set", b'k="1"'))
+        assert result.delta is not None
+        delta = result.delta
+        await eventually(
+            lambda: any(e["delta"] == to_b58(delta.id) for e in feed_of(network, "n0", "authored"))
+        )
+        [event] = [e for e in feed_of(network, "n0", "authored") if e["delta"] == to_b58(delta.id)]
+        assert event["summary"].endswith('[k] = "1"')
+        assert event["summary"].startswith("map ")
+        assert event["actions"] == 1
+        assert event["kind"] == "host-actions"
+        assert event["author"] == to_b58(node.core.public_key)
+        assert event["hlc"] == delta.hlc.time
+        json.dumps(event)  # the feed is JSON
