@@ -12,6 +12,7 @@ there is one. ``NodeError`` subclasses carry the JSON-RPC error ``type`` users s
     └── NodeError               what a node answers to a client
         ├── ParseError          malformed request (not JSON, not JSON-RPC, bad params)
         ├── ContextNotFound     no such context on this node
+        ├── DeltaNotFound       no stored body of that delta on this node (devnet)
         ├── ApplicationNotFound no such application on this node
         ├── MethodNotFound      the app exports no such method
         ├── Uninitialized       the context has no state yet (``init`` never ran)
@@ -71,6 +72,13 @@ class ContextNotFound(NodeError):
     """No context with that id exists on this node."""
 
     type_name = "ContextNotFound"
+    http_status = 404
+
+
+class DeltaNotFound(NodeError):
+    """The node stores no body of that delta (devnet: ``GET .../deltas/<id>``)."""
+
+    type_name = "DeltaNotFound"
     http_status = 404
 
 

@@ -80,11 +80,52 @@ class ClusterAccess:
             NodeError: the node's JSON-RPC error (``MethodNotFound``, ``FunctionCallError``...).
             ClusterError: the node is down or unknown.
         """
+        async with self._running_client(node) as client:
+            return await client.execute(self.context_id(context), method, args)
+
+    async def call_traced(
+        self, node: str, method: str, args: Any = None, context: str | None = None
+    ) -> dict[str, Any]:
+        """Run ``method(args)`` traced (devnet): ``{"output", "trace": {logs, events, ...}}``.
+
+        Raises:
+            NodeError, ClusterError: as ``call``.
+        """
+        async with self._running_client(node) as client:
+            result: dict[str, Any] = await client.execute_traced(
+                self.context_id(context), method, args
+            )
+            return result
+
+    async def delta(self, node: str, delta_id: str, context: str | None = None) -> dict[str, Any]:
+        """One stored delta as ``node`` holds it, decoded (``NodeClient.delta``).
+
+        Raises:
+            AdminError: 404 when the node stores no body of it.
+            ClusterError: the node is down or unknown.
+        """
+        async with self._running_client(node) as client:
+            return await client.delta(self.context_id(context), delta_id)
+
+    async def recent_deltas(
+        self, node: str, context: str | None = None, limit: int = 64
+    ) -> dict[str, Any]:
+        """``node``'s heads and newest ``limit`` stored deltas (``NodeClient.recent_deltas``).
+
+        Raises:
+            ClusterError: the node is down or unknown.
+        """
+        async with self._running_client(node) as client:
+            return await client.recent_deltas(self.context_id(context), limit)
+
+    @contextlib.asynccontextmanager
+    async def _running_client(self, node: str) -> AsyncIterator[NodeClient]:
+        """A client of ``node``, which must be running."""
         ref = self.node(node)
         if not ref.running or ref.url is None:
             raise ClusterError(f"{node} is not running: start it with `devnet start {node}`")
         async with self._node_client(ref.name, ref.url) as client:
-            return await client.execute(self.context_id(context), method, args)
+            yield client
 
     @contextlib.asynccontextmanager
     async def _node_client(self, name: str, url: str) -> AsyncIterator[NodeClient]:

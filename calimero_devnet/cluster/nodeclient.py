@@ -162,7 +162,36 @@ class NodeClient:
             NodeError: the node's JSON-RPC error, as its own class.
             ClusterError: the node is unreachable.
         """
-        params = {"contextId": context_id, "method": method, "argsJson": args or {}}
+        return (await self._execute(context_id, method, args, trace=False))["output"]
+
+    async def execute_traced(self, context_id: str, method: str, args: Any = None) -> Any:
+        """Run ``method`` traced (devnet): the whole result, ``{"output", "trace": {...}}``.
+
+        ``trace`` holds ``logs``, ``events``, ``fuelUsed``, ``durationMs``, ``delta`` and
+        ``root`` (docs/rpc.md). Raises as ``execute`` does.
+        """
+        return await self._execute(context_id, method, args, trace=True)
+
+    async def delta(self, context_id: str, delta_id: str) -> dict[str, Any]:
+        """One stored delta of a context, decoded (devnet ``GET .../deltas/<id>``).
+
+        Raises:
+            AdminError: status 404 when the node stores no body of it or lacks the context.
+        """
+        data: dict[str, Any] = await self.admin("GET", f"contexts/{context_id}/deltas/{delta_id}")
+        return data
+
+    async def recent_deltas(self, context_id: str, limit: int = 64) -> dict[str, Any]:
+        """The heads and newest ``limit`` (1..512) stored deltas, children before parents."""
+        path = f"contexts/{context_id}/deltas?limit={limit}"
+        data: dict[str, Any] = await self.admin("GET", path)
+        return data
+
+    async def _execute(self, context_id: str, method: str, args: Any, *, trace: bool) -> Any:
+        params: dict[str, Any] = {"contextId": context_id, "method": method,
+                                  "argsJson": args or {}}  # fmt: skip
+        if trace:
+            params["trace"] = True  # only then: an upstream node would not know it
         body = {"jsonrpc": "2.0", "id": 1, "method": "execute", "params": params}
         try:
             answer = (await self.http.post("/jsonrpc", json=body)).json()
@@ -172,7 +201,7 @@ class NodeClient:
             raise ClusterError(f"{self.name}: /jsonrpc answered something not JSON") from exc
         if "error" in answer:
             raise node_error(answer["error"])
-        return answer["result"]["output"]
+        return answer["result"]
 
     def _unreachable(self, exc: httpx.HTTPError) -> ClusterError:
         return ClusterError(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from calimero_devnet.errors import (
     ContextNotFound,
+    DeltaNotFound,
     FunctionCallError,
     InvalidModule,
     MethodNotFound,
@@ -16,6 +17,7 @@ from calimero_devnet.errors import (
 )
 from calimero_devnet.ids import sha256
 from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 
 WASM_MAGIC = b"\0asm\x01\0\0\0"
@@ -118,6 +120,13 @@ class FakeCore:
     def check_consistency(self, ctx_id: bytes) -> list[str]:
         self.context(ctx_id)
         return []
+
+    def delta(self, ctx_id: bytes, delta_id: bytes) -> DeltaDetail:
+        self.context(ctx_id)
+        raise DeltaNotFound(f"no delta {delta_id.hex()[:8]}: the fake keeps none")
+
+    def recent_deltas(self, ctx_id: bytes, limit: int) -> RecentDeltas:
+        return RecentDeltas(self.context(ctx_id).heads, (), truncated=False)
 
     def close(self) -> None:
         self._enter()

@@ -12,6 +12,7 @@ a value: applying it twice, or in any order relative to the others, changes noth
 
 from __future__ import annotations
 
+import struct
 from typing import Annotated, Literal
 
 from pyborsh import U8, U64, U128, Borsh, BorshEnum, BorshError, Bytes
@@ -184,6 +185,74 @@ def decode_actions(data: bytes) -> list[AnyAction]:
         if isinstance(action, Create) and action.kind not in CollectionKind._value2member_map_:
             raise DeltaRejectedError(f"host-actions delta creates unknown kind {action.kind}")
     return batch.actions
+
+
+def decode_prefix(data: bytes, limit: int) -> tuple[list[AnyAction], int]:
+    """Decode only the first ``limit`` actions of a batch; return them and the batch's count.
+
+    Describing a delta needs a few of its actions, and a batch may hold 100,000 (pyborsh
+    takes ~13 µs a record): the rest is skipped by length, not decoded nor checked.
+
+    Raises:
+        DeltaRejectedError: the batch (or the decoded part of it) does not decode.
+    """
+    if len(data) < 5 or data[0] != BATCH_VERSION:
+        return decode_actions(data), 0  # decode_actions says what is wrong
+    count = struct.unpack_from("<I", data, 1)[0]
+    if limit >= count:
+        return decode_actions(data), count
+    end = 5
+    for _ in range(max(limit, 0)):
+        end = _skip_action(data, end)
+    head = data[:1] + struct.pack("<I", max(limit, 0)) + data[5:end]
+    return decode_actions(head), count
+
+
+# The Borsh fields of each variant, by tag, to find where an action ends without decoding
+# it; tests/unit/test_collections_describe.py checks them against every variant's encoding.
+_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("id", "u8"),  # Create
+    ("id", "bytes", "hlc", "option"),  # MapSet
+    ("id", "bytes", "hlc", "hlcs"),  # SetAdd
+    ("id", "bytes", "hlcs"),  # SetRemove
+    ("id", "hlc", "bytes"),  # VectorPush
+    ("id", "hlc"),  # VectorPop
+    ("id", "hlc", "option"),  # LwwSet
+    ("id", "id", "u64"),  # CounterSet
+    ("id", "id", "hlc", "option"),  # UserSet
+    ("id", "bytes"),  # FrozenAdd
+    ("hlc", "bytes", "u64", "u64"),  # RootSet
+)
+_FIXED = {"id": 32, "u8": 1, "u64": 8, "hlc": 24}
+
+
+def _skip_action(data: bytes, pos: int) -> int:
+    """Return the offset just past the action at ``pos``."""
+    if pos >= len(data) or data[pos] >= len(_FIELDS):
+        raise DeltaRejectedError(f"host-actions delta has no valid action at byte {pos}")
+    pos += 1
+    for field in _FIELDS[data[pos - 1]]:
+        pos = _skip_field(data, pos, field)
+    return pos
+
+
+def _skip_field(data: bytes, pos: int, field: str) -> int:
+    if field in _FIXED:
+        end = pos + _FIXED[field]
+    elif field == "option" and pos < len(data) and data[pos] == 0:
+        end = pos + 1
+    else:
+        if field == "option":  # Some: a flag of 1, then the bytes
+            if pos >= len(data) or data[pos] != 1:
+                raise DeltaRejectedError(f"host-actions delta has a bad option at byte {pos}")
+            pos += 1
+        if pos + 4 > len(data):
+            raise DeltaRejectedError(f"host-actions delta ends inside an action at byte {pos}")
+        size = struct.unpack_from("<I", data, pos)[0]
+        end = pos + 4 + size * (24 if field == "hlcs" else 1)
+    if end > len(data):
+        raise DeltaRejectedError(f"host-actions delta ends inside an action at byte {pos}")
+    return end
 
 
 def max_stamp(actions: list[AnyAction]) -> Hlc | None:

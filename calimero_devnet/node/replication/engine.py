@@ -215,7 +215,8 @@ class ReplicaEngine:
                 self.sync.close_context(context)
                 self._discover()
                 return
-            self._out.feed(authored(delta, notice.root_hash))
+            names = self.core.collection_names(context)
+            self._out.feed(authored(delta, notice.root_hash, names))
             for event in delta.events:
                 self._out.feed(app_event(delta, event, "local"))
             self._shown[context] = ((delta.id,), notice.root_hash)  # ``authored`` said it

@@ -3,8 +3,11 @@
 Every event is a compact JSON object ``{"event": <name>, "ts": <unix ms>, ...}``; ids are
 base58, lists of ids are cut at ``MAX_IDS`` (counts stay exact). Shapes::
 
-    authored  context delta parents kind events root   a local call committed a delta (the
-                                                    one head now: no ``state`` follows)
+    authored  context delta author parents hlc kind  a local call committed a delta (the
+              events root summary actions          one head now: no ``state`` follows);
+                                                    ``hlc`` its time, ``summary`` its first
+                                                    3 actions as one line (≤ 80 chars),
+                                                    ``actions`` how many it holds
     applied   context from count deltas             peer deltas applied (one per batch)
     pending   context from delta missing            a delta waits for parents (fetching them)
     rejected  context from delta author reason      a forged or invalid delta was dropped
@@ -28,13 +31,14 @@ the feed fell too far behind (oldest first).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from calimero_devnet.ids import to_b58 as _to_b58
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.state.deltalog import event_view, summary
 
 FeedEvent = dict[str, Any]
 MAX_IDS = 16
@@ -63,16 +67,27 @@ def ids(values: Iterable[bytes]) -> list[str]:
     return out
 
 
-def authored(delta: CausalDelta, root: bytes | None) -> FeedEvent:
-    """A local commit became ``delta``, the context's one head now, with root ``root``."""
+def authored(
+    delta: CausalDelta, root: bytes | None, names: Mapping[bytes, str] | None = None
+) -> FeedEvent:
+    """A local commit became ``delta``, the context's one head now, with root ``root``.
+
+    ``names`` (collection id → field name) names collections in the summary; describing
+    decodes only the first actions, so the cost per commit stays flat however big it is.
+    """
+    line, count = summary(delta, names or {})
     return feed_event(
         "authored",
         delta.context_id,
         delta=to_b58(delta.id),
+        author=to_b58(delta.author),
         parents=ids(delta.parents),
+        hlc=delta.hlc.time,
         kind=delta.kind.label,
         events=len(delta.events),
         root=None if root is None else to_b58(root),
+        summary=line,
+        actions=count,
     )
 
 
@@ -114,11 +129,7 @@ def state(context: bytes, heads: Iterable[bytes], root: bytes | None, waiting: i
 
 def app_event(delta: CausalDelta, event: Event, origin: str) -> FeedEvent:
     """An event an app emitted, carried by ``delta``; ``origin`` is ``local`` or ``remote``."""
-    fields: dict[str, Any] = {"kind": event.kind, "handler": event.handler}
-    try:
-        fields["data"] = event.data.decode("utf-8")
-    except UnicodeDecodeError:
-        fields["dataHex"] = event.data.hex()
+    fields = event_view(event) | {"handler": event.handler}
     return feed_event(
         "event", delta.context_id, delta=to_b58(delta.id), author=to_b58(delta.author),
         origin=origin, **fields,

@@ -3,7 +3,9 @@
 Devnet details: ``contextSeed`` of exactly 64 hex digits is used as those 32 bytes, any other
 string as its UTF-8 bytes; ``initializationParams`` may also be a JSON object (serialised
 compactly); ``GET /admin-api/contexts/<id>/consistency`` is a devnet extension listing
-disagreements between a context's state, deltas and heads (``[]`` when consistent).
+disagreements between a context's state, deltas and heads (``[]`` when consistent);
+``GET .../<id>/deltas`` and ``.../<id>/deltas/<delta>`` (devnet) read stored deltas
+(``admin_deltas``).
 
 Replication (only on a node started with ``--broker``; else 501): ``POST .../<id>/join``
 answers once a member's snapshot is installed; ``POST /admin-api/contexts/sync``
@@ -22,6 +24,7 @@ from aiohttp import web
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
+from calimero_devnet.node.rpc.admin_deltas import delta_routes
 from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
 from calimero_devnet.node.rpc.admin_sync import join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.replies import (
@@ -93,6 +96,7 @@ class AdminApi:
             web.get("/admin-api/contexts/{id}/consistency", self.consistency),
             switch_route(self._worker),  # devnet extension: hot redeploy
             delete_route(self._worker),
+            *delta_routes(self._worker),  # devnet extension: what the TUI shows of deltas
         ]
 
     async def health(self, _: web.Request) -> web.Response:

@@ -1,5 +1,9 @@
 """Provides ``POST /jsonrpc``: the upstream Calimero JSON-RPC shape, method ``execute``.
 
+Devnet extension: ``"trace": true`` in the ``execute`` params answers
+``{"output", "trace": {"logs", "events", "fuelUsed", "durationMs", "delta", "root"}}``;
+without it the result is upstream's ``{"output"}``.
+
 HTTP status: 400 when the body is not JSON, 413 when it is over the size limit, 204 for a
 notification (or a batch of them); every other answer, errors included, is a 200 carrying a
 JSON-RPC response, as upstream does. A batch gets one answer per request that has an id.
@@ -10,12 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from calimero_devnet.errors import NodeError, ParseError
-from calimero_devnet.ids import from_b58
+from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.rpc.replies import (
     dumps_compact,
     json_kind,
@@ -24,6 +28,10 @@ from calimero_devnet.node.rpc.replies import (
     too_large_message,
 )
 from calimero_devnet.node.rpc.worker import CoreWorker
+from calimero_devnet.node.state.deltalog import event_view
+
+if TYPE_CHECKING:
+    from calimero_devnet.node.state.results import ExecuteResult
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +47,14 @@ class ExecuteCall:
     context_id: bytes
     method: str
     args: bytes
+    trace: bool = False
 
 
 def parse_execute(params: dict[str, Any]) -> ExecuteCall:
-    """Validate ``execute`` params; unknown keys (e.g. ``executorPublicKey``) are ignored."""
+    """Validate ``execute`` params; unknown keys (e.g. ``executorPublicKey``) are ignored.
+
+    ``trace`` (devnet) must be a boolean when present.
+    """
     ctx = params.get("contextId")
     if not isinstance(ctx, str):
         raise ParseError(f"params.contextId must be a base58 string, got {json_kind(ctx)}")
@@ -54,7 +66,22 @@ def parse_execute(params: dict[str, Any]) -> ExecuteCall:
         raw = b"{}" if args is None else dumps_compact(args)
     except ValueError as exc:
         raise ParseError(f"params.argsJson cannot be serialised: {exc}") from exc
-    return ExecuteCall(from_b58(ctx, "params.contextId"), method, raw)
+    trace = params.get("trace", False)
+    if not isinstance(trace, bool):
+        raise ParseError(f"params.trace must be true or false, got {json_kind(trace)}")
+    return ExecuteCall(from_b58(ctx, "params.contextId"), method, raw, trace)
+
+
+def trace_json(result: ExecuteResult) -> dict[str, Any]:
+    """What a traced call reports beside its output (devnet extension)."""
+    return {
+        "logs": list(result.logs),
+        "events": [event_view(event) for event in result.events],
+        "fuelUsed": result.fuel_used,
+        "durationMs": round(result.duration_s * 1000, 3),
+        "delta": None if result.delta is None else to_b58(result.delta.id),
+        "root": None if result.root_hash is None else to_b58(result.root_hash),
+    }
 
 
 def decode_output(raw: bytes | None) -> Any:
@@ -144,7 +171,10 @@ class JsonRpcHandler:
         result = await self._worker.call(
             lambda core: core.execute(call.context_id, call.method, call.args)
         )
-        return {"output": decode_output(result.output)}
+        answer: dict[str, Any] = {"output": decode_output(result.output)}
+        if call.trace:
+            answer["trace"] = trace_json(result)
+        return answer
 
 
 def _valid_id(rid: Any) -> bool:

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
     from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,14 @@ class Core(Protocol):
 
     def check_consistency(self, ctx_id: bytes) -> list[str]:
         """List disagreements between a context's state, deltas and heads."""
+        ...
+
+    def delta(self, ctx_id: bytes, delta_id: bytes) -> DeltaDetail:
+        """One stored delta of a context, decoded."""
+        ...
+
+    def recent_deltas(self, ctx_id: bytes, limit: int) -> RecentDeltas:
+        """The newest stored deltas of a context, children before parents."""
         ...
 
     def close(self) -> None:

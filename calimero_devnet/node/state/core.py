@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,6 +26,7 @@ from calimero_devnet.errors import (
     Uninitialized,
 )
 from calimero_devnet.ids import sha256, to_b58
+from calimero_devnet.node.state import deltalog
 from calimero_devnet.node.state.apps import AppRegistry
 from calimero_devnet.node.state.calls import (
     CHECK_STATE,
@@ -40,6 +41,7 @@ from calimero_devnet.node.state.clock import NodeClock, WallClock, index_from_pu
 from calimero_devnet.node.state.commits import CommitWriter, Listener
 from calimero_devnet.node.state.consistency import check_context
 from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
 from calimero_devnet.node.state.identity import NodeIdentity, public_key_from_seed
 from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
@@ -72,6 +74,7 @@ class NodeCore:
         self._seat = seat
         self._commits = CommitWriter(seat, identity)
         self._apps = AppRegistry(store, seat.runtime, name)
+        self._names = deltalog.CollectionNames()
 
     @classmethod
     def open(
@@ -222,6 +225,30 @@ class NodeCore:
         """Return every inconsistency between a context's record and its deltas (none: [])."""
         return check_context(self.store, self._context_record(ctx_id))
 
+    # deltas (read-only views)
+    def delta(self, ctx_id: bytes, delta_id: bytes) -> DeltaDetail:
+        """One stored delta of a context, decoded, its signature re-checked.
+
+        Raises:
+            ContextNotFound; DeltaNotFound: no body of it is stored here.
+        """
+        record = self._context_record(ctx_id)
+        names = self.collection_names(ctx_id)
+        return deltalog.detail(self.store, record, delta_id, names, self.name)
+
+    def recent_deltas(self, ctx_id: bytes, limit: int = deltalog.DEFAULT_RECENT) -> RecentDeltas:
+        """The newest ``limit`` (1..512) stored deltas from the heads, children first.
+
+        Raises:
+            ContextNotFound; ParseError: ``limit`` is out of range.
+        """
+        record = self._context_record(ctx_id)
+        return deltalog.recent(self.store, record, limit, self.collection_names(ctx_id))
+
+    def collection_names(self, ctx_id: bytes) -> Mapping[bytes, str]:
+        """Collection id → the field name the context's root document gives it."""
+        return self._names.of(self.store, ctx_id)
+
     # calls
     def execute(self, ctx_id: bytes, method: str, args: bytes) -> ExecuteResult:
         """Run ``method`` on a context; persist and announce it if it committed.
@@ -272,7 +299,10 @@ class NodeCore:
     # helpers
     def _result(self, ran: RanCall, delta: CausalDelta | None, root: bytes | None) -> ExecuteResult:
         out = ran.outcome
-        return ExecuteResult(out.returned, tuple(out.events), tuple(out.logs), delta, root)
+        return ExecuteResult(
+            out.returned, tuple(out.events), tuple(out.logs), delta, root,
+            fuel_used=out.fuel_used, duration_s=out.duration_s,
+        )  # fmt: skip
 
     def _context_record(self, ctx_id: bytes) -> ContextRecord:
         record = self.store.context(ctx_id)

@@ -55,13 +55,18 @@ class ContextInfo:
 
 @dataclass(frozen=True, slots=True)
 class ExecuteResult:
-    """What one ``execute`` produced; ``delta`` is None for calls that did not commit."""
+    """What one ``execute`` produced; ``delta`` is None for calls that did not commit.
+
+    ``fuel_used`` and ``duration_s`` are the runtime's measures of the call (a trace).
+    """
 
     output: bytes | None
     events: tuple[Event, ...]
     logs: tuple[str, ...]
     delta: CausalDelta | None
     root_hash: bytes | None
+    fuel_used: int = 0
+    duration_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
