@@ -413,11 +413,12 @@ def _context_name(model: TuiModel, context_id: Any) -> str:
 
 def _feed_authored(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
     context = _context_name(model, item.get("context"))
-    summary = tuple(str(s) for s in item.get("summary") or ())
+    raw = item.get("summary") or ()
+    summary = (raw,) if isinstance(raw, str) else tuple(str(s) for s in raw)
     record = DeltaRecord(
         id=str(item.get("delta")), context=context, author=node,
         parents=tuple(str(p) for p in item.get("parents") or ()), summary=summary,
-        actions=int(item.get("actions", len(summary)) or 0), kind=str(item.get("kind", "?")),
+        actions=int(item.get("actions", 1) or 0), kind=str(item.get("kind", "?")),
         seen_at=now, hlc=item.get("hlc"),
     )  # fmt: skip
     _remember(model, record)

@@ -134,8 +134,9 @@ def delta_row(model: TuiModel, record: DeltaRecord) -> tuple[str, ...]:
     at = time.strftime("%H:%M:%S", time.localtime(record.seen_at))
     parents = " ".join(short(p, 4) for p in record.parents) or "(root)"
     summary = "; ".join(record.summary) or ("merge" if len(record.parents) > 1 else record.kind)
-    if record.actions > len(record.summary) > 0:
-        summary += f" (+{record.actions - len(record.summary)})"
+    shown = summary.count("; ") + 1 if record.summary else 0
+    if record.actions > shown > 0:
+        summary += f" (+{record.actions - shown})"
     applied = f"{len(record.applied_on | {record.author})}/{len(model.nodes)}"
     return (at, short(record.id, 5), record.author, parents, applied, summary)
 

@@ -88,6 +88,17 @@ def test_the_node_never_imports_the_manager(graph: ImportGraph) -> None:
     assert layer_breaches(graph, "node", "cluster") == []
 
 
+def test_the_cluster_library_never_imports_the_ui(graph: ImportGraph) -> None:
+    # Only the verbs (cluster/commands/, the outermost layer) may open the UI.
+    breaches = layer_breaches(graph, "cluster", "tui")
+    assert [b for b in breaches if not b.startswith("calimero_devnet.cluster.commands.")] == []
+    assert layer_breaches(graph, "node", "tui") == []
+
+
+def test_the_ui_drives_the_library_not_the_verbs(graph: ImportGraph) -> None:
+    assert layer_breaches(graph, "tui", "cluster.commands") == []
+
+
 def test_no_module_imports_another_in_a_circle(graph: ImportGraph) -> None:
     assert graph.cycles() == []
 
