@@ -14,6 +14,7 @@ import random
 from bench.timing import measure
 from calimero_devnet.tui.dag import DagDelta, layout, render
 
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 NODES = 8
 MERGE_EVERY = 5  # one delta in this many is a merge
 CALLS = 50
@@ -32,7 +33,8 @@ def history(count: int, seed: int = 7) -> tuple[list[DagDelta], dict[str, tuple[
         if n % MERGE_EVERY == 0:
             others = rng.sample(names, rng.randint(1, 3))
             parents = tuple(dict.fromkeys(p for name in (author, *others) for p in heads[name]))
-        delta = DagDelta(f"D{n:05d}x", parents, author, f'items["k{n}"] = "{n}"')
+        delta_id = "".join(rng.choices(B58, k=44))  # as long as a base58 hash
+        delta = DagDelta(delta_id, parents, author, f'items["k{n}"] = "{n}"')
         made.append(delta)
         heads[author] = (delta.id,)
     return made[::-1][:count], heads

@@ -401,43 +401,37 @@ def _overflow(line: _Line, row: GraphRow, shown: int, paint: _Paint) -> None:
 class _Described:
     """The text of a commit row after its graph: ``Qz9c  node-2  merge  ◀ node-1``."""
 
-    __slots__ = ("author", "delta", "id", "mark_cells", "names", "summary")
+    __slots__ = ("author", "author_cells", "delta", "id", "lead", "mark_cells", "names", "summary")
 
     def __init__(self, delta: DagDelta, names: Sequence[str]) -> None:
         self.delta = delta
         self.id = _clean(delta.id[:SHORT_ID])
+        self.lead = 3 + cell_len(self.id)  # " Qz9c  ", before the author
         self.author = _clean(delta.author)
+        self.author_cells = cell_len(self.author)
         self.summary = _clean(delta.summary)
         self.names = names
         self.mark_cells = cell_len(" ".join((MARK, *names))) if names else 0
 
-    @property
-    def author_cells(self) -> int:
-        return cell_len(self.author)
-
     def cells(self, author_cells: int) -> int:
         """Cells from the end of the graph to the end of the summary, uncut."""
-        summary = cell_len(self.summary) + 2 if self.summary else 0
-        return 3 + cell_len(self.id) + author_cells + summary
+        return self.lead + author_cells + (cell_len(self.summary) + 2 if self.summary else 0)
 
     def write(
         self, line: _Line, author_cells: int, column: int, width: int | None, paint: _Paint
     ) -> None:
         """Append the text to ``line``; heads start at ``column`` unless ``width`` forbids."""
-        line.add(" ", cells=1)
-        line.add(self.id, "dim")
-        line.add("  ", cells=2)
-        line.add(self.author, paint[self.delta.author])
-        pad = author_cells - cell_len(self.author)
         summary = self.summary
         if width is not None:
             end = width - (self.mark_cells + 2 if self.names else 0)
-            summary = _fit(summary, end - line.cells - pad - 2)
+            summary = _fit(summary, end - line.cells - self.lead - author_cells - 2)
+        at, author_at = line.size + 1, line.size + 3 + len(self.id)
+        line.spans.append(Span(at, at + len(self.id), "dim"))
+        line.spans.append(Span(author_at, author_at + len(self.author), paint[self.delta.author]))
+        text = f" {self.id}  {self.author}"
         if summary or self.names:  # align what follows; no trailing blanks otherwise
-            line.add(" " * pad, cells=pad)
-        if summary:
-            line.add("  ", cells=2)
-            line.add(summary)
+            text += " " * (author_cells - self.author_cells)
+        line.add(f"{text}  {summary}" if summary else text)
         if self.names:
             start = column if width is None else min(column, width - self.mark_cells)
             line.add(" " * max(2, start - line.cells))

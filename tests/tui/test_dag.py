@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.text import Text
 
+from calimero_devnet.tui import dag
 from calimero_devnet.tui.dag import PALETTE, DagDelta, GraphRow, layout, node_colour, render
+from tests.import_graph import ImportGraph
 from tests.tui.dag_reading import Malformed, follow, loose_ends, takes_a_line_down
 from tests.tui.dag_samples import delta, heads_of, ids, windows
 
@@ -116,6 +119,14 @@ def test_a_criss_cross_merge_crosses_lanes_under_a_plain_bar() -> None:
         "├─╯",
         "● Base  node-1  init",
     ]
+
+
+def test_a_parent_named_twice_is_one_edge() -> None:
+    assert drawn([delta("Twce", "Once", "Once"), delta("Once")]) == [
+        "● Twce  node-1  set Twce",
+        "● Once  node-1  set Once",
+    ]
+    assert layout([delta("Twce", "Once", "Once"), delta("Once")])[0].parent_lanes == (0, 0)
 
 
 def test_a_free_lane_on_the_left_is_reused_and_a_merge_line_runs_over_a_free_lane() -> None:
@@ -270,12 +281,16 @@ def graphs_of(rows: list[GraphRow], lines: list[str]) -> list[str]:
 
 @settings(max_examples=300, deadline=None)
 @given(windows())
-def test_every_delta_is_one_commit_row_in_input_order(deltas: list[DagDelta]) -> None:
+def test_every_delta_is_one_commit_row_in_input_order_and_rows_are_trimmed(
+    deltas: list[DagDelta],
+) -> None:
     rows = layout(deltas)
     assert [row.delta for row in rows if row.delta is not None] == deltas
     graphs = graphs_of(rows, drawn(deltas))
     for row, graph in zip(rows, graphs, strict=True):
+        assert graph == row.glyphs
         assert graph.count("●") == (row.delta is not None)
+        assert not graph.endswith(" ")  # free lanes on the right are trimmed
         if row.delta is not None:
             assert graph.index("●") == 2 * row.lane
 
@@ -299,6 +314,8 @@ def test_following_the_glyphs_from_a_delta_reaches_exactly_its_parents(
         if not parents:
             assert not takes_a_line_down(graphs, r, 2 * delta_row.lane), graphs
             continue
+        assert delta_row.parent_lanes[0] == delta_row.lane  # the first parent goes straight on
+        assert len(set(delta_row.parent_lanes)) == len(set(parents))
         reached = follow(graphs, r, 2 * delta_row.lane)
         inside = {where[p] for p in parents if where.get(p, -1) > r}
         assert reached.commits == inside, (deltas, graphs)
@@ -380,3 +397,10 @@ def test_the_reader_sees_a_missing_edge_a_false_one_and_a_line_from_nowhere() ->
     joined = ["●", "│ ●", "├─┤", "● │", "│ ●"]
     assert follow(joined, 1, 2).commits == {3, 4}
     assert loose_ends(["●", "│ │", "●"]) == ["row 1, column 2: '│' under ' '"]
+
+
+def test_the_drawing_imports_rich_and_the_standard_library_only() -> None:
+    tui = ImportGraph.read(Path(dag.__file__).parent)
+    assert tui.outer["tui.dag"] <= {
+        "__future__", "collections", "dataclasses", "rich", "typing", "zlib",
+    }  # fmt: skip
