@@ -1,0 +1,1 @@
+"""Provides the terminal UI of devnet (Textual)."""
