@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -58,9 +59,10 @@ class FloodSource(FakeSource):
     def _one(self, author: str, names: list[str]) -> None:
         delta = fake_id("flood", self.sent)
         base: dict[str, Any] = {"ts": 0, "context": self.context_id, "delta": delta}
-        self.emit(FeedMessage(author, ({**base, "event": "authored", "parents": [],
-                                        "kind": "host-actions", "actions": 1,
-                                        "summary": [f'items["k{self.sent}"] = "v"']},)))  # fmt: skip
+        summary = f'items["k{self.sent}"] = "v"'
+        authored = {**base, "event": "authored", "parents": [], "kind": "host-actions",
+                    "actions": 1, "summary": summary}  # fmt: skip
+        self.emit(FeedMessage(author, (authored,)))
         for peer in names:
             if peer != author:
                 item = {**base, "event": "applied", "from": author, "count": 1, "deltas": [delta]}
@@ -74,9 +76,9 @@ async def measure(view: str, nodes: int, rate: float, seconds: float) -> dict[st
     frames: list[float] = []
     inner = app.render_now
 
-    def timed() -> None:
+    def timed(*, everything: bool = False) -> None:
         start = time.perf_counter()
-        inner()
+        inner(everything=everything)
         durations.append(time.perf_counter() - start)
         frames.append(start)
 
@@ -90,7 +92,7 @@ async def measure(view: str, nodes: int, rate: float, seconds: float) -> dict[st
         cpu, wall = time.process_time(), time.perf_counter()
         await asyncio.sleep(seconds)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    gaps = [b - a for a, b in zip(frames, frames[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(frames)]
     ordered = sorted(durations)
     return {
         "cpu": 100 * cpu / wall,

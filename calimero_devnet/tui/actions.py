@@ -25,8 +25,8 @@ from calimero_devnet.tui.detail import DeltaScreen, HelpScreen, delta_text
 from calimero_devnet.tui.dialogs import ConfirmScreen, LatencyScreen, LinkFault, PartitionScreen
 from calimero_devnet.tui.filters import Filter
 from calimero_devnet.tui.model import TuiModel
-from calimero_devnet.tui.source import ClusterSource
 from calimero_devnet.tui.rowlist import RowList
+from calimero_devnet.tui.source import ClusterSource
 from calimero_devnet.tui.widgets import DeltasTable, LinesView, NodesTable
 
 W = TypeVar("W", bound=Widget)

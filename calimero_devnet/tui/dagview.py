@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from calimero_devnet.tui.dag import DagDelta, layout, render
 from rich.text import Text
 
+from calimero_devnet.tui.dag import DagDelta, layout, render
 from calimero_devnet.tui.model import TuiModel
 
 

@@ -9,7 +9,9 @@ manager's event stream and drives it through the control endpoint; quitting leav
 from __future__ import annotations
 
 import asyncio
+import shlex
 import signal
+import sys
 from pathlib import Path
 
 from calimero_devnet.cluster.handle import Cluster
@@ -77,3 +79,21 @@ def run_attached(data_dir: Path) -> int:
     app = attached_app(data_dir)
     app.run()
     return app.return_code or 0
+
+
+WEB_HOST = "127.0.0.1"
+
+
+def web_command(data_dir: Path) -> str:
+    """The command each browser session of ``devnet tui --web`` runs."""
+    argv = [sys.executable, "-m", "calimero_devnet.cli", "tui", "--data-dir", str(data_dir)]
+    return shlex.join(argv)
+
+
+def serve_web(data_dir: Path, port: int) -> int:
+    """``devnet tui --web PORT``: the attached UI in a browser, on loopback only."""
+    from textual_serve.server import Server  # noqa: PLC0415  (only for --web)
+
+    print(f"devnet: serving the UI on http://{WEB_HOST}:{port} (Ctrl-C stops)", flush=True)
+    Server(web_command(data_dir), host=WEB_HOST, port=port, title="devnet").serve()
+    return 0

@@ -1,4 +1,4 @@
-"""Snapshot tests of the main screens at 80×24 and 160×48, from deterministic fake data.
+"""Snapshot tests of the main screens at 80x24 and 160x48, from deterministic fake data.
 
 Update after a deliberate change with ``pytest tests/tui/test_snapshots.py --snapshot-update``
 and look at the report before committing the new SVGs.
@@ -72,6 +72,19 @@ def test_diverged_under_a_partition(snap_compare: SnapCompare, size: tuple[int, 
 
 def test_events_view(snap_compare: SnapCompare) -> None:
     app, before = scene(lambda pilot: press(pilot, "colon", *"events", "enter"))
+    assert snap_compare(app, terminal_size=(160, 48), run_before=before)
+
+
+def test_dag_after_a_heal(snap_compare: SnapCompare) -> None:
+    async def heal_then_dag(pilot: Pilot[Any]) -> None:
+        fake = pilot.app.source
+        assert isinstance(fake, FakeSource)
+        await fake.call("node-1", "set", {"key": "left", "value": "L"})  # concurrent with node-3
+        await fake.heal()
+        await settle(pilot)
+        await pilot.press("colon", *"dag", "enter")
+
+    app, before = scene(heal_then_dag, partition=True)
     assert snap_compare(app, terminal_size=(160, 48), run_before=before)
 
 

@@ -8,19 +8,9 @@ it, textual-serve serves the same UI on ``127.0.0.1:PORT``: each browser tab run
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 
 from calimero_devnet.cluster.commands.handlers import data_dir_of
 from calimero_devnet.cluster.remote import RemoteCluster
-
-WEB_HOST = "127.0.0.1"
-
-
-def web_command(data_dir: str) -> str:
-    """The command each browser session runs."""
-    argv = [sys.executable, "-m", "calimero_devnet.cli", "tui", "--data-dir", data_dir]
-    return shlex.join(argv)
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -28,11 +18,9 @@ def run_tui(args: argparse.Namespace) -> int:
     data_dir = data_dir_of(args)
     RemoteCluster.attach(data_dir)  # no cluster there: say so now, in this terminal
     if args.web is not None:
-        from textual_serve.server import Server  # noqa: PLC0415
+        from calimero_devnet.tui.run import serve_web  # noqa: PLC0415  (loads textual-serve)
 
-        print(f"devnet: serving the UI on http://{WEB_HOST}:{args.web} (Ctrl-C stops)")
-        Server(web_command(str(data_dir)), host=WEB_HOST, port=args.web, title="devnet").serve()
-        return 0
+        return serve_web(data_dir, args.web)
     from calimero_devnet.tui.run import run_attached  # noqa: PLC0415  (loads Textual)
 
     return run_attached(data_dir)
