@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calimero_devnet.cluster.processes.node_events import SupervisorEvent
+from calimero_devnet.cluster.status import ClusterStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,17 +173,34 @@ class ConvergenceChanged:
 
 @dataclass(frozen=True, slots=True)
 class NetChanged:
-    """New simulated network rules were published (``text`` describes them)."""
+    """New simulated network rules were published: ``text`` in words, ``rules`` the ``ctl/net``
+    document (``node/bus/net_rules.py``), so a UI can show each node's group and link faults."""
 
     text: str
+    rules: dict[str, Any]
 
     def __str__(self) -> str:
         return f"network: {self.text}"
 
 
+@dataclass(frozen=True, slots=True)
+class StatusPolled:
+    """The convergence watch polled the nodes: every node's view of every context, judged.
+
+    For a UI's per-node heads, root and pending; the headless log leaves it out.
+    """
+
+    status: ClusterStatus
+
+    def __str__(self) -> str:
+        done = sum(self.status.converged.values())
+        return f"status polled: {done} of {len(self.status.converged)} context(s) converged"
+
+
 ClusterEvent = (
     SupervisorEvent | Step | Problem | BuildFinished | AppDeployed | StateRefused | ContextReset
     | ClusterReady | FeedMessage | NodeKilled | NodePresence | ConvergenceChanged | NetChanged
+    | StatusPolled
 )  # fmt: skip
 Progress = Callable[[ClusterEvent], None]
 QUEUE_LIMIT = 2_000
@@ -195,6 +213,7 @@ class Subscription:
         """Register with ``hub`` now, so no event after this call is missed."""
         self._hub = hub
         self._queue: asyncio.Queue[ClusterEvent | None] = asyncio.Queue()
+        self._ended = False
         self.dropped = 0
 
     def put(self, event: ClusterEvent) -> None:
@@ -212,8 +231,20 @@ class Subscription:
     def __aiter__(self) -> AsyncIterator[ClusterEvent]:
         return self._events()
 
+    async def receive(self) -> ClusterEvent | None:
+        """The next event, or None once closed.
+
+        Unlike the iteration, it may be cancelled (``asyncio.wait_for``) without losing an
+        event or ending anything: the event stays queued for the next call.
+        """
+        if self._ended:
+            return None
+        event = await self._queue.get()
+        self._ended = event is None
+        return event
+
     async def _events(self) -> AsyncIterator[ClusterEvent]:
-        while (event := await self._queue.get()) is not None:
+        while (event := await self.receive()) is not None:
             yield event
 
 

@@ -28,6 +28,7 @@ from calimero_devnet.cluster.events import (
     NodePresence,
     Problem,
     StateRefused,
+    StatusPolled,
 )
 from calimero_devnet.cluster.processes.node_events import NodeExited, StopEscalated
 
@@ -114,6 +115,8 @@ def _special(node: str, event: Mapping[str, Any], contexts: Mapping[str, str]) -
 
 def describe(event: ClusterEvent, contexts: Mapping[str, str]) -> list[str]:
     """The lines to print for ``event`` (none for events only a UI needs)."""
+    if isinstance(event, StatusPolled):
+        return []  # every poll, for a UI's table; convergence has lines of its own
     if isinstance(event, FeedMessage):
         return describe_feed(event.node, event.events, contexts)
     if isinstance(event, NodePresence) and event.status == "online":
@@ -180,5 +183,6 @@ class JsonPrinter:
         self._stream = stream or sys.stdout
 
     def __call__(self, event: ClusterEvent) -> None:
-        """Print one event."""
-        say(json.dumps(event_json(event), default=str), self._stream)
+        """Print one event (not the status polls: a line every half second says nothing)."""
+        if not isinstance(event, StatusPolled):
+            say(json.dumps(event_json(event), default=str), self._stream)
