@@ -15,7 +15,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, is_dataclass
 from typing import Any, TextIO
 
 from calimero_devnet.cluster.events import (
@@ -30,6 +29,7 @@ from calimero_devnet.cluster.events import (
     StateRefused,
     StatusPolled,
 )
+from calimero_devnet.cluster.events_json import event_to_json
 from calimero_devnet.cluster.processes.node_events import NodeExited, StopEscalated
 
 COLOURS = (36, 33, 35, 32, 34, 91, 96, 93, 94, 95)
@@ -171,8 +171,7 @@ class LogPrinter:
 
 def event_json(event: ClusterEvent) -> dict[str, Any]:
     """An event as one JSON object: its type, its fields and its sentence."""
-    fields = asdict(event) if is_dataclass(event) else {}
-    return {"ts": round(time.time(), 3), "type": type(event).__name__, **fields, "text": str(event)}
+    return {"ts": round(time.time(), 3), **event_to_json(event), "text": str(event)}
 
 
 class JsonPrinter:
