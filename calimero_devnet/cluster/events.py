@@ -173,10 +173,11 @@ class ConvergenceChanged:
 
 @dataclass(frozen=True, slots=True)
 class NetChanged:
-    """New simulated network rules were published (``text`` describes them)."""
+    """New simulated network rules were published: ``text`` in words, ``rules`` the ``ctl/net``
+    document (``node/bus/net_rules.py``), so a UI can show each node's group and link faults."""
 
     text: str
-    rules: dict[str, Any] = field(default_factory=dict)
+    rules: dict[str, Any]
 
     def __str__(self) -> str:
         return f"network: {self.text}"
@@ -184,12 +185,16 @@ class NetChanged:
 
 @dataclass(frozen=True, slots=True)
 class StatusPolled:
-    """A status poll's result: every node's view of every context (TEMPORARY, see WP-B)."""
+    """The convergence watch polled the nodes: every node's view of every context, judged.
+
+    For a UI's per-node heads, root and pending; the headless log leaves it out.
+    """
 
     status: ClusterStatus
 
     def __str__(self) -> str:
-        return "status polled"
+        done = sum(self.status.converged.values())
+        return f"status polled: {done} of {len(self.status.converged)} context(s) converged"
 
 
 ClusterEvent = (
@@ -208,6 +213,7 @@ class Subscription:
         """Register with ``hub`` now, so no event after this call is missed."""
         self._hub = hub
         self._queue: asyncio.Queue[ClusterEvent | None] = asyncio.Queue()
+        self._ended = False
         self.dropped = 0
 
     def put(self, event: ClusterEvent) -> None:
@@ -225,8 +231,20 @@ class Subscription:
     def __aiter__(self) -> AsyncIterator[ClusterEvent]:
         return self._events()
 
+    async def receive(self) -> ClusterEvent | None:
+        """The next event, or None once closed.
+
+        Unlike the iteration, it may be cancelled (``asyncio.wait_for``) without losing an
+        event or ending anything: the event stays queued for the next call.
+        """
+        if self._ended:
+            return None
+        event = await self._queue.get()
+        self._ended = event is None
+        return event
+
     async def _events(self) -> AsyncIterator[ClusterEvent]:
-        while (event := await self._queue.get()) is not None:
+        while (event := await self.receive()) is not None:
             yield event
 
 

@@ -198,7 +198,7 @@ class Cluster(ClusterAccess):
         async with self._ops:
             await publish_rules(self.broker_url, self.cluster_id, rules)
             self.rules = rules
-            self.emit(NetChanged(netctl.describe(rules)))
+            self.emit(NetChanged(netctl.describe(rules), netctl.document(rules)))
         return rules
 
     # --- apps ------------------------------------------------------------------------------

@@ -4,8 +4,9 @@
 ``node/<node>/status`` with the bus module's self-healing ``MqttSession`` and turns them
 into ``FeedMessage`` / ``NodePresence`` events. ``ConvergenceWatch`` polls the nodes'
 status over HTTP (every 0.5 s while something changes or differs, every 5 s when idle,
-and at once when a feed message arrives) and reports when a context converges or stays
-apart for a while: the feed says what moved, the poll says where everyone ended up.
+and at once when a feed message arrives), reports each poll's status (``StatusPolled``,
+for a UI's per-node table) and when a context converges or stays apart for a while: the
+feed says what moved, the poll says where everyone ended up.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from calimero_devnet.cluster.events import (
     ConvergenceChanged,
     FeedMessage,
     NodePresence,
+    StatusPolled,
 )
 from calimero_devnet.cluster.status import ClusterStatus, judge
 from calimero_devnet.node.bus.session import MqttSession, SessionConfig
@@ -82,7 +84,7 @@ class FeedListener:
 
 
 class ConvergenceWatch:
-    """Reports ``ConvergenceChanged`` from status polls (see the module docstring)."""
+    """Reports each status poll (``StatusPolled``) and ``ConvergenceChanged`` (module doc)."""
 
     def __init__(
         self, status: Callable[[], Awaitable[ClusterStatus]], emit: Callable[[ClusterEvent], None]
@@ -105,13 +107,22 @@ class ConvergenceWatch:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poke.wait(), wait)
             self._poke.clear()
-            try:
-                settled = self.observe(await self._status())
-            except Exception:
-                log.exception("status poll failed")
-                settled = False
-            wait = IDLE_POLL_S if settled else BUSY_POLL_S
+            wait = IDLE_POLL_S if await self.poll() else BUSY_POLL_S
             await asyncio.sleep(0.2)  # a burst of feed messages is one poll, not many
+
+    async def poll(self) -> bool:
+        """Poll once: report the status itself (``StatusPolled``) and what changed.
+
+        Returns True when every context is converged; a failing poll is logged, reports
+        nothing and counts as not settled.
+        """
+        try:
+            status = await self._status()
+            self._emit(StatusPolled(status))
+            return self.observe(status)
+        except Exception:
+            log.exception("status poll failed")
+            return False
 
     def observe(self, status: ClusterStatus, now: float | None = None) -> bool:
         """Report what changed since the last poll; True when every context is converged."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from calimero_devnet.cluster.nodeclient import NodeClient
@@ -59,6 +59,32 @@ class ClusterStatus:
             "views": [asdict(view) for view in self.views], "contexts": dict(self.contexts),
             "apps": dict(self.apps), "converged": dict(self.converged),
         }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClusterStatus:
+        """Parse what ``to_json`` wrote; keys it does not know are ignored (a newer writer's).
+
+        Raises:
+            ValueError: a key is missing or a part is not of its shape, named.
+        """
+        try:
+            nodes = tuple(NodeRef(**_known(NodeRef, node)) for node in data["nodes"])
+            views = tuple(_view_from_json(view) for view in data["views"])
+            return cls(str(data["clusterId"]), nodes, views, dict(data["contexts"]),
+                       dict(data["apps"]), dict(data["converged"]))  # fmt: skip
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not a cluster status: {type(exc).__name__} {exc}") from exc
+
+
+def _known(cls: type[Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``data`` that are fields of the dataclass ``cls``."""
+    names = {f.name for f in fields(cls)}
+    return {key: value for key, value in data.items() if key in names}
+
+
+def _view_from_json(data: Mapping[str, Any]) -> ContextView:
+    view = ContextView(**_known(ContextView, data))
+    return replace(view, heads=tuple(view.heads))  # JSON has lists; the view holds a tuple
 
 
 def judge(views: Sequence[ContextView]) -> tuple[bool, list[str]]:

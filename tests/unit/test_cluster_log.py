@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import watchfiles
 
 from calimero_devnet.cluster.commands.headless import (
@@ -23,12 +25,15 @@ from calimero_devnet.cluster.events import (
     ContextReset,
     EventHub,
     FeedMessage,
+    NetChanged,
     NodeKilled,
     NodePresence,
+    StatusPolled,
     Step,
 )
 from calimero_devnet.cluster.processes.node_events import NodeExited
 from calimero_devnet.config.model import AppSettings
+from tests.unit.event_samples import STATUS
 
 CTX = "FXEy9vvnvLt9o4jwHnKqfZZ2t9H6MBPmd49zVf2DXe6n"
 
@@ -91,8 +96,20 @@ def test_the_printer_learns_context_names_and_stays_plain_off_a_terminal() -> No
 def test_json_lines() -> None:
     out = io.StringIO()
     JsonPrinter(out)(Step("hello"))
-    record = json.loads(out.getvalue())
-    assert (record["type"], record["text"]) == ("Step", "hello")
+    JsonPrinter(out)(NetChanged("healthy", {"partitions": []}))
+    step, net = (json.loads(line) for line in out.getvalue().splitlines())
+    assert (step["type"], step["text"]) == ("Step", "hello")
+    assert (net["type"], net["rules"], net["text"]) == (
+        "NetChanged", {"partitions": []}, "network: healthy",
+    )  # fmt: skip
+
+
+def test_status_polls_are_for_a_ui_not_for_the_log() -> None:
+    assert describe(StatusPolled(STATUS), {}) == []
+    out = io.StringIO()
+    LogPrinter(["node-1"], out)(StatusPolled(STATUS))
+    JsonPrinter(out)(StatusPolled(STATUS))
+    assert out.getvalue() == ""
 
 
 async def test_the_hub_fans_out_and_drops_the_oldest_for_a_slow_reader() -> None:
@@ -107,6 +124,19 @@ async def test_the_hub_fans_out_and_drops_the_oldest_for_a_slow_reader() -> None
     assert subscription.dropped == 5
     assert received[0] == "5"
     assert received[-1] == "2004"
+
+
+async def test_receive_can_time_out_without_losing_an_event() -> None:
+    hub = EventHub()
+    subscription = hub.subscribe()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(subscription.receive(), 0.01)
+    hub.emit(Step("after the timeout"))
+    assert await subscription.receive() == Step("after the timeout")
+    hub.close()
+    assert await subscription.receive() is None
+    assert await subscription.receive() is None  # closed stays closed
+    assert [event async for event in subscription] == []
 
 
 def test_logs_merge_by_time_and_keep_tracebacks_with_their_line(tmp_path: Path) -> None:

@@ -9,7 +9,13 @@ import pytest
 from calimero_devnet import cli
 from calimero_devnet.cluster.control import netctl
 from calimero_devnet.errors import ConfigError
-from calimero_devnet.node.bus.net_rules import HEALTHY, LinkRule, NetRules, reachable
+from calimero_devnet.node.bus.net_rules import (
+    HEALTHY,
+    LinkRule,
+    NetRules,
+    reachable,
+    rules_from_json,
+)
 
 NODES = ("node-1", "node-2", "node-3")
 
@@ -95,3 +101,15 @@ def test_describe() -> None:
     assert (
         netctl.describe(rules) == "partitions node-1,node-2 | node-3; node-1>node-3 50 ms 10% loss"
     )
+
+
+def test_the_rules_document_is_what_the_nodes_get() -> None:
+    rules = netctl.with_link(
+        netctl.partitioned(HEALTHY, [["node-2", "node-1"], ["node-3"]]), "node-1", "node-3",
+        latency_ms=50, loss=0.1,
+    )  # fmt: skip
+    document = netctl.document(rules)
+    assert document["partitions"] == [["node-1", "node-2"], ["node-3"]]
+    assert document["links"] == {"node-1>node-3": {"latency_ms": 50.0, "loss": 0.1}}
+    assert rules_from_json(document) == rules
+    assert netctl.document(HEALTHY)["partitions"] == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from calimero_devnet.cluster.events import ClusterEvent, ConvergenceChanged
+import pytest
+
+from calimero_devnet.cluster.events import ClusterEvent, ConvergenceChanged, StatusPolled
 from calimero_devnet.cluster.monitor import DIVERGED_AFTER_S, ConvergenceWatch
 from calimero_devnet.cluster.status import ClusterStatus, ContextView, NodeRef, judge, render_table
 
@@ -96,3 +98,29 @@ def test_the_watch_reports_convergence_once_and_divergence_after_a_while() -> No
     assert said[1].differences == (  # type: ignore[union-attr]
         "node-2: heads HeadBBBB root RootAAAA where most have heads HeadAAAA root RootAAAA",
     )
+
+
+async def test_each_poll_reports_the_status_before_what_changed() -> None:
+    said: list[ClusterEvent] = []
+    together = status_of(view("node-1"), view("node-2"))
+
+    async def poll() -> ClusterStatus:
+        return together
+
+    watch = ConvergenceWatch(poll, said.append)
+    assert await watch.poll()
+    assert await watch.poll()
+    kinds = [type(e).__name__ for e in said]
+    assert kinds == ["StatusPolled", "ConvergenceChanged", "StatusPolled"]
+    assert said[0] == StatusPolled(together)
+
+
+async def test_a_failed_poll_reports_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    said: list[ClusterEvent] = []
+
+    async def poll() -> ClusterStatus:
+        raise OSError("node-1 went away")
+
+    assert not await ConvergenceWatch(poll, said.append).poll()
+    assert said == []
+    assert "status poll failed" in caplog.text

@@ -15,7 +15,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, is_dataclass
 from typing import Any, TextIO
 
 from calimero_devnet.cluster.events import (
@@ -28,7 +27,9 @@ from calimero_devnet.cluster.events import (
     NodePresence,
     Problem,
     StateRefused,
+    StatusPolled,
 )
+from calimero_devnet.cluster.events_json import event_to_json
 from calimero_devnet.cluster.processes.node_events import NodeExited, StopEscalated
 
 COLOURS = (36, 33, 35, 32, 34, 91, 96, 93, 94, 95)
@@ -114,6 +115,8 @@ def _special(node: str, event: Mapping[str, Any], contexts: Mapping[str, str]) -
 
 def describe(event: ClusterEvent, contexts: Mapping[str, str]) -> list[str]:
     """The lines to print for ``event`` (none for events only a UI needs)."""
+    if isinstance(event, StatusPolled):
+        return []  # every poll, for a UI's table; convergence has lines of its own
     if isinstance(event, FeedMessage):
         return describe_feed(event.node, event.events, contexts)
     if isinstance(event, NodePresence) and event.status == "online":
@@ -168,8 +171,7 @@ class LogPrinter:
 
 def event_json(event: ClusterEvent) -> dict[str, Any]:
     """An event as one JSON object: its type, its fields and its sentence."""
-    fields = asdict(event) if is_dataclass(event) else {}
-    return {"ts": round(time.time(), 3), "type": type(event).__name__, **fields, "text": str(event)}
+    return {"ts": round(time.time(), 3), **event_to_json(event), "text": str(event)}
 
 
 class JsonPrinter:
@@ -180,5 +182,6 @@ class JsonPrinter:
         self._stream = stream or sys.stdout
 
     def __call__(self, event: ClusterEvent) -> None:
-        """Print one event."""
-        say(json.dumps(event_json(event), default=str), self._stream)
+        """Print one event (not the status polls: a line every half second says nothing)."""
+        if not isinstance(event, StatusPolled):
+            say(json.dumps(event_json(event), default=str), self._stream)

@@ -7,12 +7,14 @@ Faults are simulated in the nodes' adapters (SYNC.md): no root, no iptables.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from calimero_devnet.errors import ConfigError
-from calimero_devnet.node.bus.net_rules import ANY, HEALTHY, LinkRule, NetRules
+from calimero_devnet.node.bus.net_rules import ANY, HEALTHY, LinkRule, NetRules, rules_to_json
 
 _SPLIT = re.compile(r"[,\s]+")
 
@@ -102,6 +104,12 @@ def describe(rules: NetRules) -> str:
     if rules.disconnected:
         parts.append("disconnected " + ",".join(sorted(rules.disconnected)))
     return "; ".join(parts) or "healthy (no partition, no link fault)"
+
+
+def document(rules: NetRules) -> dict[str, Any]:
+    """The rules as the ``ctl/net`` JSON document the nodes get (``rules_to_json``, decoded)."""
+    decoded: dict[str, Any] = json.loads(rules_to_json(rules))
+    return decoded
 
 
 def _check_names(names: Iterable[str], known: Iterable[str], where: str) -> None:
