@@ -81,6 +81,7 @@ class DevnetApp(Actions):
         self._dag_drawn: tuple[int, str | None] = (-1, None)
         self._dag_due = 0.0
         self._summary_due = 0.0
+        self._head_columns: tuple[str, ...] = ()
 
     # --- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -211,7 +212,9 @@ class DevnetApp(Actions):
 
     def _refresh_deltas(self, *, force: bool = False) -> None:
         table = self.part(DeltasTable)
-        if table.refresh_from(self.model, self.filter.keeps_delta, force=force):
+        table.refresh_from(self.model, self.filter.keeps_delta, force=force)
+        if table.columns != self._head_columns:
+            self._head_columns = table.columns
             self.part(Static, "#delta-head").update(table.header())
 
     def _lines(self, tab: str) -> LinesView:

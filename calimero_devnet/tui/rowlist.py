@@ -81,6 +81,11 @@ class RowList(ScrollView, can_focus=True):
             self.cursor = next((i for i, (k, _) in enumerate(self._rows) if k == selected), 0)
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        """The theme or styles changed: rows drawn in the old colours must go."""
+        super().notify_style_update()
+        self._strips.clear()
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
@@ -95,6 +100,8 @@ class RowList(ScrollView, can_focus=True):
         cached = self._strips.get((key, selected))
         if cached is None:
             segments = [s for s in text.render(self.app.console) if s.text != "\n"]
+            # The widget's own colours under the row's (theme background, light or dark).
+            segments = list(Segment.apply_style(segments, style=self.rich_style))
             if selected:
                 segments = list(Segment.apply_style(segments, post_style=SELECTED))
             cached = self._strips[(key, selected)] = Strip(segments, text.cell_len)

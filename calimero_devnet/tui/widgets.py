@@ -150,21 +150,20 @@ class DeltasTable(RowList):
         return Text(" ".join(fit(c, DELTA_WIDTHS[c]) if DELTA_WIDTHS[c] else c
                              for c in self.columns), style="bold")  # fmt: skip
 
-    def refresh_from(self, model: TuiModel, keep: DeltaFilter, *, force: bool = False) -> bool:
-        """Redraw if the deltas moved; True when the columns changed (the header must too)."""
+    def refresh_from(self, model: TuiModel, keep: DeltaFilter, *, force: bool = False) -> None:
+        """Redraw if the deltas moved (or the width asks for other columns)."""
         wanted = delta_columns_for(self.size.width or 80)
         relaid = wanted != self.columns
         if relaid:
             self.columns, self._texts = wanted, {}
         if self.paused or not (self._seen.changed(model, "deltas") or force or relaid):
-            return relaid
+            return
         ring = model.deltas.get(model.selected_context() or "", ())
         records = [r for r in ring if keep(r)][-SHOWN_DELTAS:]
         recent = len(records) - RECENT_ROWS  # older rows keep their line as drawn
         self.set_rows([(r.id, self._line(model, r, fresh=i >= recent))
                        for i, r in enumerate(records)])  # fmt: skip
         self._texts = {r.id: self._texts[r.id] for r in records if r.id in self._texts}
-        return relaid
 
     def _line(self, model: TuiModel, record: DeltaRecord, *, fresh: bool) -> Text:
         known = self._texts.get(record.id)

@@ -77,7 +77,7 @@ def test_events_view(snap_compare: SnapCompare) -> None:
 
 def test_dag_after_a_heal(snap_compare: SnapCompare) -> None:
     async def heal_then_dag(pilot: Pilot[Any]) -> None:
-        fake = pilot.app.source
+        fake = getattr(pilot.app, "source", None)
         assert isinstance(fake, FakeSource)
         await fake.call("node-1", "set", {"key": "left", "value": "L"})  # concurrent with node-3
         await fake.heal()
@@ -100,4 +100,12 @@ def test_partition_dialog(snap_compare: SnapCompare) -> None:
 
 def test_help(snap_compare: SnapCompare) -> None:
     app, before = scene(lambda pilot: press(pilot, "question_mark"))
+    assert snap_compare(app, terminal_size=(160, 48), run_before=before)
+
+
+def test_light_theme(snap_compare: SnapCompare) -> None:
+    async def light(pilot: Pilot[Any]) -> None:
+        pilot.app.theme = "textual-light"
+
+    app, before = scene(light, partition=True)
     assert snap_compare(app, terminal_size=(160, 48), run_before=before)
