@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from calimero_devnet.cluster.access import ClusterAccess
 from calimero_devnet.cluster.control import netctl
@@ -82,6 +83,11 @@ class Cluster(ClusterAccess):
     def apps(self) -> dict[str, str]:  # type: ignore[override]
         """App name → the application id running now."""
         return {name: app.app_id for name, app in self.rollout.current.items()}
+
+    def apps_info(self) -> list[dict[str, Any]]:
+        """Every app: ``name``, ``appId`` and ``version`` running now, ``kind``, ``path`` (its
+        sources or ``.wasm``), ``manifest`` (its ABI manifest, or None)."""
+        return self.rollout.apps_info()
 
     @property
     def node_names(self) -> list[str]:

@@ -33,7 +33,7 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def http_client(url: str, timeout: float) -> httpx.AsyncClient:
+def http_client(url: str, timeout: float | httpx.Timeout) -> httpx.AsyncClient:
     """An HTTP client of ``url`` sharing one TLS context with every other.
 
     httpx builds a TLS context for each client by default (~19 ms: it loads the CA bundle),

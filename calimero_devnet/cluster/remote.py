@@ -1,12 +1,16 @@
 """Provides ``RemoteCluster``: a cluster another process manages, found through ``cluster.json``.
 
 Reads go to the nodes (``ClusterAccess``); node lifecycle, network rules and redeploys are
-asked of the manager's control endpoint (``control.py``), whose errors come back as the
-same error classes, so exit codes match those of the manager's own commands.
+asked of the manager's control endpoint (``control/endpoint.py``), whose errors come back
+as the same error classes, so exit codes match those of the manager's own commands. The
+manager's events arrive over the endpoint's stream (``events``, ``control/stream.py``).
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +18,17 @@ import httpx
 
 from calimero_devnet import errors
 from calimero_devnet.cluster.access import ClusterAccess
+from calimero_devnet.cluster.events import ClusterEvent, Problem
+from calimero_devnet.cluster.events_json import DROPPED, HEARTBEAT, event_from_json
 from calimero_devnet.cluster.nodeclient import http_client
 from calimero_devnet.cluster.processes.statefile import ClusterState, manager_alive, read_state
 from calimero_devnet.cluster.status import NodeRef
 from calimero_devnet.errors import ClusterError, DevnetError
 
+log = logging.getLogger(__name__)
 CONTROL_TIMEOUT_S = 120.0  # a restart waits for the node to be ready; a redeploy builds
+CONNECT_TIMEOUT_S = 5.0
+STALL_S = 6.0  # three heartbeats (control/stream.py) missed: the manager is not answering
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -35,6 +44,36 @@ def _error(answer: Any, status: int) -> DevnetError:
     if isinstance(kind, type) and issubclass(kind, DevnetError):
         return kind(message)
     return ClusterError(message)
+
+
+def _answer(body: bytes) -> Any:
+    """A refusal's JSON body (or its text, when it is not JSON)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+def _stream_event(line: str) -> ClusterEvent | None:
+    """The event on one line of the stream; None for heartbeats and lines we cannot read."""
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        log.warning("skipping an event stream line that is not JSON: %.80s", line)
+        return None
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind == HEARTBEAT:
+        return None
+    if kind == DROPPED:  # said where the gap is, in the one shape every reader handles
+        return Problem(
+            f"this viewer fell behind the manager's events: {obj.get('count')} event(s) were "
+            "dropped; what it shows may be stale until the next status"
+        )
+    try:
+        return event_from_json(obj)
+    except ValueError as exc:  # a newer manager's event: skip it, keep the stream
+        log.warning("skipping an event this version cannot read: %s", exc)
+        return None
 
 
 class RemoteCluster(ClusterAccess):
@@ -64,6 +103,20 @@ class RemoteCluster(ClusterAccess):
             refs.append(NodeRef(node.name, node.rpc_url, node.pid if running else None, running))
         return refs
 
+    def _control_url(self) -> str:
+        url = self.state.control_url
+        if url is None:
+            raise ClusterError(
+                f"the manager (pid {self.state.manager_pid}) serves no control endpoint: "
+                "run this command in the terminal that runs `devnet up`"
+            )
+        return url
+
+    def _unreachable(self, url: str, exc: Exception) -> ClusterError:
+        return ClusterError(
+            f"the manager (pid {self.state.manager_pid}) at {url} is unreachable: {exc}"
+        )
+
     async def control(self, verb: str, path: str, body: Any = None) -> Any:
         """Send one request to the manager's control endpoint; return its ``data``.
 
@@ -71,25 +124,63 @@ class RemoteCluster(ClusterAccess):
             ClusterError: no endpoint, or the manager is unreachable; or the error the
                 manager raised, as its own class.
         """
-        url = self.state.control_url
-        if url is None:
-            raise ClusterError(
-                f"the manager (pid {self.state.manager_pid}) serves no control endpoint: "
-                "run this command in the terminal that runs `devnet up`"
-            )
+        url = self._control_url()
         try:
             async with http_client(url, CONTROL_TIMEOUT_S) as client:
                 response = await client.request(verb, path, json=body if verb != "GET" else None)
             answer = response.json()
         except httpx.HTTPError as exc:
-            raise ClusterError(
-                f"the manager (pid {self.state.manager_pid}) at {url} is unreachable: {exc}"
-            ) from exc
+            raise self._unreachable(url, exc) from exc
         except ValueError as exc:
             raise ClusterError(f"the manager at {url} answered something not JSON") from exc
         if response.status_code != 200:
             raise _error(answer, response.status_code)
         return answer["data"]
+
+    async def events(self, *, stall_after: float = STALL_S) -> AsyncIterator[ClusterEvent]:
+        """Every event of the cluster from now on (the manager's ``GET /events``).
+
+        The iteration ends when the stream does, as the cluster shuts down. Heartbeats are
+        not passed on; a ``Dropped`` notice (this reader fell behind) becomes a ``Problem``;
+        a line this version cannot read is skipped with a warning.
+
+        Raises:
+            ClusterError: no manager answers, or nothing arrived (not even a heartbeat) for
+                ``stall_after`` seconds, or the connection broke mid-stream.
+        """
+        url = self._control_url()
+        # httpx's read timeout bounds each wait for bytes: the heartbeats keep it from firing
+        timeout = httpx.Timeout(CONNECT_TIMEOUT_S, read=stall_after)
+        streaming = False
+        try:
+            async with (
+                http_client(url, timeout) as client,
+                client.stream("GET", "/events") as response,
+            ):
+                if response.status_code != 200:
+                    raise _error(_answer(await response.aread()), response.status_code)
+                streaming = True
+                async for line in response.aiter_lines():
+                    event = _stream_event(line) if line.strip() else None
+                    if event is not None:
+                        yield event
+        except httpx.ReadTimeout as exc:
+            raise ClusterError(
+                f"the manager (pid {self.state.manager_pid}) at {url} stopped answering: no "
+                f"event and no heartbeat for {stall_after:g} s"
+            ) from exc
+        except httpx.HTTPError as exc:
+            if not streaming:
+                raise self._unreachable(url, exc) from exc
+            raise ClusterError(
+                f"the event stream of the manager (pid {self.state.manager_pid}) at {url} "
+                f"broke off: {exc or type(exc).__name__} (did the manager die?)"
+            ) from exc
+
+    async def apps_info(self) -> list[dict[str, Any]]:
+        """Every app: name, appId, version, kind, path and its ABI manifest (or None)."""
+        data: list[dict[str, Any]] = await self.control("GET", "/apps")
+        return data
 
     async def node_action(self, node: str, action: str) -> dict[str, Any]:
         """kill, stop, start or restart ``node`` (through the manager)."""

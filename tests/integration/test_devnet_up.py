@@ -8,6 +8,7 @@ interpreter start each), so their exit codes and output are checked directly.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -22,7 +23,9 @@ import pytest
 
 from calimero_devnet import cli
 from calimero_devnet.cluster.commands.down import leftovers
+from calimero_devnet.cluster.events import ClusterEvent, StatusPolled
 from calimero_devnet.cluster.processes.statefile import manager_alive, running_state
+from calimero_devnet.cluster.remote import RemoteCluster
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -51,6 +54,22 @@ def wait_ready(process: subprocess.Popen[bytes], data_dir: Path, log: Path) -> N
         assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.05)
+
+
+async def view_a_write(remote: RemoteCluster) -> tuple[list[dict[str, Any]], list[ClusterEvent]]:
+    """What a viewer in another process sees: the apps, and the event stream around a write
+    up to the status poll that follows it."""
+    apps = await remote.apps_info()
+    events = remote.events()
+    seen: list[ClusterEvent] = []
+    async with asyncio.timeout(15):
+        first = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.5)  # subscribed by then (if not, the idle poll still comes)
+        await remote.call("node-1", "set", {"key": "node-1", "value": "w"})
+        seen.append(await first)
+        while not isinstance(seen[-1], StatusPolled):
+            seen.append(await anext(events))
+    return apps, seen
 
 
 @pytest.fixture
@@ -93,6 +112,19 @@ def test_up_call_partition_kill_restart_down(
     code, out = run("wait-converged", "--value", "get", '{"key": "a"}', "--expect", '"1"')
     assert code == 0, out
     assert json.loads(run("call", "node-3", "get", '{"key": "a"}')[1]) == "1"
+
+    # Another process watching: the apps with the manifest of the build, the live events.
+    (app,), seen = asyncio.run(view_a_write(RemoteCluster.attach(data_dir)))
+    assert (app["name"], app["kind"], app["version"]) == ("kv-store", "typescript", 1)
+    ready = running_state(data_dir)
+    assert ready is not None
+    assert app["appId"] == ready.apps["kv-store"]
+    methods = {method["name"]: method for method in app["manifest"]["methods"]}
+    assert [param["name"] for param in methods["set"]["params"]] == ["key", "value"]
+    polled = seen[-1]
+    assert isinstance(polled, StatusPolled)
+    assert [node.name for node in polled.status.nodes] == ["node-1", "node-2", "node-3"]
+    assert {view.node for view in polled.status.views} == {"node-1", "node-2", "node-3"}
 
     # Every member's writes replicate, whichever peer served its snapshot when it joined.
     writers = ("node-1", "node-2", "node-3")
@@ -159,3 +191,4 @@ def test_up_call_partition_kill_restart_down(
                  "node-2 exited unexpectedly: killed by SIGKILL"):  # fmt: skip
         assert line in text, text
     assert "node-3 exited unexpectedly" not in text
+    assert "status polled" not in text  # the polls are for a UI, not the log

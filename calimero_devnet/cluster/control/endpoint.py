@@ -10,6 +10,8 @@ RPC; it accepts JSON bodies only, so a web page cannot post a form to it.
 Routes (answers ``{"data": ...}``, or ``{"error": message, "kind": error class}``)::
 
     GET  /status                         the cluster status, net rules, app versions
+    GET  /apps                           every app: id, version, kind, path, ABI manifest
+    GET  /events                         every event from now on, as NDJSON (``stream.py``)
     POST /nodes/<node>/<kill|stop|start|restart>
     POST /net/partition  {"groups": [["node-1","node-2"],["node-3"]]}
     POST /net/latency    {"from","to","ms","loss"?,"both"?}
@@ -29,6 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from calimero_devnet.cluster.control import netctl
+from calimero_devnet.cluster.control.stream import HEARTBEAT_S, Observed, StreamApi
 from calimero_devnet.cluster.handle import Cluster
 from calimero_devnet.errors import ClusterError, ConfigError, DevnetError
 from calimero_devnet.node.bus.net_rules import NetRules, rules_to_json
@@ -151,11 +154,32 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def viewer_app(cluster: Observed, *, heartbeat: float = HEARTBEAT_S) -> web.Application:
+    """The read-only part of the endpoint: ``GET /events`` and ``GET /apps``."""
+    streams = StreamApi(cluster, heartbeat=heartbeat)
+    app = web.Application(middlewares=[_errors])
+    app.add_routes(streams.routes())
+    app.on_shutdown.append(streams.shutdown)  # open streams end before the server waits on them
+    return app
+
+
+def control_app(cluster: Cluster) -> web.Application:
+    """The whole endpoint of ``cluster`` (see the module docstring)."""
+    app = viewer_app(cluster)
+    app.add_routes(ControlApi(cluster).routes())
+    return app
+
+
 @contextlib.asynccontextmanager
 async def serve_control(cluster: Cluster, host: str = "127.0.0.1") -> AsyncIterator[str]:
     """Serve the control endpoint of ``cluster`` on a free loopback port; yield its URL."""
-    app = web.Application(middlewares=[_errors])
-    app.add_routes(ControlApi(cluster).routes())
+    async with serve_app(control_app(cluster), host) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: web.Application, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """Serve ``app`` on a free port of ``host``; yield its URL; shut it down after."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sock = socket.create_server((host, 0))

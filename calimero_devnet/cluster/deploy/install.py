@@ -9,10 +9,13 @@ a context still on an older build is switched to the new one, keeping its state.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from calimero_devnet.cluster.events import BuildFinished
 from calimero_devnet.cluster.nodeclient import AdminError, NodeClient
@@ -23,6 +26,7 @@ from calimero_devnet.node.rpc.admin import seed_bytes
 from calimero_devnet.node.state.identity import public_key_from_seed
 
 Say = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 def context_id(seed: str) -> str:
@@ -71,6 +75,26 @@ async def precompile(wasm: bytes, cache_dir: Path) -> None:
         await asyncio.to_thread(compile_into, wasm, cache_dir)
     except InvalidModule as exc:
         raise ToolchainError(str(exc)) from exc
+
+
+def read_manifest(wasm: Path) -> dict[str, Any] | None:
+    """The ABI manifest ``wasm`` carries (None: it has none, or it cannot be read).
+
+    Our toolchain embeds the manifest in every module it links (the ``calimero_abi_v1``
+    section; ``<name>.abi.json`` next to the build output is the same JSON), so reading it
+    from the module itself gives the manifest of exactly the version kept and installed,
+    also for a ``.wasm`` app built with ``devnet build``, and stays true when a later build
+    rewrites the output folder.
+    """
+    from calimero_devnet.node.runtime.loader import ABI_SECTION, custom_sections  # noqa: PLC0415
+
+    try:
+        section = custom_sections(wasm.read_bytes()).get(ABI_SECTION)
+        manifest = None if section is None else json.loads(section)
+    except (OSError, ValueError, InvalidModule) as exc:
+        log.warning("cannot read the ABI manifest of %s: %s", wasm, exc)
+        return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 async def install(clients: Sequence[NodeClient], wasm: Path) -> str:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from calimero_devnet.cluster.deploy import install as deploy
 from calimero_devnet.cluster.deploy.generations import (
@@ -42,12 +43,14 @@ from calimero_devnet.ids import sha256, to_b58
 
 @dataclass(frozen=True, slots=True)
 class AppVersion:
-    """The build of an app the cluster runs: its id, a counter from 1, and the file."""
+    """The build of an app the cluster runs: its id, a counter from 1, the file, and the ABI
+    manifest that file carries (None when it carries none)."""
 
     name: str
     app_id: str
     version: int
     wasm: Path
+    manifest: dict[str, Any] | None = None
 
 
 class Rollout:
@@ -110,7 +113,8 @@ class Rollout:
             for name, wasm in built.items():
                 started = time.perf_counter()
                 app_id = await deploy.install(list(clients.values()), wasm)
-                self.current[name] = AppVersion(name, app_id, 1, wasm)
+                manifest = await asyncio.to_thread(deploy.read_manifest, wasm)
+                self.current[name] = AppVersion(name, app_id, 1, wasm, manifest)
                 took = time.perf_counter() - started
                 self._say(
                     f"installed {name} ({app_id[:8]}) on {len(clients)} nodes in {took:.2f} s"
@@ -144,7 +148,8 @@ class Rollout:
             targets = [(client, self._contexts_of(app, name)) for name, client in clients.items()]
             done, failed = await deploy.switch_everywhere(targets, app_id)
             version = old.version + 1
-            self.current[app] = AppVersion(app, app_id, version, wasm)
+            manifest = await asyncio.to_thread(deploy.read_manifest, wasm)
+            self.current[app] = AppVersion(app, app_id, version, wasm, manifest)
             why = tuple((failure.node, str(failure.error)) for failure in failed)
             event = AppDeployed(app, app_id, version, tuple(done), why)
             self._emit(event)
@@ -231,6 +236,14 @@ class Rollout:
     def versions(self) -> dict[str, int]:
         """App name → the version number running now."""
         return {name: app.version for name, app in self.current.items()}
+
+    def apps_info(self) -> list[dict[str, Any]]:
+        """Each deployed app, in config order: the build running now and its ABI manifest."""
+        return [
+            {"name": app.name, "appId": running.app_id, "version": running.version,
+             "kind": app.kind, "path": str(app.path), "manifest": running.manifest}
+            for app in self._config.apps if (running := self.current.get(app.name)) is not None
+        ]  # fmt: skip
 
     def _contexts_of(self, app: str, node: str) -> list[str]:
         return [
