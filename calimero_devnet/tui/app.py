@@ -159,17 +159,23 @@ class DevnetApp(Actions):
         """Attached: prime, then fold the stream in; say so when the manager goes away."""
         self.model.ready = True
         while True:
+            stream = aiter(source.events())
+            first = asyncio.ensure_future(anext(stream))  # subscribe before reading the status
             try:
-                events = source.events()  # subscribe first: nothing between prime and stream
                 await self.prime(source)
-                async for event in events:
+                self.on_cluster_event(await first)
+                async for event in stream:
                     self.on_cluster_event(event)
-                self.model.progress = "the cluster stopped"
-                self.notify("the cluster was stopped", severity="warning", timeout=10)
-                return
+            except StopAsyncIteration:
+                pass
             except Exception as exc:  # the manager went away or answered garbage
+                first.cancel()
                 self.model.say(self.clock(), None, f"event stream lost: {exc}", "error")
                 await asyncio.sleep(RETRY_S)
+                continue
+            self.model.progress = "the cluster stopped"
+            self.notify("the cluster was stopped", severity="warning", timeout=10)
+            return
 
     def _sample_stats(self) -> None:
         pids = {n.name: n.pid for n in self.model.nodes.values() if n.pid}
