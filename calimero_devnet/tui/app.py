@@ -151,7 +151,7 @@ class DevnetApp(Actions):
 
         for app in apps:
             if app.get("appId") and app.get("version") is not None:
-                self.model.app_versions[str(app["appId"])] = (str(app["name"]), int(app["version"]))
+                self.model.learn_app(str(app["name"]), str(app["appId"]), int(app["version"]))
         self.methods = methods_from_manifest(apps[0].get("manifest") if apps else None)
         self.model.bump("nodes")
 

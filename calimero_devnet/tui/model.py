@@ -233,6 +233,15 @@ class TuiModel:
         for section in sections:
             self.versions[section] = self.versions.get(section, 0) + 1
 
+    def learn_app(self, name: str, app_id: str, version: int) -> None:
+        """An app known to run (from the manager's list of apps, when attaching)."""
+        self.app_versions[app_id] = (name, version)
+        build = self.builds.setdefault(name, BuildInfo(name))
+        if build.status in {"building", "deploying"}:
+            build.status = "ok"
+        build.version = version
+        self.bump("build", "nodes")
+
     def set_process_stats(self, stats: Mapping[str, tuple[int, float]]) -> None:
         """RSS (bytes) and CPU (% of one core) per running node."""
         for name, node in self.nodes.items():
@@ -362,10 +371,13 @@ def _on_reset(model: TuiModel, event: ContextReset, now: float) -> None:
 
 def _on_cluster_ready(model: TuiModel, event: ClusterReady, now: float) -> None:
     model.ready, model.ready_seconds = True, event.seconds
+    for build in model.builds.values():  # the first deploy is part of being ready
+        if build.status == "deploying":
+            build.status, build.nodes = "ok", event.nodes
     model.contexts.update(dict(event.contexts))
     model.progress = str(event)
     model.say(now, None, str(event))
-    model.bump("header", "nodes")
+    model.bump("header", "nodes", "build")
 
 
 def _on_presence(model: TuiModel, event: NodePresence, now: float) -> None:

@@ -53,7 +53,7 @@ class RowList(ScrollView, can_focus=True):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._rows: list[Row] = []
-        self._strips: dict[tuple[str, bool], Strip] = {}
+        self._strips: dict[tuple[str, bool], tuple[Text, Strip]] = {}
         self.cursor = -1
 
     @property
@@ -98,14 +98,16 @@ class RowList(ScrollView, can_focus=True):
 
     def _strip(self, key: str, text: Text, selected: bool) -> Strip:
         cached = self._strips.get((key, selected))
-        if cached is None:
-            segments = [s for s in text.render(self.app.console) if s.text != "\n"]
-            # The widget's own colours under the row's (theme background, light or dark).
-            segments = list(Segment.apply_style(segments, style=self.rich_style))
-            if selected:
-                segments = list(Segment.apply_style(segments, post_style=SELECTED))
-            cached = self._strips[(key, selected)] = Strip(segments, text.cell_len)
-        return cached
+        if cached is not None and cached[0] is text:  # a changed row comes as a new Text
+            return cached[1]
+        segments = [s for s in text.render(self.app.console) if s.text != "\n"]
+        # The widget's own colours under the row's (theme background, light or dark).
+        segments = list(Segment.apply_style(segments, style=self.rich_style))
+        if selected:
+            segments = list(Segment.apply_style(segments, post_style=SELECTED))
+        strip = Strip(segments, text.cell_len)
+        self._strips[(key, selected)] = (text, strip)
+        return strip
 
     def _goto(self, index: int) -> None:
         if not self._rows:

@@ -6,6 +6,7 @@ terminal. The convergence verdict is always said in words, never by colour alone
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -81,7 +82,7 @@ def mib(value: int | None) -> str:
 def node_row(model: TuiModel, node: NodeInfo, now: float) -> tuple[str, ...]:
     """The cells of one node's row (see ``NODE_COLUMNS``)."""
     view = node.views.get(model.selected_context() or "")
-    heads = ",".join(short(h, 4) for h in view.heads) if view and view.heads else "-"
+    heads = heads_cell(view.heads) if view else "-"
     version = _app_version(model, view.app_id if view else None)
     age = "-" if node.last_delta_at is None else seconds(now - node.last_delta_at)
     sync = "-" if view is None else ("ok" if view.converged else "≠")
@@ -93,6 +94,22 @@ def node_row(model: TuiModel, node: NodeInfo, now: float) -> tuple[str, ...]:
         short(view.root if view else None, 6), str(view.pending if view else "-"),
         f"{node.rate_in(now):.1f}", f"{node.rate_out(now):.1f}", age, node.group or "-", sync,
     )  # fmt: skip
+
+
+def heads_cell(heads: Sequence[str]) -> str:
+    """``9fK2…`` for one head, ``9fK2…+2`` for three (concurrent, not merged yet)."""
+    if not heads:
+        return "-"
+    return short(heads[0], 4) + (f"+{len(heads) - 1}" if len(heads) > 1 else "")
+
+
+def log_message(line: str) -> str:
+    """A node log line without its time, level, node and logger (for narrow panes)."""
+    found = _LOG_PREFIX.match(line)
+    return found.group(1) if found else line
+
+
+_LOG_PREFIX = re.compile(r"^\S+ \S+ [A-Z]+\s+\S+ \S+: (.*)$")
 
 
 NODE_COLUMNS = (
@@ -208,5 +225,5 @@ def node_detail(model: TuiModel, name: str, now: float) -> Text:
     fact("deltas", f"in {node.rate_in(now):.1f}/s  out {node.rate_out(now):.1f}/s  last {last}")
     for line in [line for line in model.lines if line.node == name][-4:]:
         style = "dim" if line.level == "info" else level_style(line.level)
-        text.append(f"  {line.text[:200]}\n", style)
+        text.append(f"  {log_message(line.text)[:200]}\n", style)
     return text

@@ -272,3 +272,22 @@ async def test_quitting_the_owner_asks_then_stops_the_cluster() -> None:
         await pilot.press("q", "y")
         await pilot.pause()
         assert stopped == [True]
+
+
+async def test_a_row_that_changes_is_drawn_again() -> None:
+    app, fake = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await fake.partition([["node-1", "node-2"], ["node-3"]])
+        await fake.call("node-3", "set", {"key": "b", "value": "2"})
+        await fake.call("node-1", "set", {"key": "c", "value": "3"})  # b is no longer last
+        await settle(pilot)
+        table = app.query_one(DeltasTable)
+
+        def on_cells() -> list[str]:
+            return [table.render_line(y).text.split()[4] for y in range(table.row_count)]
+
+        assert on_cells() == ["1/3", "2/3"]
+        await fake.heal()
+        await settle(pilot)
+        assert on_cells()[:2] == ["3/3", "3/3"]

@@ -9,7 +9,15 @@ from calimero_devnet.tui.call import Method, Param, build_args, methods_from_man
 from calimero_devnet.tui.dialogs import groups_of, preview
 from calimero_devnet.tui.filters import Filter
 from calimero_devnet.tui.model import BuildInfo, DeltaRecord, Line
-from calimero_devnet.tui.words import build_line, columns_for, delta_row, headline, seconds
+from calimero_devnet.tui.words import (
+    build_line,
+    columns_for,
+    delta_row,
+    headline,
+    heads_cell,
+    log_message,
+    seconds,
+)
 from tests.tui.test_model import NODES, applied, authored, fresh, status
 
 
@@ -160,3 +168,12 @@ def test_partition_dialog_groups_and_preview() -> None:
     assert groups_of(assignment) == [["node-1", "node-3"], ["node-2"]]
     assert preview(assignment) == "A: node-1 node-3 │ B: node-2"
     assert preview({"node-1": "A"}).startswith("one group")
+
+
+def test_heads_and_log_lines_are_shortened_for_narrow_cells() -> None:
+    assert heads_cell(()) == "-"
+    assert heads_cell(("9fK2abcd",)) == "9fK2…"
+    assert heads_cell(("9fK2abcd", "Hh7xabcd", "Zz")) == "9fK2…+2"
+    line = "2026-12-07 08:36:19,882 INFO    node-1 calimero_devnet.node.service: node ready"
+    assert log_message(line) == "node ready"
+    assert log_message("Traceback (most recent call last):") == "Traceback (most recent call last):"
