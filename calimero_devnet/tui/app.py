@@ -223,6 +223,10 @@ class DevnetApp(Actions):
             self._head_columns = table.columns
             self.part(Static, "#delta-head").update(table.header())
 
+    def part_text(self, selector: str) -> str:
+        """What a ``Static`` of the main screen says now (for scripts and tests)."""
+        return str(self.part(Static, selector).render())
+
     def _lines(self, tab: str) -> LinesView:
         return self.part(LinesView, "#event-lines" if tab == "events" else "#log-lines")
 

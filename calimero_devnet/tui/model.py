@@ -144,6 +144,8 @@ class TuiModel:
     context: str | None = None  # the context the views show
     deltas: dict[str, deque[DeltaRecord]] = field(default_factory=dict)
     delta_index: dict[str, DeltaRecord] = field(default_factory=dict)
+    # Applied before its author's "authored" arrived (feeds travel on separate connections).
+    early: dict[str, set[str]] = field(default_factory=dict)
     lines: deque[Line] = field(default_factory=lambda: deque(maxlen=LINES_KEPT))
     lines_total: int = 0  # lines ever added (a pane draws the ones it has not yet)
     builds: dict[str, BuildInfo] = field(default_factory=dict)
@@ -441,6 +443,7 @@ def _feed_authored(model: TuiModel, node: str, item: dict[str, Any], now: float)
 
 
 def _remember(model: TuiModel, record: DeltaRecord) -> None:
+    record.applied_on |= model.early.pop(record.id, set())
     ring = model.deltas.setdefault(record.context, deque())
     ring.append(record)
     model.delta_index[record.id] = record
@@ -456,6 +459,10 @@ def _feed_applied(model: TuiModel, node: str, item: dict[str, Any], now: float) 
         record = model.delta_index.get(str(delta))
         if record is not None:
             record.applied_on.add(node)
+        else:
+            model.early.setdefault(str(delta), set()).add(node)
+            while len(model.early) > DELTAS_KEPT:  # ids whose author we never hear of
+                del model.early[next(iter(model.early))]
     model.bump("deltas", "nodes")
 
 

@@ -179,3 +179,11 @@ def test_versions_move_only_for_the_section_that_changed() -> None:
     model.say(1.0, None, "hello")
     assert model.version("lines") == before.get("lines", 0) + 1
     assert model.version("deltas") == before.get("deltas", 0)
+
+
+def test_an_apply_heard_before_its_authored_counts_once_the_author_speaks() -> None:
+    model = fresh()
+    model.apply(applied("node-2", "d1"), 1.0)  # node-2's feed overtook node-1's
+    model.apply(authored("node-1", "d1"), 1.1)
+    assert model.deltas["kv"][-1].applied_on == {"node-2"}
+    assert model.early == {}
