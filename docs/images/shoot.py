@@ -1,6 +1,6 @@
 """Takes the README's screenshots of the UI over a real 3-node cluster (broker, nodes, app).
 
-    .venv/bin/python docs/images/shoot.py      # writes docs/images/tui-*.svg
+.venv/bin/python docs/images/shoot.py      # writes docs/images/tui-*.svg
 """
 
 from __future__ import annotations
