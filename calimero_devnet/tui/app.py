@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
@@ -82,12 +83,14 @@ class DevnetApp(Actions):
         self._dag_due = 0.0
         self._summary_due = 0.0
         self._head_columns: tuple[str, ...] = ()
+        self._nodes_head = Text()
 
     # --- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Headline(id="headline")
         with Horizontal(id="main"):
             with Vertical(id="left"):
+                yield Static(id="nodes-head")
                 yield NodesTable(id="nodes")
                 yield NodeDetail(id="node-detail")
                 yield Static("deltas/s, last 2 min", id="spark-label")
@@ -202,7 +205,7 @@ class DevnetApp(Actions):
             # Rates and ages need no more than a few frames a second; tables cost.
             self._summary_due = time.monotonic() + 1 / SUMMARY_HZ
             self.part(Headline).refresh_from(model, now)
-            self.part(NodesTable).refresh_from(model, now)
+            self._refresh_nodes(now)
             self.part(NodeDetail).refresh_from(model, self.selected_node(), now)
             self.part(Timeline).refresh_from(model, self.part(Sparkline))
             self.part(BuildBar).refresh_from(model)
@@ -216,6 +219,14 @@ class DevnetApp(Actions):
         elif tab == "net":
             self.refresh_net()
 
+    def _refresh_nodes(self, now: float) -> None:
+        table = self.part(NodesTable)
+        table.refresh_from(self.model, now)
+        header = table.header()
+        if header != self._nodes_head:
+            self._nodes_head = header
+            self.part(Static, "#nodes-head").update(header)
+
     def _refresh_deltas(self, *, force: bool = False) -> None:
         table = self.part(DeltasTable)
         table.refresh_from(self.model, self.filter.keeps_delta, force=force)
@@ -223,9 +234,9 @@ class DevnetApp(Actions):
             self._head_columns = table.columns
             self.part(Static, "#delta-head").update(table.header())
 
-    def part_text(self, selector: str) -> str:
-        """What a ``Static`` of the main screen says now (for scripts and tests)."""
-        return str(self.part(Static, selector).render())
+    def headline(self) -> str:
+        """What the headline says now (for scripts and tests)."""
+        return self.part(Headline).render().plain
 
     def _lines(self, tab: str) -> LinesView:
         return self.part(LinesView, "#event-lines" if tab == "events" else "#log-lines")

@@ -72,8 +72,10 @@ class RowList(ScrollView, can_focus=True):
         self._strips = {k: s for k, s in self._strips.items() if k[0] in keys}
         selected = self.selected_key()
         self._rows = list(rows)
-        width = max((text.cell_len for _, text in self._rows), default=0)
-        self.virtual_size = Size(width, len(self._rows))
+        # Rows wider than the pane are cut (no sideways scroll): only the row count sizes it,
+        # and a new size lays the screen out again, so it is set only when it moves.
+        if self.virtual_size != (size := Size(0, len(self._rows))):
+            self.virtual_size = size
         if following:
             self.cursor = len(self._rows) - 1
             self.scroll_end(animate=False, immediate=True)

@@ -8,14 +8,15 @@ nothing changed, so a quiet cluster costs almost nothing to show.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable, RichLog, Sparkline, Static
+from textual.widget import Widget
+from textual.widgets import RichLog, Sparkline, Static
 
 from calimero_devnet.tui.model import DeltaRecord, Line, TuiModel
 from calimero_devnet.tui.palette import level_style
-from calimero_devnet.tui.rowlist import RowList, fit
+from calimero_devnet.tui.rowlist import Row, RowList, fit
 from calimero_devnet.tui.words import (
     DELTA_COLUMNS,
     NODE_COLUMNS,
@@ -48,7 +49,24 @@ class Seen:
         return True
 
 
-class Headline(Static):
+class Fixed(Widget):
+    """A pane whose size does not follow its text: a change repaints it, no layout pass."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._text = Text()
+
+    def render(self) -> Text:
+        return self._text
+
+    def update(self, text: Text) -> None:
+        """Show ``text`` (nothing happens when it says what is shown already)."""
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+
+class Headline(Fixed):
     """The top line: cluster, context, node count, the verdict in words, build and network."""
 
     def refresh_from(self, model: TuiModel, now: float) -> None:
@@ -72,60 +90,68 @@ class Headline(Static):
         self.update(line)
 
 
-class NodesTable(DataTable[Text | str]):
-    """One row per node; cells are updated in place."""
+class NodesTable(RowList):
+    """One row per node, columns sized to their widest cell; rows drawn only when they change."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._seen = Seen()
-        self._columns: tuple[str, ...] = ()
-        self._cells: dict[str, tuple[str, ...]] = {}  # node → its cells as drawn
+        self.columns: tuple[str, ...] = ()
+        self._cells: dict[str, tuple[str, ...]] = {}  # node → the cells of its row
+        self._texts: dict[str, Text] = {}  # node → its row as drawn
+        self._widths: dict[str, int] = {}
 
     def refresh_from(self, model: TuiModel, now: float) -> None:
         wanted = columns_for(self.size.width or 80)
-        if wanted != self._columns:
-            self._rebuild(wanted)
-        elif not self._seen.changed(model, "nodes", "deltas"):
+        if wanted == self.columns and not self._seen.changed(model, "nodes", "deltas"):
             return
-        picks = [NODE_COLUMNS.index(column) for column in self._columns]
-        for name in model.node_names:
-            node = model.nodes[name]
-            cells = node_row(model, node, now)
-            styled = [self._style(column, cells[i], node.state) for column, i in
-                      zip(self._columns, picks, strict=True)]  # fmt: skip
-            if name not in self.rows:
-                self.add_row(*styled, key=name)
-                self._cells[name] = cells
-                continue
-            before = self._cells.get(name, ())
-            for column, i, cell in zip(self._columns, picks, styled, strict=True):
-                if not before or before[i] != cells[i]:
-                    self.update_cell(name, column, cell)
-            self._cells[name] = cells
+        self.columns = wanted
+        picks = [NODE_COLUMNS.index(column) for column in wanted]
+        cells = {name: node_row(model, model.nodes[name], now) for name in model.node_names}
+        widths = {c: max(len(c), *(len(row[i]) for row in cells.values())) for c, i in
+                  zip(wanted, picks, strict=True)}  # fmt: skip
+        relaid = widths != self._widths
+        self._widths = widths
+        rows = []
+        for name, row in cells.items():
+            if relaid or self._cells.get(name) != row or name not in self._texts:
+                self._texts[name] = self._line(model.nodes[name].state, row, picks)
+            rows.append((name, self._texts[name]))
+        self._cells = cells
+        self.set_rows(rows)
 
-    def _rebuild(self, columns: tuple[str, ...]) -> None:
-        self.clear(columns=True)
-        self._cells.clear()
-        self._columns = columns
-        for column in columns:
-            self.add_column(column, key=column)
-        self._seen = Seen()
+    def _line(self, state: str, row: tuple[str, ...], picks: list[int]) -> Text:
+        line = Text()
+        for column, i in zip(self.columns, picks, strict=True):
+            style = ""
+            if column == "state":
+                style = level_style(STATE_LEVEL.get(state, "info"))
+            elif column == "sync":
+                style = level_style("ok" if row[i] == "ok" else "warning")
+            line.append(row[i].ljust(self._widths[column]), style)
+            line.append("  ")
+        return line
 
-    @staticmethod
-    def _style(column: str, value: str, state: str) -> Text | str:
-        if column == "state":
-            return Text(value, style=level_style(STATE_LEVEL.get(state, "info")), justify="left")
-        if column == "sync":
-            level = "ok" if value == "ok" else "warning"
-            return Text(value, style=level_style(level), justify="left")
-        return value
+    def header(self) -> Text:
+        """The column names, aligned with the rows."""
+        return Text("".join(c.ljust(self._widths.get(c, len(c))) + "  " for c in self.columns),
+                    style="bold")  # fmt: skip
 
     def selected_node(self) -> str | None:
         """The node under the cursor."""
-        if not self.row_count:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        return None if key.value is None else str(key.value)
+        return self.selected_key()
+
+    def cells_of(self, node: str) -> dict[str, str]:
+        """What the row of ``node`` says, by column (for tests and scripts)."""
+        return dict(zip(NODE_COLUMNS, self._cells.get(node, ()), strict=False))
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        """Show ``rows``; the cursor stays on its node (it does not follow the end)."""
+        selected = self.selected_key()
+        super().set_rows(rows)
+        keys = [key for key, _ in rows]
+        self.cursor = keys.index(selected) if selected in keys else 0
+        self.refresh()
 
 
 DeltaFilter = Callable[[DeltaRecord], bool]
@@ -220,7 +246,7 @@ class LinesView(RichLog):
         )  # fmt: skip
 
 
-class Timeline(Static):
+class Timeline(Fixed):
     """Deltas per second over the last two minutes, and when the cluster was converged."""
 
     def refresh_from(self, model: TuiModel, spark: Sparkline) -> None:
@@ -238,7 +264,13 @@ class Timeline(Static):
 class BuildBar(Static):
     """The apps' build and rollout; a failed build shows its errors with file:line:col."""
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._seen = Seen()
+
     def refresh_from(self, model: TuiModel) -> None:
+        if not self._seen.changed(model, "build"):
+            return
         text = Text()
         for build in model.builds.values():
             line, level = build_line(build)
@@ -249,11 +281,11 @@ class BuildBar(Static):
         self.update(text if text.plain else Text("no app built yet", style="dim"))
 
 
-class NodeDetail(Static):
+class NodeDetail(Fixed):
     """The selected node in full: process, bus, its view of the context, its last lines."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._seen = Seen()
         self._node: str | None = None
 

@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 async def until(app: DevnetApp, word: str, within: float = 60) -> None:
     """Wait until the headline says ``word``."""
     async with asyncio.timeout(within):
-        while word not in str(app.part_text("#headline")):  # noqa: ASYNC110  (the screen)
+        while word not in app.headline():  # noqa: ASYNC110  (the screen)
             await asyncio.sleep(0.2)
 
 

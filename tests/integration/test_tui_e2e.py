@@ -45,7 +45,7 @@ async def until(pilot: Pilot[int], done: Callable[[], bool], what: str, within: 
 
 
 def headline(app: DevnetApp) -> str:
-    return str(app.part(Static, "#headline").render())
+    return app.headline()
 
 
 async def value_everywhere(app: DevnetApp, key: str) -> list[object]:

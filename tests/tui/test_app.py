@@ -17,7 +17,7 @@ SIZE = (160, 48)
 
 
 def headline(app: DevnetApp) -> str:
-    return str(app.query_one("#headline", Static).render())
+    return app.headline()
 
 
 def notes(app: DevnetApp) -> list[str]:
@@ -37,7 +37,7 @@ async def settle(pilot: Pilot[int]) -> None:
 async def select_node(pilot: Pilot[int], index: int) -> None:
     table = pilot.app.query_one(NodesTable)
     table.focus()
-    table.move_cursor(row=index)
+    table.action_jump(index)
     await pilot.pause()
 
 
@@ -47,7 +47,7 @@ async def test_the_nodes_show_and_the_verdict_is_in_words() -> None:
         await settle(pilot)
         table = app.query_one(NodesTable)
         assert table.row_count == 3
-        assert str(table.get_row("node-2")[1]) == "ready"
+        assert table.cells_of("node-2")["state"] == "ready"
         assert "CONVERGED" in headline(app)
 
 
@@ -101,7 +101,7 @@ async def test_partition_write_both_sides_diverged_then_heal_converged() -> None
         await settle(pilot)
         assert fake.actions[-1] == ("partition", (("node-1", "node-2"), ("node-3",)))
         assert "PARTITIONED" in headline(app)
-        assert str(app.query_one(NodesTable).get_row("node-3")[-2]) == "B"
+        assert app.query_one(NodesTable).cells_of("node-3")["grp"] == "B"
         await fake.call("node-1", "set", {"key": "a", "value": "1"})
         await fake.call("node-3", "set", {"key": "b", "value": "2"})
         await settle(pilot)
@@ -143,7 +143,7 @@ async def test_kill_asks_first_ctrl_k_does_not_and_start_brings_it_back() -> Non
         await pilot.press("k", "y")
         await settle(pilot)
         assert fake.actions[-1] == ("node", "node-2", "kill")
-        assert str(app.query_one(NodesTable).get_row("node-2")[1]) == "killed"
+        assert app.query_one(NodesTable).cells_of("node-2")["state"] == "killed"
         await select_node(pilot, 2)
         await pilot.press("ctrl+k")
         await settle(pilot)
@@ -151,7 +151,7 @@ async def test_kill_asks_first_ctrl_k_does_not_and_start_brings_it_back() -> Non
         await pilot.press("u")
         await settle(pilot)
         assert fake.actions[-1] == ("node", "node-3", "start")
-        assert str(app.query_one(NodesTable).get_row("node-3")[1]) == "ready"
+        assert app.query_one(NodesTable).cells_of("node-3")["state"] == "ready"
 
 
 async def test_stop_restart_redeploy_and_reset() -> None:
