@@ -14,6 +14,7 @@ from tests.node.fake_core import WASM_MAGIC, FakeCore
 from tests.node.rpc_harness import Harness, running_node
 
 WASM = WASM_MAGIC + b"rest of a module"
+JSON_HEADERS = {"Content-Type": "application/json"}  # the node refuses other bodies
 
 
 @pytest.fixture
@@ -195,6 +196,6 @@ async def test_replication_endpoints_need_a_broker(node: Harness, path: str) -> 
     ],
 )
 async def test_bad_bodies(node: Harness, raw: bytes, status: int, needle: str) -> None:
-    async with node.http.post("/admin-api/contexts", data=raw) as resp:
+    async with node.http.post("/admin-api/contexts", data=raw, headers=JSON_HEADERS) as resp:
         assert resp.status == status
         assert needle in (await resp.json())["error"]
