@@ -17,6 +17,7 @@ there is one. ``NodeError`` subclasses carry the JSON-RPC error ``type`` users s
         ├── MethodNotFound      the app exports no such method
         ├── Uninitialized       the context has no state yet (``init`` never ran)
         ├── InvalidModule       the bytes are not a WASM module that fits the host ABI
+        ├── InvalidArgs         the call's arguments do not fit the method's ABI types
         └── FunctionCallError   the app trapped, panicked, ran out of fuel or memory,
                                 or returned its own error
 """
@@ -111,6 +112,13 @@ class InvalidModule(NodeError):
     """The bytes are not a WASM module that fits the host ABI module contract."""
 
     type_name = "InvalidModule"
+    http_status = 400
+
+
+class InvalidArgs(NodeError):
+    """The call's arguments do not fit the method's parameters as its ABI manifest types them."""
+
+    type_name = "InvalidArgs"
     http_status = 400
 
 

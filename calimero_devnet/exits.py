@@ -7,6 +7,7 @@ Both entry points (``cli.py`` and ``node/__main__.py``) run their command throug
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ EXIT_CODES: tuple[tuple[type[DevnetError], int], ...] = (
     (NodeError, 6),
 )
 INTERRUPTED = 130
+BROKEN_PIPE = 128 + 13  # as if killed by SIGPIPE, what the shell expects of `cmd | head`
 
 
 def exit_code_for(exc: DevnetError) -> int:
@@ -38,7 +40,12 @@ def exit_code_for(exc: DevnetError) -> int:
 def guarded(run: Callable[[], int]) -> int:
     """Run a command; turn a ``DevnetError`` into one line on stderr and its exit code."""
     try:
-        return run()
+        code = run()
+        sys.stdout.flush()  # a closed pipe must fail here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
     except DevnetError as exc:
         logging.getLogger("calimero_devnet").debug("command failed", exc_info=True)
         print(f"devnet: error: {exc}", file=sys.stderr)
@@ -46,3 +53,11 @@ def guarded(run: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("devnet: interrupted", file=sys.stderr)
         return INTERRUPTED
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: the reader (``| head``) is gone, and Python would otherwise
+    print a BrokenPipeError traceback when it flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -9,6 +9,7 @@ convergence waits go straight to the nodes' HTTP endpoints.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -18,7 +19,7 @@ import httpx
 from calimero_devnet.cluster import convergence
 from calimero_devnet.cluster.convergence import SAME, ConvergenceTimeout, Report
 from calimero_devnet.cluster.nodeclient import NodeClient, http_client
-from calimero_devnet.cluster.status import ClusterStatus, NodeRef, collect_status
+from calimero_devnet.cluster.status import NOT_HERE, ClusterStatus, NodeRef, collect_status
 from calimero_devnet.errors import ClusterError
 
 
@@ -33,13 +34,18 @@ class ClusterAccess:
         """Every node of the cluster and whether (and where) it runs now."""
         raise NotImplementedError
 
-    async def members(self, context_id: str) -> list[NodeRef]:
-        """The running nodes taking part in a context (default: those that have it)."""
+    async def members(self, context_id: str, timeout: float = 5.0) -> list[NodeRef]:  # noqa: ASYNC109
+        """The running nodes taking part in a context (default: every one that does not say
+        it lacks the context). A node that does not answer (hung, stopped, overloaded) is
+        kept: it may well be a member, and a wait must see it as not converged, not skip it.
+        """
         running = [ref for ref in self.refs() if ref.running and ref.url]
         name = next((n for n, cid in self.contexts.items() if cid == context_id), context_id)
-        views = (await self.status()).views
-        having = {v.node for v in views if v.error is None and v.context == name}
-        return [ref for ref in running if ref.name in having]
+        status = await collect_status(
+            self.cluster_id, running, {name: context_id}, self.apps, timeout
+        )
+        lacking = {v.node for v in status.views if v.error == NOT_HERE}
+        return [ref for ref in running if ref.name not in lacking]
 
     def context_id(self, context: str | None = None) -> str:
         """The id of the context named ``context`` (or given by id); default: the only one.
@@ -148,10 +154,12 @@ class ClusterAccess:
             ConvergenceTimeout: naming the node that differs and how.
         """
         reports = []
+        deadline = time.monotonic() + timeout
         for cid in self._context_ids(context):
-            async with self._member_clients(cid) as (clients, names):
+            async with self._member_clients(cid, deadline) as (clients, names):
+                left = max(deadline - time.monotonic(), 0.0)
                 try:
-                    reports.append(await convergence.wait_converged(clients, cid, timeout))
+                    reports.append(await convergence.wait_converged(clients, cid, left))
                 except ConvergenceTimeout as exc:
                     raise ConvergenceTimeout(_renamed(exc.report, names)) from None
         return reports
@@ -166,10 +174,12 @@ class ClusterAccess:
             ConvergenceTimeout: with every node's last answer.
         """
         cid = self.context_id(context)
-        async with self._member_clients(cid) as (clients, names):
+        deadline = time.monotonic() + timeout
+        async with self._member_clients(cid, deadline) as (clients, names):
+            left = max(deadline - time.monotonic(), 0.0)
             try:
                 return await convergence.wait_value(
-                    clients, cid, method, args, expected=expected, timeout=timeout
+                    clients, cid, method, args, expected=expected, timeout=left
                 )
             except ConvergenceTimeout as exc:
                 raise ConvergenceTimeout(_renamed(exc.report, names)) from None
@@ -179,9 +189,11 @@ class ClusterAccess:
 
     @contextlib.asynccontextmanager
     async def _member_clients(
-        self, context_id: str
+        self, context_id: str, deadline: float
     ) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
-        members = await self.members(context_id)
+        # Finding the members is part of the wait: a hung node must not stretch it.
+        lookup = min(max(deadline - time.monotonic(), 0.0), 5.0)
+        members = await self.members(context_id, max(lookup, convergence.MIN_REQUEST_S))
         if not members:
             raise ClusterError(f"no running node has context {context_id}: start a member")
         clients = [http_client(str(ref.url), 10) for ref in members]

@@ -28,6 +28,9 @@ from calimero_devnet.errors import ClusterError
 from calimero_devnet.ids import to_b58
 
 POLL_S = 0.1
+# The least time one poll gives a node to answer, however little of the wait is left: a
+# healthy node must get a fair chance; a hung one then costs the wait at most this much more.
+MIN_REQUEST_S = 0.5
 SAME: Any = object()  # wait_value's default: any value, as long as every node agrees
 
 
@@ -85,12 +88,26 @@ def _name(client: httpx.AsyncClient) -> str:
     return str(client.base_url).rstrip("/")
 
 
-async def _view(client: httpx.AsyncClient, context: str) -> NodeView:
+def _request_timeout(deadline: float) -> float:
+    """Seconds one request may take: what is left of the wait (a node that does not answer
+    by then is reported as such, so the wait ends at its timeout, not a client's)."""
+    return max(deadline - time.monotonic(), MIN_REQUEST_S)
+
+
+def _unreachable(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "did not answer in time (hung, stopped or overloaded?)"
+    return f"unreachable ({type(exc).__name__}: {exc})"
+
+
+async def _view(client: httpx.AsyncClient, context: str, deadline: float) -> NodeView:
     name = _name(client)
     try:
-        response = await client.get(f"/admin-api/contexts/{context}")
+        response = await client.get(
+            f"/admin-api/contexts/{context}", timeout=_request_timeout(deadline)
+        )
     except httpx.HTTPError as exc:
-        return NodeView(name, error=f"unreachable ({type(exc).__name__}: {exc})")
+        return NodeView(name, error=_unreachable(exc))
     body = response.json() if response.content else {}
     if response.status_code != 200:
         return NodeView(name, error=f"HTTP {response.status_code}: {body.get('error', body)}")
@@ -138,7 +155,8 @@ async def wait_converged(
     text = _context_text(context)
     started = time.monotonic()
     while True:
-        views = await asyncio.gather(*(_view(client, text) for client in clients))
+        deadline = started + timeout
+        views = await asyncio.gather(*(_view(client, text, deadline) for client in clients))
         report = Report(
             text, "heads, root hash and pending deltas", time.monotonic() - started,
             tuple(views), tuple(_state_differences(views)),
@@ -151,14 +169,18 @@ async def wait_converged(
 
 
 async def _read(
-    client: httpx.AsyncClient, context: str, method: str, args: Any
+    client: httpx.AsyncClient, context: str, call: tuple[str, Any], deadline: float
 ) -> tuple[str, Any, str | None]:
+    method, args = call
     params = {"contextId": context, "method": method, "argsJson": args}
     body = {"jsonrpc": "2.0", "id": 1, "method": "execute", "params": params}
     try:
-        answer = (await client.post("/jsonrpc", json=body)).json()
-    except (httpx.HTTPError, ValueError) as exc:
-        return _name(client), None, f"unreachable ({type(exc).__name__}: {exc})"
+        response = await client.post("/jsonrpc", json=body, timeout=_request_timeout(deadline))
+        answer = response.json()
+    except httpx.HTTPError as exc:
+        return _name(client), None, _unreachable(exc)
+    except ValueError as exc:
+        return _name(client), None, f"answered something not JSON ({exc})"
     if "result" not in answer:
         return _name(client), None, f"error {answer.get('error')}"
     return _name(client), answer["result"]["output"], None
@@ -204,7 +226,8 @@ async def wait_value(
     text = _context_text(context)
     started = time.monotonic()
     while True:
-        reads = await asyncio.gather(*(_read(c, text, method, args) for c in clients))
+        deadline = started + timeout
+        reads = await asyncio.gather(*(_read(c, text, (method, args), deadline) for c in clients))
         report = Report(
             text, f"{method}({args!r})", time.monotonic() - started, tuple(reads),
             tuple(_value_differences(reads, expected)),

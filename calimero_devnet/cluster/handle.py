@@ -110,8 +110,8 @@ class Cluster(ClusterAccess):
             refs.append(NodeRef(name, proc.url if proc and running else None, pid, running))
         return refs
 
-    async def members(self, context_id: str) -> list[NodeRef]:
-        """The running nodes the config makes members of the context."""
+    async def members(self, context_id: str, timeout: float = 5.0) -> list[NodeRef]:  # noqa: ASYNC109
+        """The running nodes the config makes members of the context (asks none of them)."""
         names = {n for c in self.config.contexts if self.contexts.get(c.name) == context_id
                  for n in c.members}  # fmt: skip
         return [ref for ref in self.refs() if ref.running and ref.name in names]

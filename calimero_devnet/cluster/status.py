@@ -87,6 +87,9 @@ def _view_from_json(data: Mapping[str, Any]) -> ContextView:
     return replace(view, heads=tuple(view.heads))  # JSON has lists; the view holds a tuple
 
 
+NOT_HERE = "does not have this context"  # a node's answer, unlike a timeout or a refusal
+
+
 def judge(views: Sequence[ContextView]) -> tuple[bool, list[str]]:
     """Converged? and what differs, over the views of one context that found it."""
     problems = [f"{v.node}: {v.error}" for v in views if v.error is not None]
@@ -108,7 +111,7 @@ async def _view(client: NodeClient, name: str, context_id: str) -> ContextView:
     except ClusterError as exc:
         return ContextView(client.name, name, error=str(exc))
     if data is None:
-        return ContextView(client.name, name, error="does not have this context")
+        return ContextView(client.name, name, error=NOT_HERE)
     return ContextView(
         client.name, name, data.get("applicationId"), tuple(sorted(data.get("dagHeads", []))),
         data.get("rootHash"), int(data.get("pending", 0)),
@@ -117,10 +120,13 @@ async def _view(client: NodeClient, name: str, context_id: str) -> ContextView:
 
 async def collect_status(
     cluster_id: str, nodes: Sequence[NodeRef], contexts: Mapping[str, str],
-    apps: Mapping[str, str],
+    apps: Mapping[str, str], timeout: float = 5.0,  # noqa: ASYNC109  (each node's answer)
 ) -> ClusterStatus:  # fmt: skip
-    """Ask every running node about every context, concurrently, and judge convergence."""
-    clients = [NodeClient(n.name, n.url, timeout=5) for n in nodes if n.running and n.url]
+    """Ask every running node about every context, concurrently, and judge convergence.
+
+    A node that does not answer within ``timeout`` s is in the views with that error.
+    """
+    clients = [NodeClient(n.name, n.url, timeout) for n in nodes if n.running and n.url]
     try:
         asks = [_view(c, name, cid) for name, cid in contexts.items() for c in clients]
         views = list(await asyncio.gather(*asks))

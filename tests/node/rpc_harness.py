@@ -28,7 +28,8 @@ class Harness:
     async def rpc(self, body: Any, *, raw: bytes | None = None) -> tuple[int, Any]:
         """POST a JSON-RPC body (or raw bytes); return status and parsed JSON (None if empty)."""
         data = raw if raw is not None else aiohttp.JsonPayload(body)
-        async with self.http.post("/jsonrpc", data=data) as resp:
+        headers = {"Content-Type": "application/json"}  # raw bytes too: the node wants JSON
+        async with self.http.post("/jsonrpc", data=data, headers=headers) as resp:
             text = await resp.text()
             return resp.status, (None if not text else await resp.json(content_type=None))
 

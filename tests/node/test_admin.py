@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from tests.node.fake_core import WASM_MAGIC, FakeCore
 from tests.node.rpc_harness import Harness, running_node
 
 WASM = WASM_MAGIC + b"rest of a module"
+JSON_HEADERS = {"Content-Type": "application/json"}  # the node refuses other bodies
 
 
 @pytest.fixture
@@ -66,7 +68,8 @@ async def test_install_by_path_and_list(node: Harness, wasm_file: Path) -> None:
     [
         ({"path": "app.wasm"}, 400, "not absolute"),
         ({"path": "/no/such/app.wasm"}, 404, "no file at /no/such/app.wasm"),
-        ({"path": "/"}, 400, "is a directory"),
+        ({"path": "/"}, 400, "/ is not a .wasm file"),
+        ({"path": "/tmp"}, 400, "/tmp is not a .wasm file"),
         ({}, 400, "path must be"),
         ({"path": "/tmp/x.wasm", "metadata": "zz"}, 400, "metadata must be a list"),
     ],
@@ -79,12 +82,52 @@ async def test_install_by_path_refusals(
     assert needle in answer["error"]
 
 
-async def test_install_refuses_a_non_wasm_file(node: Harness, tmp_path: Path) -> None:
-    path = tmp_path / "notes.txt"
-    path.write_text("hello")
+SHADOW_LIKE = "daemon:*:19000:0:99999:7:::"  # what a node must never echo
+
+
+async def install_path(node: Harness, path: Path) -> tuple[int, str]:
     status, answer = await node.admin("POST", "install-dev-application", {"path": str(path)})
+    return status, answer.get("error", "")
+
+
+async def test_install_refuses_a_file_not_named_wasm_before_opening_it(
+    node: Harness, tmp_path: Path
+) -> None:
+    path = tmp_path / "shadow"
+    path.write_text(SHADOW_LIKE)
+    path.chmod(0)  # were it opened, the answer would be 403
+    status, error = await install_path(node, path)
+    assert (status, "is not a .wasm file" in error) == (400, True), error
+
+
+@pytest.mark.parametrize("url", [False, True])
+async def test_a_non_wasm_file_is_refused_without_echoing_it(
+    node: Harness, tmp_path: Path, url: bool
+) -> None:
+    path = tmp_path / "secret.wasm"
+    path.write_text(SHADOW_LIKE)
+    if url:
+        got, answer = await node.admin("POST", "install-application", {"url": path.as_uri()})
+        status, error = got, answer["error"]
+    else:
+        status, error = await install_path(node, path)
     assert status == 400
-    assert "not a WASM module" in answer["error"]
+    assert "is not a WebAssembly module" in error
+    assert "daemon" not in error
+    assert "19000" not in error
+
+
+async def test_install_refuses_what_is_not_a_regular_file(node: Harness, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.wasm"
+    os.mkfifo(fifo)  # opening it for reading would block without a writer
+    zero = tmp_path / "zero.wasm"
+    zero.symlink_to("/dev/zero")  # endless
+    for path in (fifo, zero):
+        status, error = await install_path(node, path)
+        assert (status, "is not a regular file" in error) == (400, True), error
+    folder = tmp_path / "dir.wasm"
+    folder.mkdir()
+    assert await install_path(node, folder) == (400, f"{folder} is a directory, not a .wasm file")
 
 
 async def test_install_by_file_url(node: Harness, wasm_file: Path) -> None:
@@ -110,6 +153,36 @@ async def test_install_by_http_url(node: Harness) -> None:
             got, answer = await node.admin("POST", "install-application", body)
             assert got == status, answer
         assert "answered HTTP 404" in answer["error"]
+    finally:
+        await runner.cleanup()
+
+
+async def test_install_by_http_checks_what_it_fetches(node: Harness) -> None:
+    async def answer(request: web.Request) -> web.StreamResponse:
+        targets = {"/to-wasm": "/app.wasm", "/to-file": "file:///etc/passwd", "/loop": "/loop"}
+        if request.path in targets:
+            raise web.HTTPFound(targets[request.path])
+        return web.Response(body=WASM if request.path == "/app.wasm" else SHADOW_LIKE.encode())
+
+    app = web.Application()
+    app.router.add_get("/{name}", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    cases = [
+        ("/to-wasm", 200, ""),  # a redirect to http(s) is followed
+        ("/secret", 400, "is not a WebAssembly module"),
+        ("/to-file", 502, "redirects to a file URL; only http(s) is followed"),
+        ("/loop", 502, "redirects more than 5 times"),
+    ]
+    try:
+        port = runner.addresses[0][1]
+        for path, status, needle in cases:
+            body = {"url": f"http://127.0.0.1:{port}{path}"}
+            got, reply = await node.admin("POST", "install-application", body)
+            assert got == status, reply
+            assert needle in reply.get("error", ""), reply
+            assert "daemon" not in str(reply)
     finally:
         await runner.cleanup()
 
@@ -195,6 +268,6 @@ async def test_replication_endpoints_need_a_broker(node: Harness, path: str) -> 
     ],
 )
 async def test_bad_bodies(node: Harness, raw: bytes, status: int, needle: str) -> None:
-    async with node.http.post("/admin-api/contexts", data=raw) as resp:
+    async with node.http.post("/admin-api/contexts", data=raw, headers=JSON_HEADERS) as resp:
         assert resp.status == status
         assert needle in (await resp.json())["error"]

@@ -28,6 +28,13 @@ def test_bytes_that_are_not_a_core_module_are_rejected(wasm: bytes, fragment: st
         probe()[0].load(wasm)
 
 
+def test_a_refused_module_is_never_quoted() -> None:
+    # A client may point the node at any file or URL: its bytes must not come back.
+    with pytest.raises(InvalidModule) as refused:
+        probe()[0].load(b"daemon:*:19000:0:99999:7:::")
+    assert "daemon" not in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("wat", "fragment"),
     [

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from calimero_devnet import __version__, cli, exits
+from calimero_devnet.cluster.commands import handlers
 from calimero_devnet.errors import ConfigError, DevnetError, FunctionCallError, StoreError
 from calimero_devnet.node.__main__ import add_node_arguments, node_config
 
@@ -73,3 +79,70 @@ def test_nodes_can_share_a_module_cache() -> None:
 def test_bad_node_options_are_config_errors(argv: list[str], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle.replace("+", r"\+")):
         node_config(parse_node(*argv))
+
+
+def test_output_to_a_closed_pipe_ends_quietly() -> None:
+    # `devnet status | head -4`: the reader goes away while the command still prints.
+    script = (
+        "import sys\nfrom calimero_devnet import exits\n"
+        "sys.exit(exits.guarded(lambda: [print('row', i) for i in range(200000)] and 0))"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as child:  # fmt: skip
+        assert child.stdout is not None
+        assert child.stderr is not None
+        assert child.stdout.readline() == b"row 0\n"
+        child.stdout.close()
+        errors = child.stderr.read().decode()
+        assert child.wait(30) == exits.BROKEN_PIPE
+    assert "Traceback" not in errors
+    assert "BrokenPipeError" not in errors
+
+
+class _FakeCluster:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    async def call(self, node: str, method: str, args: Any, context: str | None) -> Any:
+        self.sent.append(args)
+        return {"值": args["value"][:3]}
+
+
+@pytest.fixture
+def fake_cluster(monkeypatch: pytest.MonkeyPatch) -> _FakeCluster:
+    fake = _FakeCluster()
+    monkeypatch.setattr(handlers, "_attach", lambda _: fake)
+    return fake
+
+
+def test_call_arguments_from_a_file_and_from_stdin(
+    fake_cluster: _FakeCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    big = {"key": "k", "value": "v" * 1_000_000}  # too long for a command line
+    path = tmp_path / "args.json"
+    path.write_text(json.dumps(big))
+    assert cli.main(["call", "node-1", "set", f"@{path}"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(big)))
+    assert cli.main(["call", "node-1", "set", "-"]) == 0
+    assert fake_cluster.sent == [big, big]
+    assert capsys.readouterr().out == '{"值": "vvv"}\n' * 2  # unicode kept as it is
+
+
+def test_an_unreadable_arguments_file_is_a_config_error(
+    fake_cluster: _FakeCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["call", "node-1", "set", f"@{tmp_path / 'missing.json'}"]) == 2
+    assert "arguments file" in capsys.readouterr().err
+    assert fake_cluster.sent == []
+
+
+def test_call_and_partition_help_describe_their_arguments(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for command, words in (("call", ("the node to run it on", "the app method", "@FILE")),
+                           ("partition", ("comma-separated node names",))):  # fmt: skip
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        out = capsys.readouterr().out
+        assert all(word in out for word in words), out

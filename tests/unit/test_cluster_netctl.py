@@ -40,11 +40,18 @@ def test_partition_groups_in_any_spacing(words: list[str]) -> None:
         ("node-1 / ", "groups of node names"),
         ("node-1,node-2 / node-1", "node-1 is in two groups"),
         ("node-1 / node-9", "no node named node-9 (nodes: node-1, node-2, node-3)"),
+        ("node-1,node-2,node-3", "one group holding every node cuts nothing"),
+        ("node-3, node-1 ,node-2", "name at least two groups"),
     ],
 )
 def test_partition_refusals_say_what_to_write(text: str, needle: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(needle)):
         netctl.parse_groups(text, NODES)
+
+
+def test_one_group_leaving_nodes_out_is_a_partition() -> None:
+    # the nodes in no group form the other side
+    assert netctl.parse_groups("node-1,node-2", NODES) == [["node-1", "node-2"]]
 
 
 def test_the_cli_parses_a_partition_as_the_shell_splits_it() -> None:

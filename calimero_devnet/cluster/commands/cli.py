@@ -62,16 +62,19 @@ def _add_control(sub: Subparsers) -> None:
     _command(sub, "status", "show every node: state, heads, root, convergence", "handlers",
              "run_status")  # fmt: skip
     call = _command(sub, "call", "run an app method on a node", "handlers", "run_call")
-    call.add_argument("node")
-    call.add_argument("method")
-    call.add_argument("args", nargs="?", default="{}", metavar="JSON", help="arguments (JSON)")
+    call.add_argument("node", help="the node to run it on, e.g. node-1")
+    call.add_argument("method", help="the app method, e.g. set (its ABI names the methods)")
+    call.add_argument("args", nargs="?", default="{}", metavar="JSON",
+                      help="arguments: JSON, @FILE to read a file, - to read stdin")  # fmt: skip
     call.add_argument("--context", metavar="NAME", help="context name or id (default: the only)")
     down = _command(sub, "down", "stop a cluster started elsewhere", "handlers", "run_down")
     down.add_argument("--timeout", type=float, default=30.0, metavar="S",
                       help="how long the manager may take before it is killed")  # fmt: skip
     part = _command(sub, "partition", "cut the network: devnet partition node-1,node-2 / node-3",
                     "handlers", "run_partition")  # fmt: skip
-    part.add_argument("groups", nargs="+", metavar="GROUPS")
+    part.add_argument("groups", nargs="+", metavar="GROUPS",
+                      help="groups of comma-separated node names, separated by '/'; nodes in "
+                           "no group form one more group")  # fmt: skip
     _command(sub, "heal", "remove every partition and link fault", "handlers", "run_heal")
     lat = _command(sub, "latency", "delay a link: devnet latency node-1>node-2 50", "handlers",
                    "run_latency")  # fmt: skip

@@ -35,8 +35,32 @@ def _attach(args: argparse.Namespace) -> RemoteCluster:
 
 
 def _emit(args: argparse.Namespace, data: Any, text: str) -> int:
-    print(json.dumps(data, indent=2) if args.json else text)
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else text)
     return 0
+
+
+def read_args_text(text: str) -> str:
+    """The call's JSON text: as given, from ``@FILE``, or from stdin for ``-`` (a 1 MB value
+    does not fit on a command line: "Argument list too long").
+
+    Raises:
+        ConfigError: the file cannot be read, or is not UTF-8.
+    """
+    if text == "-":
+        return sys.stdin.read()
+    if not text.startswith("@"):
+        return text
+    path = Path(text[1:]).expanduser()
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise ConfigError(f"arguments file {str(path)!r}: cannot read it ({reason})") from None
+
+
+def _start(text: str) -> str:
+    """``text`` quoted, cut at 100 characters: arguments from a file may be megabytes."""
+    return repr(text) if len(text) <= 100 else f"{text[:100]!r}…"
 
 
 def parse_json(text: str, what: str) -> Any:
@@ -49,7 +73,7 @@ def parse_json(text: str, what: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise ConfigError(
-            f"{what} {text!r} is not JSON ({exc}): quote it for the shell, e.g. "
+            f"{what} {_start(text)} is not JSON ({exc}): quote it for the shell, e.g. "
             """'{"key": "a", "value": "1"}'"""
         ) from None
 
@@ -72,12 +96,12 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_call(args: argparse.Namespace) -> int:
-    """``devnet call NODE METHOD JSON``: print the method's output as JSON."""
+    """``devnet call NODE METHOD JSON|@FILE|-``: print the method's output as JSON."""
+    call_args = parse_json(read_args_text(args.args), "arguments")
     cluster = _attach(args)
-    call_args = parse_json(args.args, "arguments")
     output = asyncio.run(cluster.call(args.node, args.method, call_args, args.context))
     data = {"node": args.node, "method": args.method, "output": output}
-    return _emit(args, data, json.dumps(output))
+    return _emit(args, data, json.dumps(output, ensure_ascii=False))  # keep "值" readable
 
 
 def run_wait(args: argparse.Namespace) -> int:

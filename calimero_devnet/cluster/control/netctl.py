@@ -26,7 +26,8 @@ def parse_groups(words: str | Sequence[str], known: Iterable[str] = ()) -> list[
     one more group together (``net_rules``).
 
     Raises:
-        ConfigError: an empty group, a node in two groups, or a name not in ``known``.
+        ConfigError: an empty group, a node in two groups, a name not in ``known``, or one
+            group holding every node of ``known`` (no cut).
     """
     text = words if isinstance(words, str) else " ".join(words)
     groups = [[name for name in _SPLIT.split(part.strip()) if name] for part in text.split("/")]
@@ -41,7 +42,20 @@ def parse_groups(words: str | Sequence[str], known: Iterable[str] = ()) -> list[
             raise ConfigError(f"partition {text!r}: {name} is in two groups; put it in one")
         seen.add(name)
     _check_names(seen, known, f"partition {text!r}")
+    _check_cuts(text, groups, known)
     return groups
+
+
+def _check_cuts(text: str, groups: list[list[str]], known: Iterable[str]) -> None:
+    """Refuse a "partition" that cuts nothing: one group naming every node (the nodes in no
+    group would form the other side, and there are none)."""
+    known_set = set(known)
+    if len(groups) == 1 and known_set and known_set <= set(groups[0]):
+        raise ConfigError(
+            f"partition {text!r}: one group holding every node cuts nothing; name at least two "
+            "groups, e.g. `devnet partition node-1,node-2 / node-3` (`devnet heal` removes "
+            "partitions)"
+        )
 
 
 def parse_link(text: str, known: Iterable[str] = ()) -> tuple[str, str, bool]:

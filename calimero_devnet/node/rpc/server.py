@@ -7,6 +7,7 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -34,6 +35,57 @@ def _http_error(request: web.Request, status: int, message: str) -> web.Response
     return fail(status, message)
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+JSON_TYPE = "application/json"
+# What a local web app may send: the verbs and headers the node's routes use.
+_PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Authorization",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def loopback_origin(origin: str) -> bool:
+    """True if ``origin`` is a web origin on this machine (``http://127.0.0.1:5173``,
+    ``http://localhost``, ``http://[::1]:3000``; https too), and nothing more."""
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        return False
+    bare = not (parts.path or parts.query or parts.fragment or parts.username or parts.password)
+    return bare and parts.scheme in ("http", "https") and parts.hostname in LOOPBACK_HOSTS
+
+
+def _with_cors(response: web.StreamResponse, origin: str) -> web.StreamResponse:
+    if not response.prepared:  # a WebSocket is already under way: its headers are sent
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+@web.middleware
+async def browser_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Keep web pages away from the node: every listener is on 127.0.0.1 with no auth, so
+    any page the user opens could post to a guessed port. Browsers always send ``Origin``
+    on cross-site POSTs and WebSockets, and cannot send ``application/json`` to another
+    origin without a CORS preflight, so: a foreign ``Origin`` is refused, bodies must be
+    JSON, and preflights are answered for loopback origins only (a local web app works).
+    Clients outside a browser (the CLI, calimero-client on Node.js) send no ``Origin``.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None and not loopback_origin(origin):
+        message = f"requests from web origin {origin!r} are refused: only loopback origins"
+        return _http_error(request, 403, f"{message} (http://127.0.0.1:*, http://localhost:*)")
+    if request.method == "OPTIONS" and origin is not None:
+        return _with_cors(web.Response(status=204, headers=_PREFLIGHT_HEADERS), origin)
+    if request.body_exists and request.content_type != JSON_TYPE:
+        message = f"request bodies must be JSON ({JSON_TYPE}), not {request.content_type}"
+        return _http_error(request, 415, message)
+    response = await handler(request)
+    return response if origin is None else _with_cors(response, origin)
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every refusal or bug into a JSON answer; a bad request never kills the node."""
@@ -58,7 +110,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 def build_app(worker: CoreWorker, hub: EventHub, max_body: int = MAX_BODY_BYTES) -> web.Application:
     """Assemble the aiohttp application of one node."""
-    app = web.Application(client_max_size=max_body, middlewares=[json_errors])
+    app = web.Application(client_max_size=max_body, middlewares=[browser_guard, json_errors])
     app.router.add_post("/jsonrpc", JsonRpcHandler(worker).handle)
     app.router.add_get("/ws", hub.handle)
     app.add_routes(AdminApi(worker).routes())

@@ -49,7 +49,8 @@ def check_header(wasm: bytes) -> None:
     """Raise InvalidModule unless ``wasm`` starts like a core WebAssembly module."""
     if wasm[:4] != WASM_HEADER[:4]:
         raise InvalidModule(
-            f"not a WebAssembly module: it starts with {wasm[:8]!r}, not the b'\\0asm' magic"
+            # never quote the bytes: they may be any file or answer a client pointed us at
+            "not a WebAssembly module: it does not start with the b'\\0asm' magic"
         )
     if wasm[:8] != WASM_HEADER:
         raise InvalidModule(

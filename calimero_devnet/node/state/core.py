@@ -11,6 +11,7 @@ random. Either way a context id looks like upstream's (a public key).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +29,7 @@ from calimero_devnet.errors import (
 from calimero_devnet.ids import sha256, to_b58
 from calimero_devnet.node.state import deltalog
 from calimero_devnet.node.state.apps import AppRegistry
+from calimero_devnet.node.state.argcheck import check_args, manifest_methods
 from calimero_devnet.node.state.calls import (
     CHECK_STATE,
     INIT,
@@ -53,6 +55,26 @@ class ContextAlreadyExists(NodeError):
 
     type_name = "ContextAlreadyExists"
     http_status = 409
+
+
+def _check_call_args(app: Any, method: str, data: bytes) -> None:
+    """Refuse arguments the ABI manifest's types rule out, before the app runs: here in the
+    core, so every client (JSON-RPC, admin init, event handlers) gets the same check, and
+    apps built before the check existed are covered too (the manifest is in their wasm).
+
+    Raises:
+        InvalidArgs: see ``argcheck.check_args``.
+    """
+    abi = getattr(app, "abi", None)  # the shipped fake runtime's apps carry no manifest
+    methods = manifest_methods(bytes(abi)) if abi else None
+    params = methods.get(method) if methods else None
+    if params is None:
+        return
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return  # not JSON: the SDK answers that with its own message
+    check_args(method, params, parsed)
 
 
 def context_id_for_seed(seed: bytes) -> bytes:
@@ -173,6 +195,7 @@ class NodeCore:
         if record.initialized:
             self._write_record(record)
             return ContextInfo.from_record(record)
+        _check_call_args(app, INIT, init_params or b"{}")
         ran = run_call(self._seat, app, ctx_id, INIT, init_params or b"{}")
         record, _ = self._commits.local(
             record.model_copy(update={"initialized": True}), ran, new=True
@@ -267,6 +290,8 @@ class NodeCore:
             )
         # __calimero_sync_next takes an artifact, where empty means "nothing to apply".
         data = args if method == SYNC_NEXT else (args or b"{}")
+        if method != SYNC_NEXT:
+            _check_call_args(app, method, data)
         ran = run_call(self._seat, app, ctx_id, method, data)
         if method == SYNC_NEXT:
             after = self._commits.applied(record, ran)
