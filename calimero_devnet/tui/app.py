@@ -35,6 +35,7 @@ from calimero_devnet.tui.procstats import ProcessStats
 from calimero_devnet.tui.source import ClusterSource
 from calimero_devnet.tui.widgets import (
     BuildBar,
+    DeltaFilter,
     DeltasTable,
     Headline,
     LinesView,
@@ -229,7 +230,7 @@ class DevnetApp(Actions):
 
     def _refresh_deltas(self, *, force: bool = False) -> None:
         table = self.part(DeltasTable)
-        table.refresh_from(self.model, self.filter.keeps_delta, force=force)
+        table.refresh_from(self.model, self._delta_filter(), force=force)
         if table.columns != self._head_columns:
             self._head_columns = table.columns
             self.part(Static, "#delta-head").update(table.header())
@@ -241,6 +242,9 @@ class DevnetApp(Actions):
     def _lines(self, tab: str) -> LinesView:
         return self.part(LinesView, "#event-lines" if tab == "events" else "#log-lines")
 
+    def _delta_filter(self) -> DeltaFilter | None:
+        return None if self.filter.keeps_all else self.filter.keeps_delta
+
     def _line_filter(self, tab: str) -> Callable[[Any], bool]:
         wanted = {"logs": {"log"}, "events": {"cluster", "event"}}[tab]
         keep = self.filter.keeps_line
@@ -250,7 +254,7 @@ class DevnetApp(Actions):
         """Redraw the active view from scratch (after a filter or scope change)."""
         tab = self.part(TabbedContent).active
         if tab == "deltas":
-            self.part(DeltasTable).refresh_from(self.model, self.filter.keeps_delta, force=True)
+            self.part(DeltasTable).refresh_from(self.model, self._delta_filter(), force=True)
         elif tab in {"events", "logs"}:
             self._lines(tab).refresh_from(self.model, self._line_filter(tab), force=True)
         elif tab == "dag":

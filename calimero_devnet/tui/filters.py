@@ -35,6 +35,11 @@ class Filter:
                 words.append(token.lower())
         return cls(tuple(words), fields, only_node)
 
+    @property
+    def keeps_all(self) -> bool:
+        """Whether nothing is filtered out (callers then skip the per-row test)."""
+        return not (self.words or self.fields or self.only_node)
+
     def keeps_delta(self, record: DeltaRecord) -> bool:
         """Whether ``record`` passes."""
         nodes = {record.author.lower(), *(n.lower() for n in record.applied_on)}

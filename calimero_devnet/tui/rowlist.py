@@ -55,6 +55,7 @@ class RowList(ScrollView, can_focus=True):
         self._rows: list[Row] = []
         self._strips: dict[tuple[str, bool], tuple[Text, Strip]] = {}
         self.cursor = -1
+        self._base: Style | None = None  # rich_style walks the DOM: once per style change
 
     @property
     def row_count(self) -> int:
@@ -87,16 +88,24 @@ class RowList(ScrollView, can_focus=True):
         """The theme or styles changed: rows drawn in the old colours must go."""
         super().notify_style_update()
         self._strips.clear()
+        self._base = None
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's own colours (its ``rich_style``, cached until the styles change)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
         if index >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         key, text = self._rows[index]
         strip = self._strip(key, text, index == self.cursor)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.base_style)
 
     def _strip(self, key: str, text: Text, selected: bool) -> Strip:
         cached = self._strips.get((key, selected))
@@ -104,7 +113,7 @@ class RowList(ScrollView, can_focus=True):
             return cached[1]
         segments = [s for s in text.render(self.app.console) if s.text != "\n"]
         # The widget's own colours under the row's (theme background, light or dark).
-        segments = list(Segment.apply_style(segments, style=self.rich_style))
+        segments = list(Segment.apply_style(segments, style=self.base_style))
         if selected:
             segments = list(Segment.apply_style(segments, post_style=SELECTED))
         strip = Strip(segments, text.cell_len)

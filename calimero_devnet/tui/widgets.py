@@ -176,8 +176,11 @@ class DeltasTable(RowList):
         return Text(" ".join(fit(c, DELTA_WIDTHS[c]) if DELTA_WIDTHS[c] else c
                              for c in self.columns), style="bold")  # fmt: skip
 
-    def refresh_from(self, model: TuiModel, keep: DeltaFilter, *, force: bool = False) -> None:
-        """Redraw if the deltas moved (or the width asks for other columns)."""
+    def refresh_from(
+        self, model: TuiModel, keep: DeltaFilter | None, *, force: bool = False
+    ) -> None:
+        """Redraw if the deltas moved (or the width asks for other columns); ``keep`` None
+        keeps every delta."""
         wanted = delta_columns_for(self.size.width or 80)
         relaid = wanted != self.columns
         if relaid:
@@ -185,7 +188,8 @@ class DeltasTable(RowList):
         if self.paused or not (self._seen.changed(model, "deltas") or force or relaid):
             return
         ring = model.deltas.get(model.selected_context() or "", ())
-        records = [r for r in ring if keep(r)][-SHOWN_DELTAS:]
+        records = list(ring)[-SHOWN_DELTAS:] if keep is None else [r for r in ring if keep(r)]
+        records = records[-SHOWN_DELTAS:]
         recent = len(records) - RECENT_ROWS  # older rows keep their line as drawn
         self.set_rows([(r.id, self._line(model, r, fresh=i >= recent))
                        for i, r in enumerate(records)])  # fmt: skip
