@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from calimero_devnet.cluster.events import (
     AppDeployed,
@@ -200,6 +201,8 @@ class TuiModel:
         for ref in status.nodes:
             node = self.nodes.setdefault(ref.name, NodeInfo(ref.name))
             node.pid = ref.pid if ref.running else None
+            if ref.url is not None:  # an attached UI hears no NodeReady for nodes already up
+                node.port = urlsplit(ref.url).port
             if ref.running and node.state in {"starting", "stopped", "killed", "crashed"}:
                 node.state = "ready"
         for node in self.nodes.values():
@@ -207,7 +210,20 @@ class TuiModel:
         for name in status.contexts:
             views = [v for v in status.views if v.context == name]
             self._judge(name, views, now)
+        self._learn_app_nodes(status.views)
         self.bump("nodes", "header")
+
+    def _learn_app_nodes(self, views: Iterable[ContextView]) -> None:
+        """Where each app runs, for a build no deploy event was heard of (an attached UI)."""
+        running: dict[str, set[str]] = {}
+        for view in views:
+            app = self.app_versions.get(view.app_id or "")
+            if app is not None:
+                running.setdefault(app[0], set()).add(view.node)
+        for build in self.builds.values():
+            if not build.nodes and build.app in running:
+                build.nodes = tuple(sorted(running[build.app]))
+                self.bump("build")
 
     def _judge(self, context: str, views: list[ContextView], now: float) -> None:
         converged, differences = judge(views)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from calimero_devnet.cluster.events import (
@@ -187,3 +189,13 @@ def test_an_apply_heard_before_its_authored_counts_once_the_author_speaks() -> N
     model.apply(authored("node-1", "d1"), 1.1)
     assert model.deltas["kv"][-1].applied_on == {"node-2"}
     assert model.early == {}
+
+
+def test_an_attached_ui_learns_ports_and_where_apps_run_from_status() -> None:
+    model = TuiModel("devnet", list(NODES))  # no NodeReady heard: the nodes were up before
+    model.learn_app("kv-store", "app", 1)
+    heads: dict[str, tuple[str, ...]] = {n: ("h0",) for n in NODES}
+    refs = tuple(NodeRef(n, f"http://127.0.0.1:{2428 + i}", 1, True) for i, n in enumerate(NODES))
+    model.apply_status(dataclasses.replace(status(heads), nodes=refs), 1.0)
+    assert [node.port for node in model.nodes.values()] == [2428, 2429, 2430]
+    assert model.builds["kv-store"].nodes == tuple(NODES)
