@@ -44,7 +44,7 @@ from calimero_devnet.tui.widgets import (
     Timeline,
 )
 
-RENDER_HZ = 10  # the live panes
+RENDER_HZ = 12  # the live panes: a frame at most ~83 ms after its data
 SUMMARY_HZ = 3  # headline, nodes, detail, timeline, build bar
 STATS_S = 1.0
 TAIL_S = 0.25
