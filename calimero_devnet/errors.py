@@ -129,6 +129,12 @@ class StateIncompatible(NodeError):
     http_status = 409
 
 
+class StoreUnavailable(NodeError):
+    """The node's store refused a write (its disk is full, say): nothing of it was stored."""
+
+    http_status = 503
+
+
 class FunctionCallError(NodeError):
     """The call failed inside the app: a trap, a panic, a limit, or the app's own error."""
 

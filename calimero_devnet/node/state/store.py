@@ -15,18 +15,25 @@ Layout (every key and value is raw bytes; ``ctx`` is a 32-byte context id)::
 
 Everything one call changes goes into one ``StoreBatch`` written atomically, so a crash at
 any moment leaves state, deltas, heads and clock consistent.
+
+A write RocksDB refuses (a full disk) leaves it read-only until reopened: reads go on, each
+later write is refused with ``StoreUnavailable`` while the disk stays short of space, and
+the first batch after space is back reopens the database and goes through.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
 from rocksdict import ColumnFamily, Options, Rdict, WriteBatch
 
-from calimero_devnet.errors import StoreError
+from calimero_devnet.errors import StoreError, StoreUnavailable
 from calimero_devnet.node.collections.kv import prefix_end
 from calimero_devnet.node.state.records import AppRecord, ContextRecord, decode_app, decode_context
 
@@ -97,16 +104,24 @@ class StoreBatch:
         return len(self._batch)
 
 
+log = logging.getLogger(__name__)
+MIN_FREE_TO_REOPEN = 8 << 20  # bytes: a new WAL, MANIFEST and OPTIONS file, with room to write
+
+
 class NodeStore:
     """A node's RocksDB database; one process at a time may hold it."""
 
     def __init__(self, path: Path, db: Rdict) -> None:
         """Wrap an open database (use ``NodeStore.open``)."""
         self.path = path
+        self._adopt(db)
+        self._closed = False
+        self.write_failure: str | None = None  # why the last write was refused, until reopened
+
+    def _adopt(self, db: Rdict) -> None:
         self._db = db
         self._cfs = {name: db.get_column_family(name) for name in CF_NAMES}
         self._handles = {name: db.get_column_family_handle(name) for name in CF_NAMES}
-        self._closed = False
 
     @classmethod
     def open(cls, path: Path) -> NodeStore:
@@ -117,41 +132,62 @@ class NodeStore:
         """
         path.mkdir(parents=True, exist_ok=True)
         os.chmod(path, 0o700)  # the node's private key lives inside
-        options = Options(raw_mode=True)
-        options.create_if_missing(True)
-        options.create_missing_column_families(True)
-        families = {name: Options(raw_mode=True) for name in CF_NAMES}
-        try:
-            db = Rdict(str(path), options=options, column_families=families)
-        except Exception as exc:  # rocksdict raises bare Exception for every failure
-            if "lock" in str(exc).lower():
-                raise StoreError(
-                    f"node home {path} is in use by another process (RocksDB lock held): "
-                    "stop that node first, or give this one another home"
-                ) from exc
-            raise StoreError(f"cannot open the node store at {path}: {exc}") from exc
-        return cls(path, db)
+        return cls(path, _open_db(path))
 
     def close(self) -> None:
         """Flush memtables and release the database (idempotent)."""
         if self._closed:
             return
         self._closed = True
-        self._db.flush()
+        self._release(flush=self.write_failure is None)  # a refused DB cannot flush
+
+    def _release(self, *, flush: bool) -> None:
+        if flush:
+            self._db.flush()
+        # A refused DB fails to sync its log as its views close; it closes all the same.
+        tolerate = contextlib.suppress(Exception) if not flush else contextlib.nullcontext()
         # Column-family views and handles keep the DB open (its LOCK held) while they live.
-        for cf in self._cfs.values():
-            cf.close()
+        with tolerate:
+            for cf in self._cfs.values():
+                cf.close()
         self._cfs.clear()
         self._handles.clear()
-        self._db.close()
+        with tolerate:
+            self._db.close()
 
     def batch(self) -> StoreBatch:
-        """Return an empty batch; apply it with ``write``."""
+        """Return an empty batch; apply it with ``write`` (after a refused write, first
+        reopen the database if the disk has room again)."""
+        if self.write_failure is not None:
+            self._reopen_if_room()
         return StoreBatch(self._handles)
 
     def write(self, batch: StoreBatch) -> None:
-        """Apply ``batch`` atomically."""
-        self._db.write(batch._batch)
+        """Apply ``batch`` atomically, or not at all.
+
+        Raises:
+            StoreUnavailable: RocksDB refused it (nothing of it is stored).
+        """
+        if self.write_failure is not None:  # still read-only: RocksDB would refuse it again
+            free = shutil.disk_usage(self.path).free
+            raise StoreUnavailable(_refusal(self.path, self.write_failure, free))
+        try:
+            self._db.write(batch._batch)
+        except Exception as exc:  # rocksdict raises bare Exception for every failure
+            self.write_failure = str(exc)
+            log.warning("the store refused a write; it is read-only until space is freed: %s", exc)
+            raise StoreUnavailable(_refusal(self.path, str(exc))) from None
+
+    def _reopen_if_room(self) -> None:
+        """RocksDB stays read-only after a refused write until it is opened again: do so
+        once the disk has room. The column-family ids stay, so batches built meanwhile hold."""
+        free = shutil.disk_usage(self.path).free
+        if free < MIN_FREE_TO_REOPEN:
+            return
+        self._release(flush=False)
+        self._adopt(_open_db(self.path))
+        log.warning("the store is writable again (%d MiB free)", free >> 20)
+        self.write_failure = None
 
     def _get(self, cf: str, key: bytes) -> bytes | None:
         value = self._cfs[cf].get(key)
@@ -294,3 +330,29 @@ class PrivateOverlay:
         """Add the staged writes to ``batch``."""
         for key, value in self.writes.items():
             batch.put_private(self._ctx, key, value)
+
+
+def _open_db(path: Path) -> Rdict:
+    options = Options(raw_mode=True)
+    options.create_if_missing(True)
+    options.create_missing_column_families(True)
+    families = {name: Options(raw_mode=True) for name in CF_NAMES}
+    try:
+        return Rdict(str(path), options=options, column_families=families)
+    except Exception as exc:  # rocksdict raises bare Exception for every failure
+        if "lock" in str(exc).lower():
+            raise StoreError(
+                f"node home {path} is in use by another process (RocksDB lock held): "
+                "stop that node first, or give this one another home"
+            ) from exc
+        raise StoreError(f"cannot open the node store at {path}: {exc}") from exc
+
+
+def _refusal(path: Path, reason: str, free: int | None = None) -> str:
+    full = "no space left" in reason.lower()
+    what = "its disk is full" if full else f"RocksDB refused it ({reason})"
+    room = "" if free is None else f"; {free >> 20} MiB free, {MIN_FREE_TO_REOPEN >> 20} needed"
+    return (
+        f"the node store at {path} cannot take writes: {what}{room}. Nothing of this call was "
+        "stored; reads still work, and writes resume by themselves once space is freed"
+    )
