@@ -52,6 +52,21 @@ class BuildFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeSwitched:
+    """A rollout's progress: ``node`` runs version ``version`` of ``app``, ``done`` of
+    ``total`` nodes so far."""
+
+    app: str
+    version: int
+    node: str
+    done: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"{self.app} v{self.version} on {self.node} ({self.done}/{self.total})"
+
+
+@dataclass(frozen=True, slots=True)
 class AppDeployed:
     """Version ``version`` of an app runs on ``nodes`` (``failed``: node → why not)."""
 
@@ -198,7 +213,8 @@ class StatusPolled:
 
 
 ClusterEvent = (
-    SupervisorEvent | Step | Problem | BuildFinished | AppDeployed | StateRefused | ContextReset
+    SupervisorEvent | Step | Problem | BuildFinished | NodeSwitched | AppDeployed | StateRefused
+    | ContextReset
     | ClusterReady | FeedMessage | NodeKilled | NodePresence | ConvergenceChanged | NetChanged
     | StatusPolled
 )  # fmt: skip

@@ -27,6 +27,7 @@ from calimero_devnet.cluster.events import (
     NetChanged,
     NodeKilled,
     NodePresence,
+    NodeSwitched,
     Problem,
     StateRefused,
     Step,
@@ -122,6 +123,7 @@ class BuildInfo:
     nodes: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
     refused: StateRefused | None = None
+    switched: tuple[int, int] | None = None  # (done, total) while a rollout runs
 
 
 @dataclass
@@ -364,9 +366,15 @@ def _on_built(model: TuiModel, event: BuildFinished, now: float) -> None:
     model.bump("build", "header")
 
 
+def _on_switched(model: TuiModel, event: NodeSwitched, now: float) -> None:
+    build = model.builds.setdefault(event.app, BuildInfo(event.app))
+    build.status, build.switched = "deploying", (event.done, event.total)
+    model.bump("build")
+
+
 def _on_deployed(model: TuiModel, event: AppDeployed, now: float) -> None:
     build = model.builds.setdefault(event.app, BuildInfo(event.app))
-    build.status, build.version = "ok", event.version
+    build.status, build.version, build.switched = "ok", event.version, None
     model.app_versions[event.app_id] = (event.app, event.version)
     build.nodes, build.failed, build.refused = event.nodes, event.failed, None
     model.say(now, None, str(event).splitlines()[0], "warning" if event.failed else "info")
@@ -538,6 +546,7 @@ _HANDLERS: dict[type, Callable[[TuiModel, Any, float], None]] = {
     Step: _on_step,
     Problem: _on_problem,
     BuildFinished: _on_built,
+    NodeSwitched: _on_switched,
     AppDeployed: _on_deployed,
     StateRefused: _on_refused,
     ContextReset: _on_reset,

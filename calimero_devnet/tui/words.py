@@ -178,7 +178,8 @@ def build_line(build: BuildInfo) -> tuple[str, str]:
             "error",
         )
     if build.status in {"building", "deploying"}:
-        return f"{build.app}: {build.status}{version}{took}…", "busy"
+        done = "" if build.switched is None else f": {build.switched[0]}/{build.switched[1]} nodes"
+        return f"{build.app}: {build.status}{version}{took}{done}…", "busy"
     where = f"on {len(build.nodes)} node(s)"
     failed = "".join(f"; {node}: {why}" for node, why in build.failed)
     return f"{build.app}{version} built{took}, {where}{failed}", "warning" if failed else "ok"

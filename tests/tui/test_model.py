@@ -13,6 +13,7 @@ from calimero_devnet.cluster.events import (
     FeedMessage,
     NetChanged,
     NodeKilled,
+    NodeSwitched,
     StateRefused,
     Step,
 )
@@ -20,6 +21,7 @@ from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
 from calimero_devnet.cluster.status import ClusterStatus, ContextView, NodeRef
 from calimero_devnet.tui import model as m
 from calimero_devnet.tui.model import TuiModel, partition_groups
+from calimero_devnet.tui.words import build_line
 
 NODES = ["node-1", "node-2", "node-3"]
 CTX = "ctx-id"
@@ -133,8 +135,12 @@ def test_builds_deploys_and_refusals() -> None:
     model = fresh()
     model.apply(BuildFinished("kv", 0.3, "src/index.ts:3:5 - error TS2322"), 1.0)
     assert model.builds["kv"].status == "error"
+    model.apply(BuildFinished("kv", 0.2), 1.5)
+    model.apply(NodeSwitched("kv", 2, "node-2", 1, 3), 1.6)
+    assert build_line(model.builds["kv"]) == ("kv: deploying in 0.20 s: 1/3 nodes…", "busy")
     model.apply(AppDeployed("kv", "app-2", 2, tuple(NODES)), 2.0)
     assert (model.builds["kv"].status, model.app_versions["app-2"]) == ("ok", ("kv", 2))
+    assert build_line(model.builds["kv"])[0] == "kv v2 built in 0.20 s, on 3 node(s)"
     model.apply(StateRefused("kv", 3, "kv", ("node-1",), "items is now a set"), 3.0)
     assert model.builds["kv"].status == "refused"
 

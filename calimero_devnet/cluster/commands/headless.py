@@ -25,6 +25,7 @@ from calimero_devnet.cluster.events import (
     ConvergenceChanged,
     FeedMessage,
     NodePresence,
+    NodeSwitched,
     Problem,
     StateRefused,
     StatusPolled,
@@ -115,8 +116,8 @@ def _special(node: str, event: Mapping[str, Any], contexts: Mapping[str, str]) -
 
 def describe(event: ClusterEvent, contexts: Mapping[str, str]) -> list[str]:
     """The lines to print for ``event`` (none for events only a UI needs)."""
-    if isinstance(event, StatusPolled):
-        return []  # every poll, for a UI's table; convergence has lines of its own
+    if isinstance(event, StatusPolled | NodeSwitched):
+        return []  # a UI's table and progress bar; convergence and AppDeployed say it here
     if isinstance(event, FeedMessage):
         return describe_feed(event.node, event.events, contexts)
     if isinstance(event, NodePresence) and event.status == "online":

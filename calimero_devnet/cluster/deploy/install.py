@@ -180,9 +180,12 @@ class SwitchFailure:
 
 
 async def switch_everywhere(
-    targets: Sequence[tuple[NodeClient, Sequence[str]]], app_id: str
+    targets: Sequence[tuple[NodeClient, Sequence[str]]],
+    app_id: str,
+    switched: Callable[[str], None] = lambda node: None,
 ) -> tuple[list[str], list[SwitchFailure]]:
-    """Switch each node's listed contexts to ``app_id``: (nodes switched, failures)."""
+    """Switch each node's listed contexts to ``app_id``: (nodes switched, failures);
+    ``switched(node)`` as each node is done."""
 
     async def switch(client: NodeClient, context_ids: Sequence[str]) -> SwitchFailure | None:
         for cid in context_ids:
@@ -190,6 +193,7 @@ async def switch_everywhere(
                 await client.set_application(cid, app_id)
             except ClusterError as exc:
                 return SwitchFailure(client.name, cid, exc)
+        switched(client.name)
         return None
 
     outcomes = await asyncio.gather(*(switch(client, cids) for client, cids in targets))

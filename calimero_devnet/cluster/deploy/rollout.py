@@ -12,6 +12,7 @@ A node that was down during a redeploy or a reset is brought up to date when it 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from calimero_devnet.cluster.events import (
     BuildFinished,
     ClusterEvent,
     ContextReset,
+    NodeSwitched,
     StateRefused,
     Step,
 )
@@ -146,8 +148,13 @@ class Rollout:
                 )
                 return None
             targets = [(client, self._contexts_of(app, name)) for name, client in clients.items()]
-            done, failed = await deploy.switch_everywhere(targets, app_id)
             version = old.version + 1
+            progress = itertools.count(1)
+
+            def switched(node: str) -> None:
+                self._emit(NodeSwitched(app, version, node, next(progress), len(targets)))
+
+            done, failed = await deploy.switch_everywhere(targets, app_id, switched)
             manifest = await asyncio.to_thread(deploy.read_manifest, wasm)
             self.current[app] = AppVersion(app, app_id, version, wasm, manifest)
             why = tuple((failure.node, str(failure.error)) for failure in failed)
