@@ -86,12 +86,13 @@ def run_status(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
     if cluster.state.control_url is not None:
         manager = asyncio.run(cluster.manager_status())
-        extra = {key: manager[key] for key in ("net", "versions", "failures")}
+        extra = {key: manager.get(key, []) for key in ("net", "versions", "failures", "restarts")}
     text = render_table(status)
     if extra:
         versions = ", ".join(f"{app} v{v}" for app, v in extra["versions"].items())
         text += f"\nnetwork: {extra['net']['text']}\napps: {versions}"
         text += "".join(f"\nfailure: {failure}" for failure in extra["failures"])
+        text += "".join(f"\nhistory: {line}" for line in extra["restarts"])
     return _emit(args, data | extra, text)
 
 
