@@ -41,7 +41,7 @@ class ContextView:
     pending: int = 0
     error: str | None = None
     converged: bool = False
-    standing: str | None = None  # when not converged: ahead, behind or diverged (standing.py)
+    standing: str | None = None  # if asked, when not converged: ahead, behind, diverged…
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,23 +124,28 @@ async def _view(client: NodeClient, name: str, context_id: str) -> ContextView:
 async def collect_status(
     cluster_id: str, nodes: Sequence[NodeRef], contexts: Mapping[str, str],
     apps: Mapping[str, str], timeout: float = 5.0,  # noqa: ASYNC109  (each node's answer)
+    *, standing: bool = False,
 ) -> ClusterStatus:  # fmt: skip
     """Ask every running node about every context, concurrently, and judge convergence.
 
-    A node that does not answer within ``timeout`` s is in the views with that error.
+    A node that does not answer within ``timeout`` s is in the views with that error. With
+    ``standing``, each view that differs says whether its node is ahead, behind or diverged.
     """
     clients = [NodeClient(n.name, n.url, timeout) for n in nodes if n.running and n.url]
     try:
         asks = [_view(c, name, cid) for name, cid in contexts.items() for c in clients]
         views = list(await asyncio.gather(*asks))
         marked = [_mark(v, _common(views, v.context)) for v in views]
-        placed = await _placed(marked, {c.name: c for c in clients}, contexts)
+        if standing:
+            marked = list(await _placed(marked, {c.name: c for c in clients}, contexts))
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
     verdicts: dict[str, bool] = {}
     for name in contexts:
         verdicts[name], _ = judge([v for v in views if v.context == name])
-    return ClusterStatus(cluster_id, tuple(nodes), placed, dict(contexts), dict(apps), verdicts)
+    return ClusterStatus(
+        cluster_id, tuple(nodes), tuple(marked), dict(contexts), dict(apps), verdicts
+    )
 
 
 Key = tuple[tuple[str, ...], str | None]
@@ -225,6 +230,6 @@ def _row(node: NodeRef, view: ContextView | None, apps: Mapping[str, str]) -> tu
         return (*base, "-", "-", "-", "-", "-", "-")
     if view.error is not None:
         return (*base, view.context, "-", "-", "-", "-", f"? {view.error}")
-    sync = "ok" if view.converged else (view.standing or standing.BEHIND)
+    sync = "ok" if view.converged else (view.standing or standing.UNKNOWN)
     return (*base, view.context, _app_label(view.app_id, apps), _ids(view.heads),
             _id(view.root), str(view.pending), sync)  # fmt: skip

@@ -60,7 +60,7 @@ async def sync_column(**nodes: Dag | web.Application) -> dict[str, str]:
     apps = {name.replace("_", "-"): node if isinstance(node, web.Application) else fake_node(node)
             for name, node in nodes.items()}  # fmt: skip
     async with serving(apps) as refs:
-        status = await collect_status("devnet", refs, {"kv": CTX}, {"kv": APP})
+        status = await collect_status("devnet", refs, {"kv": CTX}, {"kv": APP}, standing=True)
     rows = [line.split() for line in render_table(status).splitlines()[1:-1]]
     return {row[0]: row[-1] for row in rows}
 

@@ -81,7 +81,7 @@ def parse_json(text: str, what: str) -> Any:
 def run_status(args: argparse.Namespace) -> int:
     """``devnet status``: every node, every context, convergence; net rules and versions."""
     cluster = _attach(args)
-    status = asyncio.run(cluster.status())
+    status = asyncio.run(cluster.status(standing=True))
     manager = {"pid": cluster.state.manager_pid, "running": not cluster.manager_gone}
     data, text = status.to_json() | {"manager": manager}, render_table(status)
     if cluster.manager_gone:  # its nodes serve on: show them, and say what is missing
