@@ -118,11 +118,13 @@ class RemoteCluster(ClusterAccess):
         for node in self.state.nodes:
             running = node.rpc_url is not None and pid_alive(node.pid)
             if running and gone:
-                running = orphans.node_of(procfs.cmdline(node.pid or 0), self.state.data_dir) == (
-                    node.name
-                )
+                running = self._runs(node.name, node.pid or 0)
             refs.append(NodeRef(node.name, node.rpc_url, node.pid if running else None, running))
         return refs
+
+    def _runs(self, name: str, pid: int) -> bool:
+        """Whether ``pid`` is node ``name`` of this cluster (by its command line)."""
+        return orphans.node_of(procfs.cmdline(pid), self.state.data_dir) == name
 
     def _control_url(self) -> str:
         if self.manager_gone:
