@@ -139,9 +139,13 @@ class ClusterAccess:
         async with NodeClient(name, url) as client:
             yield client
 
-    async def status(self) -> ClusterStatus:
-        """What every running node says about every context, with convergence judged."""
-        return await collect_status(self.cluster_id, self.refs(), self.contexts, self.apps)
+    async def status(self, *, standing: bool = False) -> ClusterStatus:
+        """What every running node says about every context, with convergence judged (and,
+        with ``standing``, whether a node that differs is ahead, behind or diverged: a few
+        more requests, so the manager's frequent polls go without)."""
+        return await collect_status(
+            self.cluster_id, self.refs(), self.contexts, self.apps, standing=standing
+        )
 
     async def wait_converged(
         self,

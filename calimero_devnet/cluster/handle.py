@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from calimero_devnet.cluster.events import (
     NodeKilled,
     Subscription,
 )
+from calimero_devnet.cluster.failures import NodeFailures
 from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.cluster.processes.broker import BrokerHandle
 from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
@@ -65,7 +67,7 @@ class Cluster(ClusterAccess):
         self.data_dir: Path = config.cluster.data_dir
         self.broker_url = broker_url
         self.rules: NetRules = HEALTHY
-        self.failures: list[NodeExited] = []  # nodes that died without being asked to
+        self.exits = NodeFailures()  # nodes that died without being asked to
         self.control_url: str | None = None
         self.rollout = Rollout(config, hub.emit)
         self.contexts = self.rollout.contexts
@@ -79,6 +81,11 @@ class Cluster(ClusterAccess):
         self._closing = asyncio.Event()
 
     # --- what it holds ---------------------------------------------------------------------
+    @property
+    def failures(self) -> list[NodeExited]:
+        """Every node exit of the run nobody asked for (even of nodes running again since)."""
+        return self.exits.all
+
     @property
     def apps(self) -> dict[str, str]:  # type: ignore[override]
         """App name → the application id running now."""
@@ -142,7 +149,9 @@ class Cluster(ClusterAccess):
             self._deliberate.discard(event.name)
             event = NodeKilled(event.name)
         elif isinstance(event, NodeExited):
-            self.failures.append(event)
+            self.exits.exited(event)
+        elif isinstance(event, NodeReady):
+            self.exits.ready(event.name, time.monotonic())
         self.emit(event)
         if isinstance(event, NodeExited | NodeKilled | NodeReady) and self.contexts:
             self.write_state()

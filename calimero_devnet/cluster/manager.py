@@ -1,6 +1,7 @@
 """Provides ``open_cluster``: bring a devnet up, hand out its ``Cluster``, bring it down.
 
-Up: take the data dir's manager lock (one manager per data dir), wipe it if ``fresh``,
+Up: take the data dir's manager lock (one manager per data dir), stop what a manager that
+died left running there (``processes/orphans.py``), wipe it if ``fresh``,
 start the broker, start the nodes while the apps build, install the apps, create and join
 the contexts, write ``cluster.json``, then start the monitor (feeds, convergence), the
 loopback control endpoint and, if asked, the source watcher. Down, in reverse: background
@@ -23,11 +24,13 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 from calimero_devnet.cluster.events import ClusterReady, EventHub, Problem, Progress, Step
 from calimero_devnet.cluster.handle import Cluster, publish_rules
 from calimero_devnet.cluster.monitor import ConvergenceWatch, FeedListener
+from calimero_devnet.cluster.processes import orphans
 from calimero_devnet.cluster.processes.broker import (
     BrokerHandle,
     open_embedded_broker,
@@ -70,6 +73,7 @@ async def open_cluster(
         async with AsyncExitStack() as stack:
             stack.callback(hub.close)
             stack.callback(remove_state, data_dir, os.getpid())
+            await _stop_orphans(data_dir, hub)  # before --fresh: they hold the stores open
             if config.fresh:
                 removed = wipe(data_dir)
                 hub.emit(Step(f"--fresh: removed {', '.join(removed) or 'nothing'} in {data_dir}"))
@@ -95,6 +99,20 @@ async def open_cluster(
             hub.emit(ready)
             stack.push_async_callback(_say_down, hub)
             yield cluster
+
+
+async def _stop_orphans(data_dir: Path, hub: EventHub) -> None:
+    """Stop what a manager that died left running on ``data_dir`` (``docs/decisions.md``):
+    its nodes hold their stores' locks, so new ones could not open them."""
+    found = orphans.find(data_dir)
+    if not found:
+        return
+    names = ", ".join(leftover.what for leftover in found)
+    hub.emit(Problem(f"{names} still running, left by a manager that is gone: stopping them "
+                     "first (their data stays)"))  # fmt: skip
+    done = await asyncio.to_thread(orphans.stop, found)
+    killed = f"; killed {', '.join(done.killed)} (did not stop in time)" if done.killed else ""
+    hub.emit(Step(f"stopped {len(done.stopped)} left-over process(es){killed}"))
 
 
 async def _bring_up(cluster: Cluster, spawning: Coroutine[Any, Any, object]) -> None:

@@ -21,7 +21,13 @@ from calimero_devnet.cluster.access import ClusterAccess
 from calimero_devnet.cluster.events import ClusterEvent, Problem
 from calimero_devnet.cluster.events_json import DROPPED, HEARTBEAT, event_from_json
 from calimero_devnet.cluster.nodeclient import http_client
-from calimero_devnet.cluster.processes.statefile import ClusterState, manager_alive, read_state
+from calimero_devnet.cluster.processes import orphans, procfs
+from calimero_devnet.cluster.processes.statefile import (
+    ClusterState,
+    manager_alive,
+    read_state,
+    stale_error,
+)
 from calimero_devnet.cluster.status import NodeRef
 from calimero_devnet.errors import ClusterError, DevnetError
 
@@ -88,22 +94,45 @@ class RemoteCluster(ClusterAccess):
 
     @classmethod
     def attach(cls, data_dir: Path) -> RemoteCluster:
-        """The cluster running in ``data_dir``.
+        """The cluster running in ``data_dir``: its manager's, or, when the manager is gone,
+        the nodes it left serving (reads work; changes say the manager is gone).
 
         Raises:
             ClusterError: none runs there (or only a stale state file is left).
         """
-        return cls(read_state(data_dir))
+        cluster = cls(read_state(data_dir, stale_ok=True))
+        if cluster.manager_gone and not any(ref.running for ref in cluster.refs()):
+            raise stale_error(data_dir, cluster.state.manager_pid)
+        return cluster
+
+    @property
+    def manager_gone(self) -> bool:
+        """Whether the manager that wrote ``cluster.json`` has died (its nodes may serve on)."""
+        return not self.state.manager_alive()
 
     def refs(self) -> list[NodeRef]:
-        """The nodes as ``cluster.json`` lists them; running = its pid is alive."""
+        """The nodes as ``cluster.json`` lists them; running = its pid is alive (and, with the
+        manager gone, proved to be that node still: pids get reused)."""
         refs = []
+        gone = self.manager_gone
         for node in self.state.nodes:
             running = node.rpc_url is not None and pid_alive(node.pid)
+            if running and gone:
+                running = self._runs(node.name, node.pid or 0)
             refs.append(NodeRef(node.name, node.rpc_url, node.pid if running else None, running))
         return refs
 
+    def _runs(self, name: str, pid: int) -> bool:
+        """Whether ``pid`` is node ``name`` of this cluster (by its command line)."""
+        return orphans.node_of(procfs.cmdline(pid), self.state.data_dir) == name
+
     def _control_url(self) -> str:
+        if self.manager_gone:
+            raise ClusterError(
+                f"the manager (pid {self.state.manager_pid}) is gone; its nodes serve on "
+                "(`devnet status`, `call`, `logs` work): `devnet up` stops them and starts a "
+                "new manager on the same data, `devnet down` stops them"
+            )
         url = self.state.control_url
         if url is None:
             raise ClusterError(

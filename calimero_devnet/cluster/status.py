@@ -2,7 +2,8 @@
 
 ``collect_status`` asks each running node over HTTP (used by the manager and by ``devnet
 status`` in another terminal alike); ``judge`` decides convergence (SYNC.md: same heads,
-same root, nothing pending on every node that has the context); ``render_table`` draws it.
+same root, nothing pending on every node that has the context); a node that differs is
+told ahead, behind or diverged (``standing.py``); ``render_table`` draws it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from calimero_devnet.cluster import standing
 from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.errors import ClusterError
 
@@ -39,6 +41,7 @@ class ContextView:
     pending: int = 0
     error: str | None = None
     converged: bool = False
+    standing: str | None = None  # if asked, when not converged: ahead, behind, diverged…
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,22 +124,28 @@ async def _view(client: NodeClient, name: str, context_id: str) -> ContextView:
 async def collect_status(
     cluster_id: str, nodes: Sequence[NodeRef], contexts: Mapping[str, str],
     apps: Mapping[str, str], timeout: float = 5.0,  # noqa: ASYNC109  (each node's answer)
+    *, standing: bool = False,
 ) -> ClusterStatus:  # fmt: skip
     """Ask every running node about every context, concurrently, and judge convergence.
 
-    A node that does not answer within ``timeout`` s is in the views with that error.
+    A node that does not answer within ``timeout`` s is in the views with that error. With
+    ``standing``, each view that differs says whether its node is ahead, behind or diverged.
     """
     clients = [NodeClient(n.name, n.url, timeout) for n in nodes if n.running and n.url]
     try:
         asks = [_view(c, name, cid) for name, cid in contexts.items() for c in clients]
         views = list(await asyncio.gather(*asks))
+        marked = [_mark(v, _common(views, v.context)) for v in views]
+        if standing:
+            marked = list(await _placed(marked, {c.name: c for c in clients}, contexts))
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
     verdicts: dict[str, bool] = {}
     for name in contexts:
         verdicts[name], _ = judge([v for v in views if v.context == name])
-    marked = tuple(_mark(v, _common(views, v.context)) for v in views)
-    return ClusterStatus(cluster_id, tuple(nodes), marked, dict(contexts), dict(apps), verdicts)
+    return ClusterStatus(
+        cluster_id, tuple(nodes), tuple(marked), dict(contexts), dict(apps), verdicts
+    )
 
 
 Key = tuple[tuple[str, ...], str | None]
@@ -151,6 +160,36 @@ def _common(views: Sequence[ContextView], context: str) -> Key | None:
 def _mark(view: ContextView, common: Key | None) -> ContextView:
     fine = view.error is None and view.pending == 0 and (view.heads, view.root) == common
     return replace(view, converged=fine)
+
+
+async def _placed(
+    views: Sequence[ContextView], clients: Mapping[str, NodeClient], contexts: Mapping[str, str]
+) -> tuple[ContextView, ...]:
+    """``views`` with the standing of each that differs from its context's common view."""
+    slices: dict[tuple[str, str], asyncio.Future[standing.Known | None]] = {}
+
+    def known(node: str, context_id: str) -> asyncio.Future[standing.Known | None]:
+        if (node, context_id) not in slices:  # each node's slice is asked for once
+            ask = standing.known_deltas(clients[node], context_id)
+            slices[node, context_id] = asyncio.ensure_future(ask)
+        return slices[node, context_id]
+
+    async def place(view: ContextView) -> ContextView:
+        common = _common(views, view.context)
+        if view.converged or view.error is not None or common is None:
+            return view
+        if view.heads == common[0]:  # same deltas: waiting on pending ones, or another state
+            return replace(view, standing=standing.BEHIND if view.root == common[1]
+                           else standing.DIVERGED)  # fmt: skip
+        peer = next(v for v in views if v.context == view.context and v.error is None
+                    and (v.heads, v.root) == common)  # fmt: skip
+        context_id = contexts[view.context]
+        mine, theirs = await asyncio.gather(
+            known(view.node, context_id), known(peer.node, context_id)
+        )
+        return replace(view, standing=standing.standing(mine, theirs, view.heads, common[0]))
+
+    return tuple(await asyncio.gather(*(place(view) for view in views)))
 
 
 def _id(value: str | None) -> str:
@@ -191,6 +230,6 @@ def _row(node: NodeRef, view: ContextView | None, apps: Mapping[str, str]) -> tu
         return (*base, "-", "-", "-", "-", "-", "-")
     if view.error is not None:
         return (*base, view.context, "-", "-", "-", "-", f"? {view.error}")
-    sync = "ok" if view.converged else "behind"
+    sync = "ok" if view.converged else (view.standing or standing.UNKNOWN)
     return (*base, view.context, _app_label(view.app_id, apps), _ids(view.heads),
             _id(view.root), str(view.pending), sync)  # fmt: skip

@@ -34,6 +34,8 @@ def add_node_arguments(parser: argparse.ArgumentParser) -> None:
     add("--module-cache", type=Path, metavar="DIR",
         help="compiled-module cache, shareable by nodes (default: <home>/wasm-cache)")  # fmt: skip
     add("--log-level", choices=LOG_LEVELS, default="info")
+    add("--manager-pid", type=int, metavar="PID",
+        help="the devnet manager that started it: say in the log when it is gone")  # fmt: skip
     add("--shutdown-timeout", type=float, default=10.0, metavar="SECONDS",
         help="how long to let in-flight calls finish on SIGINT/SIGTERM")  # fmt: skip
 
@@ -59,6 +61,7 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
         cluster=args.cluster,
         shutdown_timeout=args.shutdown_timeout,
         access_log=args.log_level == "debug",
+        manager_pid=args.manager_pid,
     )
 
 

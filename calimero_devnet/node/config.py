@@ -27,3 +27,4 @@ class NodeConfig:
     shutdown_timeout: float = 10.0
     max_body: int = MAX_BODY_BYTES  # larger JSON-RPC and admin bodies: 413, unparsed
     access_log: bool = False
+    manager_pid: int | None = None  # the devnet manager that started it (manager_watch.py)

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.config import NodeConfig
+from calimero_devnet.node.manager_watch import watch_manager
 from calimero_devnet.node.rpc.admin_sync import REPLICATION
 from calimero_devnet.node.rpc.events import EventHub
 from calimero_devnet.node.rpc.server import RpcServer, build_app, listen
@@ -139,6 +140,8 @@ class NodeService:
 
     def _tasks(self) -> dict[str, Coroutine[Any, Any, None]]:
         tasks = {"commit-fanout": self._hub.run()}
+        if self.config.manager_pid is not None:
+            tasks["manager-watch"] = watch_manager(self.config.manager_pid, self.config.name)
         if self.replicator is not None:
             tasks |= self.replicator.tasks()
         return tasks

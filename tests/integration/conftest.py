@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ from calimero_devnet.cluster.processes.broker import (
     open_embedded_broker,
     open_mosquitto,
 )
+
+REPO = Path(__file__).resolve().parents[2]
 
 # --- MQTT brokers (bus adapter tests) -------------------------------------------------------
 
@@ -24,3 +29,40 @@ async def broker(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     opener = open_embedded_broker if request.param == "amqtt" else open_mosquitto
     async with opener(workdir=workdir) as handle:
         yield handle
+
+
+# --- a cluster started with `devnet up --detach` ----------------------------------------------
+
+
+def devnet_cli(capsys: pytest.CaptureFixture[str], data_dir: Path, *argv: str) -> tuple[int, str]:
+    """Run one ``devnet`` command on ``data_dir`` in this process; return (exit code, output)."""
+    from calimero_devnet import cli  # noqa: PLC0415  (only the tests using it pay for it)
+
+    capsys.readouterr()
+    code = cli.main([*argv, "--data-dir", str(data_dir)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def up_detached(data_dir: Path) -> tuple[int, str]:
+    """``devnet up --detach`` of 2 nodes on ``data_dir`` in a subprocess (the manager it starts
+    outlives the command); return its exit code and output once it returned."""
+    argv = [sys.executable, "-m", "calimero_devnet.cli", "up", "--detach", "--nodes", "2",
+            "--no-watch", "--data-dir", str(data_dir)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=120,
+                          cwd=data_dir.parent, env=env)  # fmt: skip
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.fixture
+def detached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Path]:
+    """A data dir whose 2-node cluster runs detached (``devnet up --detach``), ready; whatever
+    a test leaves running on it is stopped (``devnet down``) afterwards."""
+    data_dir = tmp_path / "data"
+    code, out = up_detached(data_dir)
+    assert code == 0, out
+    try:
+        yield data_dir
+    finally:
+        devnet_cli(capsys, data_dir, "down")

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from calimero_devnet.cluster.commands.down import DownReport, stop_cluster
-from calimero_devnet.cluster.processes.datadir import LOCK_FILE, MANAGER_LOG, manager_lock, wipe
+from calimero_devnet.cluster.processes import orphans
+from calimero_devnet.cluster.processes.datadir import (
+    LOCK_FILE,
+    MANAGER_LOG,
+    lock_holder,
+    manager_lock,
+    wipe,
+)
 from calimero_devnet.cluster.processes.statefile import ClusterState, write_state
 from calimero_devnet.errors import ClusterError
 
@@ -60,4 +68,35 @@ def test_down_report_in_words() -> None:
         "manager pid 42 did not stop in time: killed",
         "killed leftover node-1 (pid 7)",
         "down in 31.0 s",
+    ]
+
+
+def test_the_lock_holder_is_proved_by_the_lock_and_the_open_file(tmp_path: Path) -> None:
+    assert lock_holder(tmp_path) is None  # no lock file
+    with manager_lock(tmp_path):
+        assert lock_holder(tmp_path) == os.getpid()
+    assert lock_holder(tmp_path) is None  # the file names us, but nobody holds the lock
+
+
+def test_a_node_is_recognised_by_its_home_in_the_data_dir(tmp_path: Path) -> None:
+    node = [sys.executable, "-m", "calimero_devnet.node", "--home"]
+    assert orphans.node_of([*node, str(tmp_path / "nodes" / "node-2")], tmp_path) == "node-2"
+    assert orphans.node_of([*node, str(tmp_path / "elsewhere" / "node-2")], tmp_path) is None
+    assert orphans.node_of(["vim", "--home", str(tmp_path / "nodes" / "n")], tmp_path) is None
+    assert orphans.node_of([*node], tmp_path) is None  # --home without its value
+
+
+def test_down_removes_an_unreadable_state_file_it_could_not_read(tmp_path: Path) -> None:
+    (tmp_path / "cluster.json").write_text("{ not json")
+    report = stop_cluster(tmp_path)
+    assert report.lines() == ["nothing was running here: removed the unreadable cluster.json"]
+    assert not (tmp_path / "cluster.json").exists()
+
+
+def test_down_report_says_what_it_stopped_politely() -> None:
+    report = DownReport(None, True, ("broker (pid 9)",), 5.5, ("node-1 (pid 7)",))
+    assert report.lines() == [
+        "stopped leftover node-1 (pid 7)",
+        "killed leftover broker (pid 9)",
+        "down in 5.5 s",
     ]

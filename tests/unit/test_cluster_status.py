@@ -65,7 +65,7 @@ def test_render_table() -> None:
         "node-1", "running", "100", "http://127.0.0.1:4000", "kv-store", "kv-store", "HeadAAAA",
         "RootAAAA", "0", "ok",
     ]  # fmt: skip
-    assert lines[2].split()[-1] == "behind"
+    assert lines[2].split()[-1] == "differs"  # not asked where it stands
     assert lines[3].split() == ["node-3", "down", "-", "-", "-", "-", "-", "-", "-", "-"]
     assert lines[4] == f"kv-store ({CTX}): NOT converged"
     assert all(len(line) == len(line.rstrip()) for line in lines)

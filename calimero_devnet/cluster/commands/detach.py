@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from calimero_devnet.cluster.processes.datadir import MANAGER_LOG
+from calimero_devnet.cluster.processes import orphans
+from calimero_devnet.cluster.processes.datadir import MANAGER_LOG, lock_holder
 from calimero_devnet.cluster.processes.node_events import exit_reason
 from calimero_devnet.cluster.processes.node_process import PACKAGE_ROOT
 from calimero_devnet.cluster.processes.statefile import ClusterState, running_state
@@ -59,6 +60,11 @@ def start_detached(config: DevnetConfig, args: argparse.Namespace) -> int:
             f"a cluster is already running in {data_dir} (manager pid {running.manager_pid}): "
             "stop it with `devnet down`, or use another --data-dir"
         )
+    left = orphans.find(data_dir) if lock_holder(data_dir) is None else []  # else: starting
+    if left and not args.json:
+        names = ", ".join(leftover.what for leftover in left)
+        print(f"devnet: {names} still running, left by a manager that is gone: the new "
+              "manager stops them first (their data stays)")  # fmt: skip
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / MANAGER_LOG
     with log.open("ab") as out:

@@ -81,18 +81,30 @@ def parse_json(text: str, what: str) -> Any:
 def run_status(args: argparse.Namespace) -> int:
     """``devnet status``: every node, every context, convergence; net rules and versions."""
     cluster = _attach(args)
-    status = asyncio.run(cluster.status())
-    data = status.to_json()
-    extra: dict[str, Any] = {}
+    status = asyncio.run(cluster.status(standing=True))
+    manager = {"pid": cluster.state.manager_pid, "running": not cluster.manager_gone}
+    data, text = status.to_json() | {"manager": manager}, render_table(status)
+    if cluster.manager_gone:  # its nodes serve on: show them, and say what is missing
+        return _emit(args, data, f"{text}\n{_manager_gone(cluster)}")
     if cluster.state.control_url is not None:
-        manager = asyncio.run(cluster.manager_status())
-        extra = {key: manager[key] for key in ("net", "versions", "failures")}
-    text = render_table(status)
-    if extra:
+        extra = asyncio.run(cluster.manager_status())
+        extra = {key: extra.get(key, []) for key in ("net", "versions", "failures", "restarts")}
+        data |= extra
         versions = ", ".join(f"{app} v{v}" for app, v in extra["versions"].items())
         text += f"\nnetwork: {extra['net']['text']}\napps: {versions}"
         text += "".join(f"\nfailure: {failure}" for failure in extra["failures"])
-    return _emit(args, data | extra, text)
+        text += "".join(f"\nhistory: {line}" for line in extra["restarts"])
+    return _emit(args, data, text)
+
+
+def _manager_gone(cluster: RemoteCluster) -> str:
+    serving = [ref.name for ref in cluster.refs() if ref.running]
+    return (
+        f"manager: pid {cluster.state.manager_pid} is gone; {len(serving)} node(s) serve on "
+        f"without it ({', '.join(serving)}): network, kill/restart and redeploys need a "
+        "manager: `devnet up` stops them and starts one on the same data, `devnet down` "
+        "stops them"
+    )
 
 
 def run_call(args: argparse.Namespace) -> int:
@@ -168,7 +180,8 @@ def run_down(args: argparse.Namespace) -> int:
 
     report = stop_cluster(data_dir_of(args), args.timeout)
     data = {"managerPid": report.manager_pid, "graceful": report.graceful,
-            "killed": list(report.killed), "seconds": report.seconds}  # fmt: skip
+            "stopped": list(report.stopped), "killed": list(report.killed),
+            "removedUnreadable": report.removed_unreadable, "seconds": report.seconds}  # fmt: skip
     return _emit(args, data, "\n".join(report.lines()))
 
 

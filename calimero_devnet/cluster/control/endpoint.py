@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -90,11 +91,13 @@ class ControlApi:
         ]
 
     async def status(self, _: web.Request) -> web.Response:
-        """Status with what only the manager knows: net rules, versions, failures."""
+        """Status with what only the manager knows: net rules, versions, failures (nodes
+        down since they died unasked) and restarts (nodes back since)."""
         cluster = self._cluster
         data = (await cluster.status()).to_json()
         data |= {"net": _rules(cluster.rules), "versions": cluster.rollout.versions(),
-                 "failures": [str(failure) for failure in cluster.failures]}  # fmt: skip
+                 "failures": cluster.exits.current(),
+                 "restarts": cluster.exits.history(time.monotonic())}  # fmt: skip
         return _ok(data)
 
     async def node_action(self, request: web.Request) -> web.Response:

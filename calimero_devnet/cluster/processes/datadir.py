@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from calimero_devnet.cluster.deploy.generations import GENERATIONS_FILE
+from calimero_devnet.cluster.processes import procfs
 from calimero_devnet.cluster.processes.statefile import STATE_FILE, running_state
 from calimero_devnet.errors import ClusterError
 
@@ -69,6 +70,37 @@ def manager_lock(data_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def lock_holder(data_dir: Path) -> int | None:
+    """The manager holding ``data_dir``'s lock now, proved (None when none does).
+
+    The pid written in the lock file counts only while the lock is held and that very
+    process has the file open: a pid alone may be reused; the file outlives its writer.
+    """
+    path = (data_dir / LOCK_FILE).resolve()
+    try:
+        pid = int(path.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if not _held(path) or str(path) not in procfs.open_files(pid):
+        return None
+    return pid
+
+
+def _held(path: Path) -> bool:
+    """Whether someone holds the flock of ``path`` (tried without waiting, let go at once)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # releases a lock taken just now
+    return False
 
 
 def _taken(data_dir: Path, pid: int | None) -> ClusterError:

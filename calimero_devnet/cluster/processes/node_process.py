@@ -53,6 +53,7 @@ class NodeSpec:
     shutdown_timeout: float = 3.0  # the node's own grace for in-flight calls
     module_cache: Path | None = None  # shared by the cluster's nodes (one compile per build)
     program: tuple[str, ...] = NODE_PROGRAM  # tests swap in a fake child
+    manager_pid: int | None = None  # the node logs when this parent of it is gone
 
     def argv(self, rpc_port: int) -> list[str]:
         """The command line of this node on ``rpc_port``."""
@@ -62,6 +63,7 @@ class NodeSpec:
         args += ["--index", str(self.index)] if self.index is not None else []
         args += ["--broker", self.broker] if self.broker else []
         args += ["--module-cache", str(self.module_cache)] if self.module_cache else []
+        args += ["--manager-pid", str(self.manager_pid)] if self.manager_pid else []
         return [*self.program, *args]
 
 

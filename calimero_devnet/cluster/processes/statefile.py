@@ -55,6 +55,10 @@ class ClusterState:
         pid = os.getpid()
         return cls(cluster_id, pid, data_dir, broker_url, manager_started=process_started(pid))
 
+    def manager_alive(self) -> bool:
+        """Whether the manager that wrote this state still runs."""
+        return manager_alive(self.manager_pid, self.manager_started)
+
     def node(self, name: str) -> NodeState:
         """The node called ``name``; ``ClusterError`` naming the known ones otherwise."""
         found = next((node for node in self.nodes if node.name == name), None)
@@ -123,8 +127,9 @@ def write_state(state: ClusterState) -> Path:
     return path
 
 
-def read_state(data_dir: Path) -> ClusterState:
-    """The running cluster of ``data_dir``.
+def read_state(data_dir: Path, *, stale_ok: bool = False) -> ClusterState:
+    """The running cluster of ``data_dir`` (with ``stale_ok``, also one whose manager is gone:
+    its nodes may serve on; ``stale_error`` says it when they do not).
 
     Raises:
         ClusterError: no state file, a stale one (its manager is gone), or an unreadable one;
@@ -140,12 +145,17 @@ def read_state(data_dir: Path) -> ClusterState:
     except (OSError, ValueError) as exc:
         raise _unreadable(path, str(exc)) from exc
     state = _parse(path, data)
-    if not manager_alive(state.manager_pid, state.manager_started):
-        raise ClusterError(
-            f"no cluster running in {data_dir} (stale state file from pid {state.manager_pid}): "
-            "start one with `devnet up`"
-        )
+    if not stale_ok and not state.manager_alive():
+        raise stale_error(data_dir, state.manager_pid)
     return state
+
+
+def stale_error(data_dir: Path, manager_pid: int) -> ClusterError:
+    """What to say of a state file whose manager is gone (and whose nodes are too)."""
+    return ClusterError(
+        f"no cluster running in {data_dir} (stale state file from pid {manager_pid}): "
+        "start one with `devnet up`"
+    )
 
 
 def running_state(data_dir: Path) -> ClusterState | None:

@@ -84,6 +84,7 @@ def node_specs(config: DevnetConfig, broker_url: str | None) -> list[NodeSpec]:
             cluster=cluster,
             log_level=node.log_level,
             module_cache=module_cache_dir(data_dir),
+            manager_pid=os.getpid(),  # this process spawns them
         )
         for node in config.nodes
     ]
