@@ -66,3 +66,17 @@ def detached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Pat
         yield data_dir
     finally:
         devnet_cli(capsys, data_dir, "down")
+
+
+# --- the fault table (test_faults.py) -------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the table of faults and outcomes after a run that injected faults."""
+    from tests.integration import faults_table  # noqa: PLC0415
+
+    rows = faults_table.lines()
+    if rows:
+        terminalreporter.section("faults injected under writes")
+        for row in rows:
+            terminalreporter.write_line(row)
