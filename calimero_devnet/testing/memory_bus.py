@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.node.bus import wire
 from calimero_devnet.node.bus.inbox import Inbox
+from calimero_devnet.node.bus.link import LinkState, connected, connecting, now_ms
 from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules, reachable
 from calimero_devnet.node.bus.transport import (
     Broadcast,
@@ -93,6 +94,8 @@ class MemoryTransport:
         self.node = node
         self.connected = asyncio.Event()
         self.on_connect: list[OnConnect] = []
+        self.on_link: list[Callable[[LinkState], None]] = []
+        self._link = connecting(now_ms())
         self.watched: set[bytes] = set()
         self.stats = BusStatistics()
         self.inbox = Inbox(node, self.stats)
@@ -136,6 +139,15 @@ class MemoryTransport:
         """Return a copy of the counters."""
         return BusStatistics(**self.stats.as_dict())
 
+    def link(self) -> LinkState:
+        """Connected, or disconnected since the rule (or ``disconnect``) took it offline."""
+        return self._link
+
+    def _set_link(self, link: LinkState) -> None:
+        self._link = link
+        for listener in list(self.on_link):
+            listener(link)
+
     def receive(self, payload: bytes) -> None:
         """Decode and judge one payload from the network (only while connected)."""
         if not self.connected.is_set():
@@ -158,6 +170,7 @@ class MemoryTransport:
         if self.connected.is_set() or self.node in self._network.rules.disconnected:
             return
         self.connected.set()
+        self._set_link(connected(now_ms()))
         self.stats.connects += 1
         while self._outbox:
             self._network.route(self.node, *self._outbox.popleft())
@@ -168,6 +181,7 @@ class MemoryTransport:
     def disconnect(self) -> None:
         """Go offline (a clean session: nothing is kept for us while away)."""
         self.connected.clear()
+        self._set_link(LinkState("disconnected", now_ms(), 0, "disconnected"))
 
     def _send(self, payload: bytes, to: str | None, context: bytes | None) -> None:
         if self.connected.is_set():

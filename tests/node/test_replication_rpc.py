@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
 from pathlib import Path
@@ -117,3 +118,17 @@ async def test_a_timeout_report_names_the_node_that_differs(tmp_path: Path, wasm
         await network.set_rules(HEALTHY)
         await wait_value([a, b], ctx, "get", {"key": "k"}, expected="only-a", timeout=10)
         assert (await wait_converged([a, b], ctx, timeout=10)).converged
+
+
+async def test_health_and_feed_report_the_bus_connection(tmp_path: Path) -> None:
+    async with http_nodes(tmp_path, 1) as (network, (node,)):
+        assert (await admin(node, "GET", "health"))["bus"]["state"] == "connected"
+        await network.set_rules(NetRules(disconnected=frozenset({"n0"})))
+        bus = (await admin(node, "GET", "health"))["bus"]
+        assert (bus["state"], bus["error"]) == ("disconnected", "disconnected")
+        await network.set_rules(HEALTHY)
+        assert (await admin(node, "GET", "health"))["bus"]["state"] == "connected"
+        await asyncio.sleep(0.1)  # the feed task publishes on its next turn
+    events = [e for _, m in network.feed for e in (m["events"] if m["event"] == "batch" else [m])]
+    links = [event["state"] for event in events if event["event"] == "link"]
+    assert links == ["connected", "disconnected", "connected"]

@@ -83,7 +83,7 @@ async def test_panic_and_endless_loop_leave_the_node_serving(node: Harness, tmp_
     spin = await node.execute(ctx, "spin")
     assert spin["error"]["type"] == "FunctionCallError"
     assert "fuel" in spin["error"]["data"]
-    assert await node.admin("GET", "health") == (200, {"data": {"status": "alive"}})
+    assert await node.admin("GET", "health") == (200, {"data": {"status": "alive", "bus": None}})
 
 
 async def test_not_wasm_is_refused_on_install(node: Harness, tmp_path: Path) -> None:

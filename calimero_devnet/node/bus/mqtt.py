@@ -18,12 +18,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from calimero_devnet.errors import ConfigError, ParseError
 from calimero_devnet.node.bus import wire
 from calimero_devnet.node.bus.inbox import Inbox
+from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules, parse_net_rules, reachable
 from calimero_devnet.node.bus.session import MqttSession, SessionConfig
 from calimero_devnet.node.bus.topics import Topics, parse_broker_url
@@ -81,6 +82,8 @@ class MqttTransport:
         self._data = MqttSession(data, self._on_data_message, self._on_data_connect, self.stats)
         self._data.set_enabled(False)
         self.connected = self._data.connected
+        self.on_link: list[Callable[[LinkState], None]] = []
+        self._data.on_link.append(self._on_data_link)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -142,6 +145,14 @@ class MqttTransport:
     def statistics(self) -> BusStatistics:
         """Return a copy of the counters (``sent`` includes the control plane)."""
         return BusStatistics(**self.stats.as_dict())
+
+    def link(self) -> LinkState:
+        """Where the data session (the one replication rides on) stands."""
+        return self._data.link
+
+    def _on_data_link(self, link: LinkState) -> None:
+        for listener in list(self.on_link):
+            listener(link)
 
     def _encode(self, message: BusMessage) -> bytes:
         if message.sender != self.node:

@@ -1,10 +1,12 @@
 """Provides MQTT sessions that keep themselves up: the project's one ``aiomqtt`` import.
 
-An ``MqttSession`` owns one client connection. It reconnects with capped exponential backoff,
-resubscribes after every connect, and sends from a bounded outbox, so publishing never
-blocks while the broker is away: messages wait and go out after the reconnect, in order, or
-are counted as dropped when the outbox is full. A QoS1 message whose acknowledgement was lost
-with the connection is sent again (at least once; replication is idempotent).
+An ``MqttSession`` owns one client connection. It reconnects with capped exponential backoff
+(``link.Backoff``: 0.1 s doubling to 2 s, jittered), tracks where it stands (``link``, told
+to every ``on_link`` listener), resubscribes after every connect, and sends from a bounded
+outbox, so publishing never blocks while the broker is away: messages wait and go out after
+the reconnect, in order, or are counted as dropped when the outbox is full. A QoS1 message
+whose acknowledgement was lost with the connection is sent again (at least once;
+replication is idempotent).
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ from typing import Any
 
 import aiomqtt
 
+from calimero_devnet.node.bus.link import (
+    Backoff,
+    LinkState,
+    connected,
+    connecting,
+    lost,
+    now_ms,
+    retrying,
+)
 from calimero_devnet.node.bus.net_rules import NetRules, rules_to_json
 from calimero_devnet.node.bus.topics import BrokerAddress, Topics, parse_broker_url
 from calimero_devnet.node.bus.transport import BusStatistics
@@ -29,8 +40,7 @@ from calimero_devnet.node.bus.transport import BusStatistics
 log = logging.getLogger(__name__)
 
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # else Nagle: p99 ~20 ms, not 0.6
-BACKOFF_MIN_S = 0.05
-BACKOFF_MAX_S = 2.0
+CUT = "cut by the network rules (devnet disconnect)"
 CONNECT_GRACE_S = 2.0  # a connect cancelled halfway may finish, to be closed cleanly
 WINDOW = 32  # publishes in flight at once (the broker keeps their order)
 
@@ -72,6 +82,8 @@ class MqttSession:
         self._enabled.set()
         self._disabled = asyncio.Event()
         self._client: aiomqtt.Client | None = None
+        self.link: LinkState = connecting(now_ms())
+        self.on_link: list[Callable[[LinkState], None]] = []
 
     def publish_nowait(self, topic: str, payload: bytes, qos: int, retain: bool = False) -> bool:
         """Queue one message; return False (and count it) if the outbox is full."""
@@ -115,21 +127,33 @@ class MqttSession:
 
     async def run(self) -> None:
         """Connect, serve, and reconnect until cancelled."""
-        backoff = BACKOFF_MIN_S
+        backoff = Backoff()
         while True:
             await self._enabled.wait()
             try:
                 async with _connection(self._client_for()) as client:
-                    backoff = BACKOFF_MIN_S
+                    backoff.reset()
                     await self._serve(client)
             except aiomqtt.MqttError as exc:
                 log.info("%s: broker connection lost or refused: %s", self.config.client_id, exc)
+                self._set_link(lost(self.link, now_ms(), str(exc) or type(exc).__name__))
             finally:
                 self._client = None
                 self.connected.clear()
-            if self._enabled.is_set():
-                await asyncio.sleep(backoff * random.uniform(0.5, 1.0))
-                backoff = min(backoff * 2, BACKOFF_MAX_S)
+            if not self._enabled.is_set():
+                self._set_link(LinkState("disconnected", now_ms(), 0, CUT))
+                continue
+            # Jitter: nodes that lost the same broker do not all knock at the same instant.
+            await asyncio.sleep(backoff.next() * random.uniform(0.5, 1.0))
+            self._set_link(retrying(self.link))
+
+    def _set_link(self, link: LinkState) -> None:
+        self.link = link
+        for listener in list(self.on_link):
+            try:
+                listener(link)
+            except Exception:  # a listener's bug must not stop the reconnecting
+                log.exception("%s: a link listener failed", self.config.client_id)
 
     def _client_for(self) -> aiomqtt.Client:
         config = self.config
@@ -157,6 +181,7 @@ class MqttSession:
         for topic, qos in list(self._subscriptions.items()):
             await client.subscribe(topic, qos)
         self.connected.set()
+        self._set_link(connected(now_ms()))
         tasks = [
             asyncio.create_task(self._pump_out(client)),
             asyncio.create_task(self._pump_in(client)),

@@ -16,6 +16,8 @@ Contract:
     * ``publish_feed`` and ``publish_status`` are the control plane: never cut by rules.
     * ``on_connect`` callbacks run after every connection, the first one included when
       they are registered before it completes (register them right after opening).
+    * ``link()`` says where the connection stands (``link.LinkState``); every change is
+      told to the ``on_link`` listeners, synchronously, in the event loop.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, TypeAlias
 
+from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.node.sync.membership import MembersUpdate
 from calimero_devnet.node.sync.messages import (
@@ -66,6 +69,7 @@ class Transport(Protocol):
     node: str
     connected: asyncio.Event
     on_connect: list[OnConnect]
+    on_link: list[Callable[[LinkState], None]]
 
     async def broadcast(self, message: Broadcast) -> None:
         """Publish on the message's context topic (``delta``/``members`` QoS1, ``heads`` QoS0)."""
@@ -97,4 +101,8 @@ class Transport(Protocol):
 
     def statistics(self) -> BusStatistics:
         """Return a snapshot of the counters."""
+        ...
+
+    def link(self) -> LinkState:
+        """Where the connection to the broker stands now."""
         ...

@@ -21,6 +21,10 @@ base58, lists of ids are cut at ``MAX_IDS`` (counts stay exact). Shapes::
     members   context members signer                the member list grew
     log       level text                            a warning or error of the sync layer
     bus       decodeErrors droppedRules ...         transport counters, when garbage arrived
+    link      state since attempt error             the bus connection changed state
+                                                    (``connected``, ``disconnected``,
+                                                    ``reconnecting``): sent when it is back,
+                                                    so the manager learns how long it was out
 
 ``data`` is the event's bytes as UTF-8 text when they decode, else ``dataHex``. When
 events queue up, several travel as one message ``{"event": "batch", "ts", "events": [...]}``
@@ -36,6 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 from calimero_devnet.ids import to_b58 as _to_b58
+from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.node.state.deltalog import event_view, summary
@@ -147,3 +152,8 @@ def handler_ran(delta: CausalDelta, handler: str, error: str | None) -> FeedEven
 def log_line(level: str, text: str) -> FeedEvent:
     """A warning or error of the replication layer."""
     return feed_event("log", level=level, text=text)
+
+
+def link(state: LinkState) -> FeedEvent:
+    """The bus connection changed state (``link.LinkState`` in its JSON form)."""
+    return feed_event("link", **state.to_json())

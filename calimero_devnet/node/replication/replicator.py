@@ -19,10 +19,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from calimero_devnet.errors import ConfigError
+from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.bus.mqtt import open_mqtt_transport
 from calimero_devnet.node.bus.transport import BusMessage, Transport
 from calimero_devnet.node.replication.engine import ReplicaEngine
-from calimero_devnet.node.replication.feed import FeedEvent, feed_event
+from calimero_devnet.node.replication.feed import FeedEvent, feed_event, link
 from calimero_devnet.node.replication.outbox import Cast, Feed, JoinSettled, Outgoing, Send, Watch
 from calimero_devnet.node.replication.requests import SyncWaiter
 from calimero_devnet.node.rpc.worker import Core, CoreWorker
@@ -75,6 +76,7 @@ class Replicator(SyncWaiter):
         self._feed_ready = asyncio.Event()
         self._feed_dropped = 0
         self._decode_errors = 0
+        self._link_said = "connecting"
 
     async def start(self) -> None:
         """Build the engine on the worker thread and hook the transport's (re)connects."""
@@ -91,7 +93,13 @@ class Replicator(SyncWaiter):
             lambda core: ReplicaEngine(_node_core(core), sink, config)
         )
         self._transport.on_connect.append(self._on_connect)
+        self._transport.on_link.append(self._on_link)
+        self._on_link(self._transport.link())  # it may have connected already
         await self._transport.publish_status("online")
+
+    def bus(self) -> dict[str, Any]:
+        """Where the bus connection stands (``link.LinkState`` JSON), for the admin API."""
+        return self._transport.link().to_json()
 
     def tasks(self) -> dict[str, Coroutine[Any, Any, None]]:
         """The coroutines to run as the node's named main-loop tasks."""
@@ -183,6 +191,13 @@ class Replicator(SyncWaiter):
             text = f"dropped {new} undecodable bus message(s) (garbage or a foreign version)"
             log.warning("%s", text)
             self.feed(feed_event("bus", None, text=text, **stats.as_dict()))
+
+    def _on_link(self, state: LinkState) -> None:
+        # A change of state is news; each retry of an outage is not (it would flood the feed,
+        # which waits for the broker like everything else: the manager reads it once back).
+        if state.state != self._link_said:
+            self._link_said = state.state
+            self.feed(link(state))
 
     async def _on_connect(self) -> None:
         engine = self.engine

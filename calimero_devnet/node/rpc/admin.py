@@ -26,7 +26,7 @@ from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.rpc.admin_deltas import delta_routes
 from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
-from calimero_devnet.node.rpc.admin_sync import join, sync, sync_status, with_pending
+from calimero_devnet.node.rpc.admin_sync import bus_state, join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.replies import (
     app_json,
     context_json,
@@ -99,9 +99,10 @@ class AdminApi:
             *delta_routes(self._worker),  # devnet extension: what the TUI shows of deltas
         ]
 
-    async def health(self, _: web.Request) -> web.Response:
-        """Answer on the event loop, so it works even while an app call is running."""
-        return ok({"status": "alive"})
+    async def health(self, request: web.Request) -> web.Response:
+        """Answer on the event loop, so it works even while an app call is running; ``bus``
+        says where the broker connection stands (null without a broker)."""
+        return ok({"status": "alive", "bus": bus_state(request.app)})
 
     async def identity(self, _: web.Request) -> web.Response:
         """The node's public key and name."""

@@ -48,6 +48,10 @@ class Replication(Protocol):
         """Delete a context from the node and stop replicating it, in one worker job."""
         ...
 
+    def bus(self) -> dict[str, Any]:
+        """Where the bus connection stands: ``state``, ``since`` (ms), ``attempt``, ``error``."""
+        ...
+
 
 REPLICATION = web.AppKey("replication", Replication)
 
@@ -90,3 +94,9 @@ async def with_pending(request: web.Request, infos: list[ContextInfo]) -> list[C
         return infos
     pending = await replication.pending([info.id for info in infos])
     return [replace(info, pending=pending.get(info.id, 0)) for info in infos]
+
+
+def bus_state(app: web.Application) -> dict[str, Any] | None:
+    """The bus connection of the node serving ``app`` (None: it replicates nothing)."""
+    replication = app.get(REPLICATION)
+    return None if replication is None else replication.bus()
