@@ -199,6 +199,36 @@ class NetChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class BrokerDown:
+    """The broker went away. One devnet started (``managed``) is restarted on its port; an
+    external one is waited for (every node and the manager reconnect when it returns)."""
+
+    kind: str  # amqtt, mosquitto or external
+    url: str
+    reason: str
+    managed: bool
+
+    def __str__(self) -> str:
+        then = "restarting it on the same port" if self.managed else "waiting for it to return"
+        return f"broker down: {self.kind} at {self.url} {self.reason}; writes stay local, {then}"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerBack:
+    """The broker serves again after ``down_s`` seconds (``restarted``: by the manager)."""
+
+    kind: str
+    url: str
+    down_s: float
+    restarted: bool
+
+    def __str__(self) -> str:
+        how = "restarted" if self.restarted else "reachable again"
+        return (f"broker back: {self.kind} at {self.url} {how} after {self.down_s:.1f} s down;"
+                " nodes reconnect and catch up")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class StatusPolled:
     """The convergence watch polled the nodes: every node's view of every context, judged.
 
@@ -216,7 +246,7 @@ ClusterEvent = (
     SupervisorEvent | Step | Problem | BuildFinished | NodeSwitched | AppDeployed | StateRefused
     | ContextReset
     | ClusterReady | FeedMessage | NodeKilled | NodePresence | ConvergenceChanged | NetChanged
-    | StatusPolled
+    | BrokerDown | BrokerBack | StatusPolled
 )  # fmt: skip
 Progress = Callable[[ClusterEvent], None]
 QUEUE_LIMIT = 2_000

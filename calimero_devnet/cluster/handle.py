@@ -30,6 +30,7 @@ from calimero_devnet.cluster.events import (
 from calimero_devnet.cluster.failures import NodeFailures
 from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.cluster.processes.broker import BrokerHandle
+from calimero_devnet.cluster.processes.broker_watch import BrokerWatch
 from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
 from calimero_devnet.cluster.processes.statefile import ClusterState, NodeState, write_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, Supervisor
@@ -74,6 +75,7 @@ class Cluster(ClusterAccess):
         self._hub = hub
         self._supervisor = supervisor
         self._broker = broker
+        self.broker_watch = BrokerWatch(broker, broker_url, hub.emit, self._republish_rules)
         self._grace = grace
         self._clients: dict[str, NodeClient] = {}
         self._deliberate: set[str] = set()
@@ -209,6 +211,10 @@ class Cluster(ClusterAccess):
         """Remove every partition and link fault."""
         return await self._publish(netctl.healed())
 
+    async def _republish_rules(self) -> None:
+        """A broker that came back may have forgotten the retained rules: say them again."""
+        await publish_rules(self.broker_url, self.cluster_id, self.rules)
+
     async def _publish(self, rules: NetRules) -> NetRules:
         async with self._ops:
             await publish_rules(self.broker_url, self.cluster_id, rules)
@@ -239,6 +245,7 @@ class Cluster(ClusterAccess):
 
     async def force_stop(self) -> None:
         """SIGKILL every node and the broker now (the second Ctrl-C)."""
+        self.broker_watch.halt()  # killed on purpose: not to be restarted
         await self._supervisor.kill_all()
         if self._broker is not None:
             await asyncio.to_thread(self._broker.kill)

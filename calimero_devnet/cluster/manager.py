@@ -36,6 +36,7 @@ from calimero_devnet.cluster.processes.broker import (
     open_embedded_broker,
     open_mosquitto,
 )
+from calimero_devnet.cluster.processes.broker_watch import death_reason
 from calimero_devnet.cluster.processes.datadir import manager_lock, wipe
 from calimero_devnet.cluster.processes.statefile import remove_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, node_specs, open_supervisor
@@ -150,8 +151,15 @@ async def _open_broker(
         try:
             yield handle, handle.url
         finally:
-            hub.emit(Step(f"stopping the {handle.kind} broker…"))
-    hub.emit(Step(f"{handle.kind} broker stopped; the cluster is down"))
+            was_running = handle.running
+            code = handle.exit_code()
+            if was_running:
+                hub.emit(Step(f"stopping the {handle.kind} broker…"))
+    if was_running:
+        hub.emit(Step(f"{handle.kind} broker stopped; the cluster is down"))
+    else:
+        how = "killed" if code is None else death_reason(code)
+        hub.emit(Step(f"{handle.kind} broker was already down ({how}); the cluster is down"))
 
 
 @contextlib.asynccontextmanager
@@ -161,8 +169,9 @@ async def _background(cluster: Cluster, control: bool, watch: bool) -> AsyncIter
     feed = FeedListener(cluster.broker_url, cluster.cluster_id, names, cluster.emit)
     convergence = ConvergenceWatch(cluster.status, cluster.emit)
     feed.on_activity = convergence.poke
+    feed.on_link.append(cluster.broker_watch.note_link)
     jobs: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
-        "feed": feed.run, "convergence": convergence.run,
+        "feed": feed.run, "convergence": convergence.run, "broker": cluster.broker_watch.run,
     }  # fmt: skip
     if watch:
         from calimero_devnet.cluster.deploy.watch import watch_apps  # noqa: PLC0415

@@ -53,6 +53,7 @@ class FeedListener:
         )
         self._session = MqttSession(config, self._on_message, self._on_connect, BusStatistics())
         self.on_activity: Callable[[], None] = lambda: None
+        self.on_link = self._session.on_link  # the manager's own link to the broker
 
     async def run(self) -> None:
         """Subscribe and deliver until cancelled (reconnecting as needed)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from calimero_devnet.cluster import standing
@@ -54,13 +54,14 @@ class ClusterStatus:
     contexts: Mapping[str, str]  # name -> id
     apps: Mapping[str, str]  # name -> current application id
     converged: Mapping[str, bool]  # context name -> converged
+    bus: Mapping[str, Any] = field(default_factory=dict)  # node -> its bus link (JSON)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form (``devnet status --json``)."""
         return {
             "clusterId": self.cluster_id, "nodes": [asdict(node) for node in self.nodes],
             "views": [asdict(view) for view in self.views], "contexts": dict(self.contexts),
-            "apps": dict(self.apps), "converged": dict(self.converged),
+            "apps": dict(self.apps), "converged": dict(self.converged), "bus": dict(self.bus),
         }  # fmt: skip
 
     @classmethod
@@ -74,7 +75,8 @@ class ClusterStatus:
             nodes = tuple(NodeRef(**_known(NodeRef, node)) for node in data["nodes"])
             views = tuple(_view_from_json(view) for view in data["views"])
             return cls(str(data["clusterId"]), nodes, views, dict(data["contexts"]),
-                       dict(data["apps"]), dict(data["converged"]))  # fmt: skip
+                       dict(data["apps"]), dict(data["converged"]),
+                       dict(data.get("bus") or {}))  # fmt: skip
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not a cluster status: {type(exc).__name__} {exc}") from exc
 
@@ -134,7 +136,7 @@ async def collect_status(
     clients = [NodeClient(n.name, n.url, timeout) for n in nodes if n.running and n.url]
     try:
         asks = [_view(c, name, cid) for name, cid in contexts.items() for c in clients]
-        views = list(await asyncio.gather(*asks))
+        views, links = await asyncio.gather(asyncio.gather(*asks), _links(clients))
         marked = [_mark(v, _common(views, v.context)) for v in views]
         if standing:
             marked = list(await _placed(marked, {c.name: c for c in clients}, contexts))
@@ -144,8 +146,21 @@ async def collect_status(
     for name in contexts:
         verdicts[name], _ = judge([v for v in views if v.context == name])
     return ClusterStatus(
-        cluster_id, tuple(nodes), tuple(marked), dict(contexts), dict(apps), verdicts
+        cluster_id, tuple(nodes), tuple(marked), dict(contexts), dict(apps), verdicts, links
     )
+
+
+async def _links(clients: Sequence[NodeClient]) -> dict[str, Any]:
+    """Each node's bus link as its health reply says (left out: no answer, or no broker)."""
+
+    async def link(client: NodeClient) -> Any:
+        try:
+            return (await client.admin("GET", "health")).get("bus")
+        except (ClusterError, AttributeError):
+            return None
+
+    answers = await asyncio.gather(*(link(client) for client in clients))
+    return {c.name: bus for c, bus in zip(clients, answers, strict=True) if bus is not None}
 
 
 Key = tuple[tuple[str, ...], str | None]

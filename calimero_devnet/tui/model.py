@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from calimero_devnet.cluster.events import (
     AppDeployed,
+    BrokerBack,
+    BrokerDown,
     BuildFinished,
     ClusterEvent,
     ClusterReady,
@@ -155,6 +157,7 @@ class TuiModel:
     app_versions: dict[str, tuple[str, int]] = field(default_factory=dict)  # id → (app, v)
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     net_text: str = "healthy"
+    broker_down: str | None = None  # why the broker is down (None: it serves)
     net_rules: dict[str, Any] = field(default_factory=dict)
     ready: bool = False
     ready_seconds: float | None = None
@@ -358,6 +361,13 @@ def _on_problem(model: TuiModel, event: Problem, now: float) -> None:
     model.say(now, None, str(event), "error")
 
 
+def _on_broker(model: TuiModel, event: BrokerDown | BrokerBack, now: float) -> None:
+    down = isinstance(event, BrokerDown)
+    model.broker_down = event.reason if isinstance(event, BrokerDown) else None
+    model.say(now, None, str(event), "error" if down else "info")
+    model.bump("header", "nodes")
+
+
 def _on_built(model: TuiModel, event: BuildFinished, now: float) -> None:
     build = model.builds.setdefault(event.app, BuildInfo(event.app))
     build.seconds = event.seconds
@@ -555,6 +565,8 @@ _HANDLERS: dict[type, Callable[[TuiModel, Any, float], None]] = {
     NodePresence: _on_presence,
     ConvergenceChanged: _on_convergence,
     NetChanged: _on_net,
+    BrokerDown: _on_broker,
+    BrokerBack: _on_broker,
 }
 # Events that change the model through ``apply_status`` or say nothing worth a line.
 _QUIET = {"StatusPolled", "Heartbeat"}

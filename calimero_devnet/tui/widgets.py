@@ -26,6 +26,7 @@ from calimero_devnet.tui.words import (
     delta_columns_for,
     delta_row,
     headline,
+    network_summary,
     node_detail,
     node_row,
     seconds,
@@ -83,7 +84,7 @@ class Headline(Fixed):
             (f"{len(model.nodes)} nodes", ""),
             ("  │ ", "dim"),
             ("net: ", "dim"),
-            (model.net_text, ""),
+            (network_summary(model), ""),
         )
         if model.dropped:
             line.append(f"   ({model.dropped} events dropped: UI behind)", level_style("warning"))

@@ -185,10 +185,17 @@ def build_line(build: BuildInfo) -> tuple[str, str]:
     return f"{build.app}{version} built{took}, {where}{failed}", "warning" if failed else "ok"
 
 
+def network_summary(model: TuiModel) -> str:
+    """The network in a few words: a dead broker first, else the simulated rules."""
+    if model.broker_down is not None:
+        return f"broker down ({model.broker_down})"
+    return model.net_text
+
+
 def net_text(model: TuiModel) -> str:
     """The Network view: groups, link faults, and the keys that change them."""
     rules = model.net_rules
-    lines = [f"network: {model.net_text}", ""]
+    lines = [f"network: {network_summary(model)}", ""]
     if rules.get("partitions"):
         lines.append("partition groups (simulated at each node's bus adapter; RPC stays up):")
         lines += [f"  {node.group}: {node.name}" for node in model.nodes.values()]

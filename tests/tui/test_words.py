@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from calimero_devnet.cluster.events import BuildFinished, NetChanged, StateRefused
+from calimero_devnet.cluster.events import (
+    BrokerBack,
+    BrokerDown,
+    BuildFinished,
+    NetChanged,
+    StateRefused,
+)
 from calimero_devnet.tui.call import Method, Param, build_args, methods_from_manifest
 from calimero_devnet.tui.dialogs import groups_of, preview
 from calimero_devnet.tui.filters import Filter
@@ -16,6 +22,8 @@ from calimero_devnet.tui.words import (
     headline,
     heads_cell,
     log_message,
+    net_text,
+    network_summary,
     seconds,
 )
 from tests.tui.test_model import NODES, applied, authored, fresh, status
@@ -45,6 +53,17 @@ def test_headline_says_partitioned_while_heads_still_agree() -> None:
     text, level = headline(model, 4.0)
     assert level == "warning"
     assert text.startswith("PARTITIONED A: node-1 node-2 │ B: node-3")
+
+
+def test_the_network_says_broker_down_until_it_is_back() -> None:
+    model = fresh()
+    assert network_summary(model) == "healthy"
+    model.apply(BrokerDown("amqtt", "mqtt://127.0.0.1:1", "killed by SIGKILL", True), 1.0)
+    assert network_summary(model) == "broker down (killed by SIGKILL)"
+    assert net_text(model).startswith("network: broker down (killed by SIGKILL)\n")
+    model.apply(BrokerBack("amqtt", "mqtt://127.0.0.1:1", 0.4, True), 2.0)
+    assert network_summary(model) == "healthy"
+    assert [line.level for line in model.lines][-2:] == ["error", "info"]
 
 
 def test_headline_before_ready_says_what_it_is_doing() -> None:

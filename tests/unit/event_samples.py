@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from calimero_devnet.cluster.events import (
     AppDeployed,
+    BrokerBack,
+    BrokerDown,
     BuildFinished,
     ClusterEvent,
     ClusterReady,
@@ -47,6 +49,7 @@ STATUS = ClusterStatus(
     (ContextView("node-1", "kv-store", APP, ("HeadA", "HeadB"), "RootA", 2, None, False),
      ContextView("node-2", "kv-store", error="connection refused")),
     {"kv-store": CTX}, {"kv-store": APP}, {"kv-store": False},
+    {"node-1": {"state": "reconnecting", "since": 1700000000000, "attempt": 3, "error": "refused"}},
 )  # fmt: skip
 SAMPLES: tuple[ClusterEvent, ...] = (
     NodeStarting("node-1"),
@@ -71,6 +74,8 @@ SAMPLES: tuple[ClusterEvent, ...] = (
     ConvergenceChanged("kv-store", True, ("HeadA",), "RootA", ("node-1", "node-2")),
     ConvergenceChanged("kv-store", False, differences=("node-2: 2 delta(s) pending",)),
     NetChanged("partitions node-1 | node-2", {"partitions": [["node-1"], ["node-2"]]}),
+    BrokerDown("amqtt", "mqtt://127.0.0.1:47433", "killed by SIGKILL", True),
+    BrokerBack("external", "mqtt://10.0.0.2:1883", 4.2, False),
     StatusPolled(STATUS),
 )
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from calimero_devnet.cluster.control import netctl
 from calimero_devnet.cluster.convergence import SAME
+from calimero_devnet.cluster.netstate import network_words
+from calimero_devnet.cluster.processes.broker_watch import BrokerHealth
 from calimero_devnet.cluster.remote import RemoteCluster
 from calimero_devnet.cluster.status import render_table
 from calimero_devnet.config.load import find_config, load_config
@@ -88,10 +90,12 @@ def run_status(args: argparse.Namespace) -> int:
         return _emit(args, data, f"{text}\n{_manager_gone(cluster)}")
     if cluster.state.control_url is not None:
         extra = asyncio.run(cluster.manager_status())
+        broker = BrokerHealth.from_json(extra.get("broker"))  # None from an older manager
         extra = {key: extra.get(key, []) for key in ("net", "versions", "failures", "restarts")}
-        data |= extra
+        data |= extra | {"broker": None if broker is None else broker.to_json()}
         versions = ", ".join(f"{app} v{v}" for app, v in extra["versions"].items())
-        text += f"\nnetwork: {extra['net']['text']}\napps: {versions}"
+        network = network_words(extra["net"]["text"], broker, status.bus)
+        text += f"\nnetwork: {network}\napps: {versions}"
         text += "".join(f"\nfailure: {failure}" for failure in extra["failures"])
         text += "".join(f"\nhistory: {line}" for line in extra["restarts"])
     return _emit(args, data, text)

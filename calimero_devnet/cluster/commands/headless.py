@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from calimero_devnet.cluster.events import (
+    BrokerDown,
     BuildFinished,
     ClusterEvent,
     ClusterReady,
@@ -134,7 +135,7 @@ def is_alarm(event: ClusterEvent) -> bool:
         return event.error is not None
     if isinstance(event, ConvergenceChanged):
         return not event.converged
-    return isinstance(event, NodeExited | StopEscalated | Problem | StateRefused)
+    return isinstance(event, NodeExited | StopEscalated | Problem | StateRefused | BrokerDown)
 
 
 class LogPrinter:

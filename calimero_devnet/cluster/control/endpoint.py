@@ -97,7 +97,8 @@ class ControlApi:
         data = (await cluster.status()).to_json()
         data |= {"net": _rules(cluster.rules), "versions": cluster.rollout.versions(),
                  "failures": cluster.exits.current(),
-                 "restarts": cluster.exits.history(time.monotonic())}  # fmt: skip
+                 "restarts": cluster.exits.history(time.monotonic()),
+                 "broker": cluster.broker_watch.health.to_json()}  # fmt: skip
         return _ok(data)
 
     async def node_action(self, request: web.Request) -> web.Response:

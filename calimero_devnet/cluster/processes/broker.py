@@ -55,6 +55,16 @@ class BrokerHandle:
         """Whether the process is alive."""
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The process id of the broker started last (None: not started or stopped by us)."""
+        return None if self._process is None else self._process.pid
+
+    def exit_code(self) -> int | None:
+        """How the broker ended on its own (negative: the signal); None while it runs or
+        once it was stopped (or killed) through this handle."""
+        return None if self._process is None else self._process.poll()
+
     def start(self) -> None:
         """Start the process and wait until it accepts connections (blocking).
 
