@@ -99,6 +99,11 @@ class Cluster(ClusterAccess):
         return self.rollout.apps_info()
 
     @property
+    def broker(self) -> BrokerHandle | None:
+        """The broker process devnet started (None: an external broker)."""
+        return self._broker
+
+    @property
     def node_names(self) -> list[str]:
         """Every node, in the order of the config."""
         return [node.name for node in self.config.nodes]
