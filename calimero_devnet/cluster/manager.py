@@ -158,8 +158,9 @@ async def _open_broker(
     if was_running:
         hub.emit(Step(f"{handle.kind} broker stopped; the cluster is down"))
     else:
-        how = "killed" if code is None else death_reason(code)
-        hub.emit(Step(f"{handle.kind} broker was already down ({how}); the cluster is down"))
+        how = "it died and was not back yet" if code is None else death_reason(code)
+        hub.emit(Step(f"{handle.kind} broker was not running ({how}): nothing to stop; "
+                      "the cluster is down"))  # fmt: skip
 
 
 @contextlib.asynccontextmanager

@@ -24,6 +24,7 @@ from calimero_devnet import cli
 from calimero_devnet.cluster.events import BrokerBack, BrokerDown, ClusterEvent, Subscription
 from calimero_devnet.cluster.handle import Cluster
 from calimero_devnet.cluster.manager import open_cluster
+from calimero_devnet.cluster.processes.broker import open_embedded_broker
 from calimero_devnet.config.load import load_config
 from calimero_devnet.config.model import Overrides
 from tests.fixtures import load_wat
@@ -137,3 +138,43 @@ async def test_a_killed_broker_is_said_restarted_and_loses_no_acknowledged_write
     for view in report.views:  # (node, its answer, ...)
         node, keys = view[0], set(dict(view[1]))
         assert set(writers.acked) <= keys, f"{node} lacks {set(writers.acked) - keys}"
+
+
+async def test_a_broker_dead_at_shutdown_is_not_said_stopped(tmp_path: Path) -> None:
+    config = load_config(make_project(tmp_path, "embedded"), Overrides(fresh=True))
+    said: list[ClusterEvent] = []
+    with contextlib.ExitStack() as held:  # the port stays held until the cluster is down
+        async with open_cluster(config, progress=said.append, control=False) as cluster:
+            assert cluster.broker is not None
+            events = cluster.events()
+            os.kill(cluster.broker.pid or 0, signal.SIGKILL)
+            held.enter_context(port_held(cluster.broker.port))
+            await next_of(events, BrokerDown)  # then down, while its restart keeps failing
+    lines = [str(event) for event in said]
+    assert "amqtt broker stopped; the cluster is down" not in lines
+    assert any(line.startswith("amqtt broker was not running (") for line in lines), lines
+
+
+async def test_an_external_broker_that_goes_away_is_said_down_and_back(tmp_path: Path) -> None:
+    async with open_embedded_broker(workdir=tmp_path) as external:
+        project = make_project(tmp_path, "external")
+        text = project.read_text().replace(
+            'kind = "external"', f'kind = "external"\nurl = "{external.url}"'
+        )
+        project.write_text(text)
+        config = load_config(project, Overrides(fresh=True))
+        async with open_cluster(config, control=False) as cluster:
+            events = cluster.events()
+            await cluster.call("node-1", "set", {"key": "before", "value": "1"})
+            await asyncio.to_thread(external.kill)
+            down = await next_of(events, BrokerDown)
+            await cluster.call("node-2", "set", {"key": "during", "value": "2"})
+            await asyncio.to_thread(external.start)  # it returns by itself, on its port
+            back = await next_of(events, BrokerBack)
+            await cluster.wait_value("get", {"key": "during"}, expected="2", timeout=20)
+            report = await cluster.wait_value("get", {"key": "before"}, expected="1", timeout=5)
+    assert isinstance(down, BrokerDown)
+    assert (down.kind, down.managed) == ("external", False)
+    assert isinstance(back, BrokerBack)
+    assert not back.restarted
+    assert len(report.views) == 3

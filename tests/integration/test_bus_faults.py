@@ -152,6 +152,26 @@ async def test_broker_restart_reconnects_resubscribes_and_flushes(broker: Broker
         assert received[-1] in (heads("a", 1), heads("a", 2))
 
 
+async def test_a_killed_broker_shows_in_the_link_state_from_the_moment_it_died(
+    broker: BrokerHandle,
+) -> None:
+    async with open_mqtt_transport(broker.url, new_cluster(), "a") as a:
+        await asyncio.wait_for(a.connected.wait(), 5)
+        states: list[str] = []
+        a.on_link.append(lambda link: states.append(link.state))
+        killed_ms = time.time_ns() // 1_000_000
+        await asyncio.to_thread(broker.kill)
+        await wait_until(lambda: a.link().attempt >= 2)
+        down = a.link()
+        await asyncio.to_thread(broker.start)
+        await asyncio.wait_for(a.connected.wait(), 10)
+        await wait_until(lambda: a.link().up)
+    assert (down.state, down.error is not None) == ("reconnecting", True)
+    assert down.since_ms >= killed_ms  # the outage's start, not the last connect's
+    assert states[0] == "disconnected"
+    assert states[-1] == "connected"
+
+
 async def test_offline_sends_wait_in_a_bounded_queue(broker: BrokerHandle) -> None:
     cluster = new_cluster()
     async with open_mqtt_transport(broker.url, cluster, "a", outbox_limit=3) as a:

@@ -104,3 +104,20 @@ def test_health_round_trips_through_json() -> None:
     assert BrokerHealth.from_json(health.to_json()) == health
     assert BrokerHealth.from_json({"kind": "x"}) is None
     assert BrokerHealth.from_json(None) is None
+
+
+def test_an_external_broker_lost_before_the_managers_first_connect_is_down() -> None:
+    events: list[ClusterEvent] = []
+
+    async def on_back() -> None:
+        """Nothing to republish here."""
+
+    watch = BrokerWatch(None, "mqtt://10.0.0.2:1883", events.append, on_back)
+    watch.note_link(LinkState("connecting", 0, 1, None))  # still trying: no news
+    assert events == []
+    watch.note_link(LinkState("connecting", 0, 1, "Operation timed out"))
+    assert events == [
+        BrokerDown(
+            "external", "mqtt://10.0.0.2:1883", "is unreachable (Operation timed out)", False
+        )
+    ]

@@ -109,7 +109,9 @@ class BrokerWatch:
         """The manager's bus session changed state: for an external broker, that is the news."""
         if self._handle is not None or self._halted:
             return
-        if self.health.up and link.state == "disconnected":
+        # An attempt that failed counts, the first one too: the manager may lose the broker
+        # before its own session ever connected.
+        if self.health.up and not link.up and link.error is not None:
             self._went_down(f"is unreachable ({link.error or 'connection lost'})")
         elif not self.health.up and link.up:
             self._came_back(restarted=False)
