@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from calimero_devnet.cluster.events import BrokerBack
 from calimero_devnet.cluster.handle import Cluster
 from calimero_devnet.cluster.manager import open_cluster
 from calimero_devnet.config.load import load_config
@@ -116,10 +117,25 @@ async def freeze_a_node(cluster: Cluster) -> str:
     return "SIGSTOP node-3 mid-burst, SIGCONT"
 
 
+async def kill_the_broker(cluster: Cluster) -> str:
+    assert cluster.broker is not None
+    events = cluster.events()
+    os.kill(cluster.broker.pid or 0, signal.SIGKILL)
+    try:
+        async with asyncio.timeout(30):  # the manager notices, restarts it, says it is back
+            async for event in events:
+                if isinstance(event, BrokerBack):
+                    break
+    finally:
+        events.close()
+    return "SIGKILL the broker mid-burst; the manager restarts it"
+
+
 FAULTS: dict[str, Fault] = {
     "node kill -9": kill_and_restart_a_node,
     "partition": partition_with_writes_on_both_sides,
     "hung node": freeze_a_node,
+    "broker kill -9": kill_the_broker,
 }
 
 
