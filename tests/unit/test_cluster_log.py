@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,17 @@ def test_lines_of_other_events() -> None:
     assert describe(crash, {}) == ["node-2 exited unexpectedly: killed by SIGKILL\n    a\n    b"]
     assert describe(NodeKilled("node-2"), {})[0].startswith("node-2 killed (SIGKILL, as asked)")
     assert describe(FeedMessage("node-1", ({"event": "state"},)), {}) == []
+
+
+def test_a_nodes_lost_broker_link_is_one_line_and_its_return_none() -> None:
+    since = 1_700_000_000_000
+    at = time.strftime("%H:%M:%S", time.localtime(since / 1000))
+    down = {"event": "link", "state": "disconnected", "since": since, "attempt": 0,
+            "error": "Connection reset by peer"}  # fmt: skip
+    back = {"event": "link", "state": "connected", "since": since + 900, "attempt": 0}
+    assert describe_feed("node-2", [down, back], {}) == [
+        f"node-2 lost the broker at {at} (Connection reset by peer)"
+    ]
 
 
 def test_the_printer_learns_context_names_and_stays_plain_off_a_terminal() -> None:

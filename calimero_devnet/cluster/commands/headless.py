@@ -95,8 +95,21 @@ def describe_feed(node: str, events: Sequence[Mapping[str, Any]],
     if len(local) > MAX_APP_EVENTS:
         lines.append(f"{node} … and {len(local) - MAX_APP_EVENTS} more event(s)")
     for event in events:
-        lines += _special(node, event, contexts)
+        lines += _special(node, event, contexts) + _lost_link(node, event)
     return lines
+
+
+def _lost_link(node: str, event: Mapping[str, Any]) -> list[str]:
+    """A node's ``link`` event of an outage: when it lost the broker, and why.
+
+    Told once the node is back on the bus (the feed waits for the broker like the deltas);
+    its return is the heads catching up, so ``connected`` says nothing more.
+    """
+    if event.get("event") != "link" or event.get("state") != "disconnected":
+        return []
+    since = event.get("since")
+    at = time.strftime("%H:%M:%S", time.localtime(since / 1000)) if isinstance(since, int) else "?"
+    return [f"{node} lost the broker at {at} ({event.get('error')})"]
 
 
 def _special(node: str, event: Mapping[str, Any], contexts: Mapping[str, str]) -> list[str]:
