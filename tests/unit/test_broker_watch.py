@@ -30,8 +30,8 @@ class FakeBroker:
 
     def start(self) -> None:
         self.starts += 1
-        if self.starts <= self.failing_starts:
-            raise ClusterError("port taken")
+        if self.starts <= self.failing_starts:  # the port is taken, then the binary is gone
+            raise ClusterError("port taken") if self.starts == 1 else OSError("no mosquitto")
         self.code = None
 
 

@@ -137,7 +137,7 @@ class BrokerWatch:
             try:
                 await _finish_even_if_cancelled(asyncio.to_thread(handle.start))
                 return
-            except ClusterError as exc:
+            except (ClusterError, OSError) as exc:  # OSError: the binary went away
                 delay = backoff.next()
                 if delay == backoff.first_s:  # said once an outage; the log has every try
                     self._emit(Problem(f"could not restart the broker: {exc}; retrying"))
