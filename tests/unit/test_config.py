@@ -181,6 +181,8 @@ BAD = [
     ('[[apps]]\npath = "app"\n[[contexts]]\n[[contexts]]', "contexts[1].name", "exists already"),
     ('[[apps]]\npath = "app"\n[[contexts]]\ninit = 3', "contexts[0].init", "expected a table"),
     ('[[apps]]\npath = "app"\n[[contexts]]\nseed = ""', "contexts[0].seed", "is empty"),
+    ('[build]\ndeploy_on_type_errors = "yes"', "build.deploy_on_type_errors", "true or false"),
+    ("[build]\ndeploy_on_type_error = true", "build.deploy_on_type_error", "did you mean"),
 ]
 
 
@@ -194,6 +196,13 @@ def test_a_bad_file_is_refused_naming_file_key_and_fix(
     message = str(caught.value)
     assert message.startswith(f"{path}: {key}: "), message
     assert words in message
+
+
+def test_type_errors_block_a_redeploy_unless_build_says_otherwise(folder: Path) -> None:
+    assert not load_config(None).build.deploy_on_type_errors
+    assert not load_config(write(folder, "[build]\n")).build.deploy_on_type_errors
+    switched = load_config(write(folder, "[build]\ndeploy_on_type_errors = true\n"))
+    assert switched.build.deploy_on_type_errors
 
 
 def test_syntax_errors_and_missing_files_name_the_file(folder: Path) -> None:
