@@ -8,7 +8,8 @@ the manager), not the ``devnet`` CLI; the toolchain cache is expected warm.
   template, with ``fresh`` (empty data dir) and on the data the previous run kept;
 * save → redeployed: a copy of ``templates/kv-store`` in a temp dir is a watched app on 5
   nodes; from the write of ``src/index.ts`` until ``AppDeployed`` names all 5 nodes (the
-  rollout emits it after every context is switched to the new build);
+  rollout emits it after every context is switched to the new build; the redeploy's type
+  check runs next to the build, so it is included);
 * idle: CPU seconds (``os.times``, all threads) of this (the manager) process over
   ``IDLE_S`` with 3 nodes up; the embedded broker (amqtt) runs in this process too, so it is
   measured with mosquitto as well;

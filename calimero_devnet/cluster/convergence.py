@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from calimero_devnet.cluster.nodeclient import JSON_HEADERS, json_body
 from calimero_devnet.errors import ClusterError
 from calimero_devnet.ids import to_b58
 
@@ -175,7 +176,9 @@ async def _read(
     params = {"contextId": context, "method": method, "argsJson": args}
     body = {"jsonrpc": "2.0", "id": 1, "method": "execute", "params": params}
     try:
-        response = await client.post("/jsonrpc", json=body, timeout=_request_timeout(deadline))
+        content = json_body(body)
+        response = await client.post("/jsonrpc", content=content, headers=JSON_HEADERS,
+                                     timeout=_request_timeout(deadline))  # fmt: skip
         answer = response.json()
     except httpx.HTTPError as exc:
         return _name(client), None, _unreachable(exc)

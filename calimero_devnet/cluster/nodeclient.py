@@ -17,6 +17,7 @@ import httpx
 from calimero_devnet import errors
 from calimero_devnet.errors import ClusterError, NodeError
 
+JSON_HEADERS = {"Content-Type": "application/json"}
 TIMEOUT_S = 60.0  # a join waits up to 20 s for a snapshot; a cold module compile takes a few
 _NODE_ERRORS: dict[str, type[NodeError]] = {
     kind.type_name: kind
@@ -61,6 +62,22 @@ class AdminError(ClusterError):
         return self.kind == "StateIncompatible"
 
 
+def json_body(body: Any) -> bytes:
+    """``body`` as a JSON request body, every non-ASCII character escaped.
+
+    Escaping lets text that is not valid Unicode (a lone surrogate such as ``"\\ud800"``
+    read from JSON arguments) reach the node, which answers it with its own ParseError;
+    httpx's own encoding raises on it before anything is sent.
+
+    Raises:
+        ClusterError: ``body`` holds NaN or Infinity, which JSON has no way to write.
+    """
+    try:
+        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("ascii")
+    except ValueError as exc:
+        raise ClusterError(f"cannot send the request: {exc} (JSON has no NaN or Infinity)") from exc
+
+
 def node_error(error: Any) -> NodeError:
     """The ``NodeError`` of a JSON-RPC ``error`` object (its ``type`` picks the class)."""
     if not isinstance(error, dict):
@@ -100,8 +117,11 @@ class NodeClient:
             ClusterError: the node is unreachable or did not answer JSON.
         """
         where = f"{verb} /admin-api/{path}"
+        content, headers = (None, None) if body is None else (json_body(body), JSON_HEADERS)
         try:
-            response = await self.http.request(verb, f"/admin-api/{path}", json=body)
+            response = await self.http.request(
+                verb, f"/admin-api/{path}", content=content, headers=headers
+            )
             answer = response.json()
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from exc
@@ -193,8 +213,11 @@ class NodeClient:
         if trace:
             params["trace"] = True  # only then: an upstream node would not know it
         body = {"jsonrpc": "2.0", "id": 1, "method": "execute", "params": params}
+        content = json_body(body)
         try:
-            answer = (await self.http.post("/jsonrpc", json=body)).json()
+            answer = (
+                await self.http.post("/jsonrpc", content=content, headers=JSON_HEADERS)
+            ).json()
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from exc
         except ValueError as exc:

@@ -20,7 +20,7 @@ from calimero_devnet import errors
 from calimero_devnet.cluster.access import ClusterAccess
 from calimero_devnet.cluster.events import ClusterEvent, Problem
 from calimero_devnet.cluster.events_json import DROPPED, HEARTBEAT, event_from_json
-from calimero_devnet.cluster.nodeclient import http_client
+from calimero_devnet.cluster.nodeclient import JSON_HEADERS, http_client, json_body
 from calimero_devnet.cluster.processes import orphans, procfs
 from calimero_devnet.cluster.processes.statefile import (
     ClusterState,
@@ -155,8 +155,10 @@ class RemoteCluster(ClusterAccess):
         """
         url = self._control_url()
         try:
+            sent = body is not None and verb != "GET"
+            content, headers = (json_body(body), JSON_HEADERS) if sent else (None, None)
             async with http_client(url, CONTROL_TIMEOUT_S) as client:
-                response = await client.request(verb, path, json=body if verb != "GET" else None)
+                response = await client.request(verb, path, content=content, headers=headers)
             answer = response.json()
         except httpx.HTTPError as exc:
             raise self._unreachable(url, exc) from exc

@@ -18,6 +18,7 @@ from calimero_devnet.errors import ConfigError
 from calimero_devnet.templates import DEFAULT_TEMPLATE, templates_root
 
 ENTRY = Path("src") / "index.ts"
+WASM_HEADER = b"\0asm\x01\0\0\0"  # the magic, then binary format version 1
 
 
 def bundled_template(name: str = DEFAULT_TEMPLATE, roots: tuple[Path, ...] | None = None) -> Path:
@@ -84,6 +85,24 @@ def _path_problem(path: Path) -> str | None:
         return f"{path} does not exist: fix the path (it starts at the folder of devnet.toml)"
     if path.suffix != ".wasm":
         return f"{path} is neither a folder nor a .wasm file: point path at an app"
+    return _wasm_problem(path)
+
+
+def _wasm_problem(path: Path) -> str | None:
+    """Why the file at ``path`` is not a WebAssembly module, or None.
+
+    Checked here so ``devnet up`` refuses it before any process starts, not after the
+    nodes are up and the first install fails.
+    """
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(WASM_HEADER))
+    except OSError as exc:
+        return f"{path} cannot be read ({exc.strerror or exc}): fix its permissions or rebuild it"
+    if header[:4] != WASM_HEADER[:4]:
+        return f"{path} is not a WebAssembly module (no \\0asm header): rebuild it"
+    if header != WASM_HEADER:
+        return f"{path} is not a version 1 WebAssembly module: rebuild it with a current SDK"
     return None
 
 

@@ -17,6 +17,7 @@ from calimero_devnet.config.check import Where, check_document, did_you_mean, jo
 from calimero_devnet.config.model import (
     AppSettings,
     BrokerSettings,
+    BuildSettings,
     ClusterSettings,
     ContextSettings,
     DevnetConfig,
@@ -44,7 +45,9 @@ def build_config(document: dict[str, Any], path: Path | None, overrides: Overrid
         )
     apps = resolve_apps(document.get("apps", []), base, where)
     contexts = _contexts(document.get("contexts", []), cluster, (declared, nodes), apps, where)
-    return DevnetConfig(path, cluster, nodes, broker, apps, contexts, overrides.fresh)
+    table = document.get("build", {})
+    build = BuildSettings(table.get("deploy_on_type_errors", False))
+    return DevnetConfig(path, cluster, nodes, broker, apps, contexts, overrides.fresh, build)
 
 
 def _cluster(table: dict[str, Any], base: Path, overrides: Overrides) -> ClusterSettings:

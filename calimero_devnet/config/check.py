@@ -59,7 +59,9 @@ def check_document(document: dict[str, Any], where: Where) -> None:
     sections = {section.key: section for section in SECTIONS}
     for key, value in document.items():
         if key not in sections:
-            hint = "the top level takes [cluster], [nodes], [broker], [[apps]], [[contexts]]"
+            hint = (
+                "the top level takes [cluster], [nodes], [broker], [build], [[apps]], [[contexts]]"
+            )
             raise where.error(join("", key), f"unknown key{did_you_mean(key, sections)} ({hint})")
         _check_section(sections[key], value, where)
 

@@ -57,6 +57,13 @@ class AppSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BuildSettings:
+    """``[build]``: whether a hot redeploy deploys a build that has type errors."""
+
+    deploy_on_type_errors: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ContextSettings:
     """One ``[[contexts]]`` entry; ``members[0]`` creates the context, the others join it."""
 
@@ -78,6 +85,7 @@ class DevnetConfig:
     apps: tuple[AppSettings, ...]
     contexts: tuple[ContextSettings, ...]
     fresh: bool = False  # wipe the data dir before starting
+    build: BuildSettings = BuildSettings()
 
     def node(self, name: str) -> NodeSettings:
         """The node called ``name`` (``KeyError`` if none)."""

@@ -102,6 +102,12 @@ APPS = Section("apps", "Apps to build, install on every node and (by default) wa
             "run ~2.5x faster, the module is ~150 KB larger.", default=False),
 ), array=True)  # fmt: skip
 
+BUILD = Section("build", "How hot redeploys treat a build.", (
+    Setting("deploy_on_type_errors", "boolean", "Hot-redeploy a build that has TypeScript type "
+            "errors (they are still reported); by default such a build is not deployed.",
+            default=False),
+))  # fmt: skip
+
 CONTEXTS = Section("contexts", "Contexts to create on the first member and join on the others. "
                    "Without any, each app gets one context on every node.", (
     _name("Name of the context in the UI and the CLI (default: its app's name)."),
@@ -114,7 +120,7 @@ CONTEXTS = Section("contexts", "Contexts to create on the first member and join 
             "the same context id (default: derived from cluster.name and the context name)."),
 ), array=True)  # fmt: skip
 
-SECTIONS = (CLUSTER, NODES, BROKER, APPS, CONTEXTS)
+SECTIONS = (CLUSTER, NODES, BROKER, BUILD, APPS, CONTEXTS)
 TOP_DOC = "A calimero-devnet cluster: nodes, broker, apps and contexts. Every key is optional."
 
 

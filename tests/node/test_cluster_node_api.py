@@ -11,7 +11,7 @@ import pytest
 from calimero_devnet.cluster.access import ClusterAccess
 from calimero_devnet.cluster.nodeclient import AdminError, NodeClient
 from calimero_devnet.cluster.status import NodeRef
-from calimero_devnet.errors import ClusterError, MethodNotFound
+from calimero_devnet.errors import ClusterError, MethodNotFound, ParseError
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.runtime import Limits, Runtime
 from calimero_devnet.node.state.core import NodeCore
@@ -108,3 +108,14 @@ async def test_cluster_access_refuses_stopped_and_unknown_nodes(
             await ask(stopped)
     with pytest.raises(ClusterError, match="no node named 'ghost'"):
         await ask("ghost")
+
+
+async def test_a_lone_surrogate_reaches_the_node_and_gets_its_parse_error(
+    node: Harness, kv: str
+) -> None:
+    async with NodeClient("n0", url_of(node)) as client:
+        with pytest.raises(ParseError, match=r"lone surrogate \('\\ud800'\)"):
+            await client.execute(kv, "set", {"key": "\ud800", "value": "1"})
+        with pytest.raises(ClusterError, match="JSON has no NaN"):
+            await client.execute(kv, "set", {"key": "a", "value": float("nan")})
+        assert await client.execute(kv, "get", {"key": "a"}) is None  # nothing was stored

@@ -188,3 +188,15 @@ async def test_loop_answers_while_a_call_runs(node: Harness, ctx: bytes, fake: F
     assert time.perf_counter() - started < 0.2
     assert (await slow)["result"] == {"output": 1}
     assert fake.threads == {"node-core_0"}
+
+
+async def test_a_lone_surrogate_in_args_gets_a_parse_error(node: Harness, ctx: bytes) -> None:
+    args = '{"key":"\\ud800"}'  # the escape as sent on the wire, not a Python string
+    params = f'{{"contextId":"{to_b58(ctx)}","method":"echo","argsJson":{args}}}'
+    raw = f'{{"jsonrpc":"2.0","id":1,"method":"execute","params":{params}}}'.encode()
+    status, answer = await node.rpc(None, raw=raw)
+    assert status == 200
+    assert answer["id"] == 1
+    assert answer["error"]["type"] == "ParseError"
+    assert "params.argsJson holds a lone surrogate ('\\ud800')" in answer["error"]["data"]
+    await assert_alive(node)

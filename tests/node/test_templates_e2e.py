@@ -109,6 +109,29 @@ def test_kv_store_methods(kv: Pair) -> None:
     assert call(a, ctx, "entries") == {}
 
 
+def test_kv_store_clears_a_thousand_entries_in_one_call(kv: Pair) -> None:
+    a, b, ctx = kv
+    deltas = [put(a, ctx, f"key-{i}", str(i)) for i in range(1_000)]
+    cleared = execute(a, ctx, "clear")
+    assert cleared.events == (Event("ItemsCleared", b'{"count":1000}'),)
+    assert call(a, ctx, "len") == 0
+    assert cleared.delta is not None
+    exchange(a, b, [*deltas, cleared.delta], [])
+    assert_converged(a, b, ctx, "len", "entries")
+
+
+def test_kv_store_round_trips_a_100_kb_value(kv: Pair) -> None:
+    a, b, ctx = kv
+    value = "é" * 50_000 + "x" * 2_400  # 102,400 bytes of UTF-8
+    result = execute(a, ctx, "set", {"key": "big", "value": value})
+    assert result.events == (Event("ItemSet", b'{"key":"big","value":null}'),)  # read it
+    assert call(a, ctx, "get", {"key": "big"}) == value
+    assert result.delta is not None
+    exchange(a, b, [result.delta], [])
+    assert call(b, ctx, "get", {"key": "big"}) == value
+    assert_converged(a, b, ctx, "entries")
+
+
 def test_kv_store_views_make_no_delta(kv: Pair) -> None:
     a, _, ctx = kv
     put(a, ctx, "k", "v")

@@ -152,6 +152,17 @@ def test_type_errors_are_reported_like_syntax_errors(tmp_path: Path) -> None:
     assert build_app(app).manifest["methods"][0]["name"] == "ping"  # types never block a build
 
 
+def test_a_recheck_after_each_save_sees_that_save(tmp_path: Path) -> None:
+    app = write_app(tmp_path / "saved", "export const n: number = 1;")
+    source = app / "src" / "index.ts"
+    assert typecheck_app(app) == []
+    assert (app / "build" / ".work" / "tsc.tsbuildinfo").is_file()  # kept for the next check
+    source.write_text(source.read_text().replace("= 1;", "= 'one';"))
+    assert [d.line for d in typecheck_app(app)] == [2]
+    source.write_text(source.read_text().replace("= 'one';", "= 1;"))
+    assert typecheck_app(app) == []
+
+
 def test_top_level_host_calls_fail_the_build_clearly(tmp_path: Path) -> None:
     app = write_app(tmp_path / "eager", "(globalThis as any).__host.context_id();")
     with pytest.raises(ToolchainError, match=r"__host\.context_id was called while the module"):

@@ -146,3 +146,19 @@ def test_call_and_partition_help_describe_their_arguments(
             cli.main([command, "--help"])
         out = capsys.readouterr().out
         assert all(word in out for word in words), out
+
+
+def test_up_refuses_a_garbage_wasm_before_starting_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.wasm").write_bytes(b"<!doctype html>")
+    (tmp_path / "devnet.toml").write_text(
+        '[cluster]\ndata_dir = "data"\n[[apps]]\npath = "app.wasm"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["up", "--headless"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("devnet: error: ")
+    assert error.count("\n") == 1
+    assert f"{tmp_path / 'app.wasm'} is not a WebAssembly module" in error
+    assert not (tmp_path / "data").exists()  # no node home, log or cluster.json was made

@@ -28,6 +28,9 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "app" / "src").mkdir(parents=True)
     (tmp_path / "app" / "src" / "index.ts").write_text("export {};\n")
     (tmp_path / "lib.wasm").write_bytes(b"\0asm\1\0\0\0")
+    (tmp_path / "junk.wasm").write_bytes(b"<html>not found</html>")
+    (tmp_path / "empty.wasm").write_bytes(b"")
+    (tmp_path / "v13.wasm").write_bytes(b"\0asm\x0d\0\1\0")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -164,6 +167,9 @@ BAD = [
     ('[[apps]]\npath = "nope"', "apps[0].path", "does not exist"),
     ('[[apps]]\npath = "."', "apps[0].path", "src/index.ts"),
     ('[[apps]]\npath = "devnet.toml"', "apps[0].path", "neither a folder nor a .wasm"),
+    ('[[apps]]\npath = "junk.wasm"', "apps[0].path", "junk.wasm is not a WebAssembly module"),
+    ('[[apps]]\npath = "empty.wasm"', "apps[0].path", "empty.wasm is not a WebAssembly module"),
+    ('[[apps]]\npath = "v13.wasm"', "apps[0].path", "v13.wasm is not a version 1 WebAssembly"),
     ('[[apps]]\npath = "app"\n[[apps]]\npath = "app"', "apps[1].name", "names two apps"),
     ('[[apps]]\npath = "app"\n[[contexts]]\napp = "ap"', "contexts[0].app", "did you mean 'app'"),
     (TWO_APPS + "[[contexts]]\ninit = {}", "contexts[0].app", "one of app, lib"),
@@ -175,6 +181,8 @@ BAD = [
     ('[[apps]]\npath = "app"\n[[contexts]]\n[[contexts]]', "contexts[1].name", "exists already"),
     ('[[apps]]\npath = "app"\n[[contexts]]\ninit = 3', "contexts[0].init", "expected a table"),
     ('[[apps]]\npath = "app"\n[[contexts]]\nseed = ""', "contexts[0].seed", "is empty"),
+    ('[build]\ndeploy_on_type_errors = "yes"', "build.deploy_on_type_errors", "true or false"),
+    ("[build]\ndeploy_on_type_error = true", "build.deploy_on_type_error", "did you mean"),
 ]
 
 
@@ -188,6 +196,13 @@ def test_a_bad_file_is_refused_naming_file_key_and_fix(
     message = str(caught.value)
     assert message.startswith(f"{path}: {key}: "), message
     assert words in message
+
+
+def test_type_errors_block_a_redeploy_unless_build_says_otherwise(folder: Path) -> None:
+    assert not load_config(None).build.deploy_on_type_errors
+    assert not load_config(write(folder, "[build]\n")).build.deploy_on_type_errors
+    switched = load_config(write(folder, "[build]\ndeploy_on_type_errors = true\n"))
+    assert switched.build.deploy_on_type_errors
 
 
 def test_syntax_errors_and_missing_files_name_the_file(folder: Path) -> None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calimero_devnet.cluster.events import BuildFinished
 from calimero_devnet.cluster.nodeclient import AdminError, NodeClient
@@ -24,6 +24,9 @@ from calimero_devnet.errors import ClusterError, InvalidModule, ToolchainError
 from calimero_devnet.ids import sha256, to_b58
 from calimero_devnet.node.rpc.admin import seed_bytes
 from calimero_devnet.node.state.identity import public_key_from_seed
+
+if TYPE_CHECKING:
+    from calimero_devnet.toolchain.diagnostics import Diagnostic
 
 Say = Callable[[str], None]
 log = logging.getLogger(__name__)
@@ -61,6 +64,36 @@ async def build(app: AppSettings, out_root: Path, say: Say) -> tuple[Path, Build
         progress=progress,
     )  # fmt: skip
     return result.wasm_path, BuildFinished(app.name, time.perf_counter() - started)
+
+
+async def typecheck(app: AppSettings, out_root: Path) -> list[Diagnostic]:
+    """Type-check a TypeScript app like ``devnet build`` does; its errors (none for a ``.wasm``).
+
+    Raises:
+        ToolchainError: the app has no entry point, or the toolchain cannot be set up.
+    """
+    if app.kind == "wasm":
+        return []
+    from calimero_devnet.toolchain.typecheck import typecheck_app  # noqa: PLC0415  (heavy)
+
+    return await asyncio.to_thread(typecheck_app, app.path, out_dir=out_root / app.name)
+
+
+def type_error_report(diags: Sequence[Diagnostic], *, deployed: bool) -> str:
+    """The type errors as ``file:line:col: error: message`` blocks, then what happens next.
+
+    The first line is the first error, so a one-line view (the TUI's build bar) shows it.
+    """
+    from calimero_devnet.toolchain.diagnostics import format_all  # noqa: PLC0415
+
+    if deployed:
+        after = "deployed anyway ([build] deploy_on_type_errors = true in devnet.toml)"
+    else:
+        after = (
+            "not deployed: the running version stays. Fix the errors and save, or set "
+            "[build] deploy_on_type_errors = true in devnet.toml to deploy anyway"
+        )
+    return f"{format_all(list(diags))}\n{len(diags)} type error(s): {after}"
 
 
 async def precompile(wasm: bytes, cache_dir: Path) -> None:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calimero_devnet.cluster.deploy import install as deploy
 from calimero_devnet.cluster.deploy.generations import (
@@ -33,6 +33,7 @@ from calimero_devnet.cluster.events import (
     ClusterEvent,
     ContextReset,
     NodeSwitched,
+    Problem,
     StateRefused,
     Step,
 )
@@ -41,6 +42,9 @@ from calimero_devnet.cluster.processes.supervisor import module_cache_dir
 from calimero_devnet.config.model import ContextSettings, DevnetConfig
 from calimero_devnet.errors import ClusterError, ConfigError, ToolchainError
 from calimero_devnet.ids import sha256, to_b58
+
+if TYPE_CHECKING:
+    from calimero_devnet.toolchain.diagnostics import Diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +75,24 @@ class Rollout:
     def _say(self, text: str) -> None:
         self._emit(Step(text))
 
-    async def build(self, app: str) -> Path:
+    async def build(self, app: str, *, typecheck: bool = False) -> Path:
         """Build one app, report it, and keep a copy named by its id (what nodes install).
 
         The copy makes every version a file of its own: a later build overwriting the
         build output (or failing halfway through it) never changes what a node installs.
+        ``typecheck``: run ``tsc`` next to the build; type errors fail it unless
+        ``[build] deploy_on_type_errors`` (then they are reported as a ``Problem``).
 
         Raises:
             ToolchainError: the build failed (also reported as a failed ``BuildFinished``).
         """
         started = time.perf_counter()
+        settings = self._config.app(app)
         try:
-            wasm, finished = await deploy.build(self._config.app(app), self._out, self._say)
+            (wasm, finished), diags = await asyncio.gather(
+                deploy.build(settings, self._out, self._say),
+                deploy.typecheck(settings, self._out) if typecheck else _no_errors(),
+            )
             data = await asyncio.to_thread(wasm.read_bytes)
         except ToolchainError as exc:
             self._emit(BuildFinished(app, time.perf_counter() - started, str(exc)))
@@ -90,6 +100,13 @@ class Rollout:
         except OSError as exc:
             self._emit(BuildFinished(app, time.perf_counter() - started, str(exc)))
             raise ToolchainError(f"app {app}: cannot read its build output: {exc}") from exc
+        if diags:
+            anyway = self._config.build.deploy_on_type_errors
+            report = deploy.type_error_report(diags, deployed=anyway)
+            if not anyway:
+                self._emit(BuildFinished(app, time.perf_counter() - started, report))
+                raise ToolchainError(f"app {app}: type errors\n{report}")
+            self._emit(Problem(f"{app}: {report}"))
         kept = self._out / app / "deployed" / f"{to_b58(sha256(data))}.wasm"
         await asyncio.to_thread(_keep, kept, data)
         try:
@@ -134,7 +151,7 @@ class Rollout:
         async with self._lock:
             before = await asyncio.to_thread(sources_stamp, self._config.app(app))
             try:
-                wasm = await self.build(app)
+                wasm = await self.build(app, typecheck=True)
             except ToolchainError:
                 return None  # reported; the running version stays
             if await asyncio.to_thread(sources_stamp, self._config.app(app)) != before:
@@ -258,6 +275,11 @@ class Rollout:
             for context in self._config.contexts
             if context.app == app and node in context.members and context.name in self.contexts
         ]
+
+
+async def _no_errors() -> list[Diagnostic]:
+    """The type errors of a build that is not type-checked."""
+    return []
 
 
 def _keep(path: Path, data: bytes) -> None:

@@ -4,9 +4,10 @@ Every app with ``watch = true`` is watched (the bundled default app is not): a T
 app's folder, for source files only (build output, ``node_modules`` and dot-folders are
 ignored, so a build never triggers the next one), or a ``.wasm`` app's file. Changes that
 arrive together (an editor writing several files, a formatter on save) are one rebuild
-(``DEBOUNCE_MS``). A failed build keeps the running version and prints the compiler's
-error; a good one is installed on every node and their contexts switch to it, keeping
-their state (the ``redeploy`` it is given: ``Cluster.redeploy``).
+(``DEBOUNCE_MS``). A failed build (or one with type errors: the redeploy type-checks
+next to the build) keeps the running version and prints the compiler's errors; a good
+one is installed on every node and their contexts switch to it, keeping their state
+(the ``redeploy`` it is given: ``Cluster.redeploy``).
 """
 
 from __future__ import annotations

@@ -64,6 +64,12 @@ def parse_execute(params: dict[str, Any]) -> ExecuteCall:
     args = params.get("argsJson")
     try:
         raw = b"{}" if args is None else dumps_compact(args)
+    except UnicodeEncodeError as exc:  # JSON's \ud800 escapes can spell text that is not Unicode
+        lone = exc.object[exc.start : exc.end]
+        raise ParseError(
+            f"params.argsJson holds a lone surrogate ({lone!a}), which is not Unicode text: "
+            "send well-formed strings"
+        ) from exc
     except ValueError as exc:
         raise ParseError(f"params.argsJson cannot be serialised: {exc}") from exc
     trace = params.get("trace", False)

@@ -4,19 +4,33 @@
  * Any member can `set` and `remove`; every node converges to the same entries (the latest
  * write of a key wins). Around the map: a counter of writes over all nodes (`hits`), the
  * last writer (an LWW register), per-key tag sets (a map of sets) and events.
+ *
+ * Events stay within the node's limits (as upstream's: 100 events per call, 16 KiB of data
+ * each) whatever the data: `clear` emits one event however many entries it removes, and a
+ * long value is left out of its `ItemSet` (read it with `get`).
  */
 import { State, Logic, Init, View, Event, emit } from '@calimero/sdk';
 import { UnorderedMap, UnorderedSet, Counter, LwwRegister } from '@calimero/sdk/collections';
 import * as env from '@calimero/sdk/env';
 
+/** Characters of key + value an `ItemSet` carries at most: 6 bytes of JSON each at worst
+ * (an escaped control character), so the event stays under 16 KiB. */
+const EVENT_TEXT_LIMIT = 2048;
+
 @Event
 export class ItemSet {
-  constructor(public key: string, public value: string) {}
+  /** `value` is null when key and value are longer than `EVENT_TEXT_LIMIT` together. */
+  constructor(public key: string, public value: string | null) {}
 }
 
 @Event
 export class ItemRemoved {
   constructor(public key: string) {}
+}
+
+@Event
+export class ItemsCleared {
+  constructor(public count: number) {}
 }
 
 @State
@@ -42,7 +56,8 @@ export class KvStoreLogic extends KvStore {
     this.items.set(key, value);
     this.writes.increment();
     this.writer.set(env.executorIdBase58());
-    emit(new ItemSet(key, value));
+    const fits = key.length + value.length <= EVENT_TEXT_LIMIT;
+    emit(new ItemSet(key, fits ? value : null));
   }
 
   /** The value of `key`, or null. */
@@ -72,10 +87,14 @@ export class KvStoreLogic extends KvStore {
     return value;
   }
 
-  /** Removes every entry. */
+  /** Removes every entry; emits one `ItemsCleared` with how many there were. */
   clear(): void {
-    for (const key of this.items.keys()) {
-      this.remove(key);
+    const keys = this.items.keys();
+    for (const key of keys) {
+      this.items.remove(key);
+    }
+    if (keys.length > 0) {
+      emit(new ItemsCleared(keys.length));
     }
   }
 
