@@ -6,7 +6,7 @@ aiohttp, so the node's argument parsing stays cheap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # the largest HTTP request body a node reads
@@ -27,3 +27,4 @@ class NodeConfig:
     shutdown_timeout: float = 10.0
     max_body: int = MAX_BODY_BYTES  # larger JSON-RPC and admin bodies: 413, unparsed
     access_log: bool = False
+    token: str | None = field(default=None, repr=False)  # the bearer token clients must send
