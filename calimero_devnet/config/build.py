@@ -22,6 +22,7 @@ from calimero_devnet.config.model import (
     DevnetConfig,
     NodeSettings,
     Overrides,
+    SecuritySettings,
 )
 from calimero_devnet.config.schema import AUTO, BROKER_KINDS, MAX_NODES
 from calimero_devnet.errors import ConfigError
@@ -44,7 +45,8 @@ def build_config(document: dict[str, Any], path: Path | None, overrides: Overrid
         )
     apps = resolve_apps(document.get("apps", []), base, where)
     contexts = _contexts(document.get("contexts", []), cluster, (declared, nodes), apps, where)
-    return DevnetConfig(path, cluster, nodes, broker, apps, contexts, overrides.fresh)
+    security = SecuritySettings(document.get("security", {}).get("token"))
+    return DevnetConfig(path, cluster, nodes, broker, apps, contexts, overrides.fresh, security)
 
 
 def _cluster(table: dict[str, Any], base: Path, overrides: Overrides) -> ClusterSettings:

@@ -16,7 +16,7 @@ from tests.node.fake_core import FakeCore
 from tests.node.rpc_harness import Harness, running_node
 from tests.node.test_rpc_browser import LOCAL_APP, context_of, execute_body
 
-TOKEN = "s3cret-token-for-tests"  # noqa: S105  (a test value)
+TOKEN = "s3cret-token-for-tests"
 WRONG = {
     "none": {},
     "wrong": {"Authorization": "Bearer s3cret-token-for-tesTs"},
