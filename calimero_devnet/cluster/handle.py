@@ -58,9 +58,11 @@ class Cluster(ClusterAccess):
     def __init__(
         self, config: DevnetConfig, hub: EventHub, supervisor: Supervisor, broker_url: str,
         *, broker: BrokerHandle | None = None, grace: float = STOP_GRACE_S,
+        token: str | None = None,
     ) -> None:  # fmt: skip
-        """Assemble the handle; ``open_cluster`` starts what it holds."""
+        """Assemble the handle; ``open_cluster`` starts what it holds (``token``: resolved)."""
         self.config = config
+        self.token = token
         self.cluster_id = config.cluster.name
         self.data_dir: Path = config.cluster.data_dir
         self.broker_url = broker_url
@@ -120,7 +122,7 @@ class Cluster(ClusterAccess):
         """An HTTP client per running node."""
         for ref in self.refs():
             if ref.running and ref.url and ref.name not in self._clients:
-                self._clients[ref.name] = NodeClient(ref.name, ref.url)
+                self._clients[ref.name] = NodeClient(ref.name, ref.url, token=self.token)
         return {name: c for name, c in self._clients.items() if self.node(name).running}
 
     @contextlib.asynccontextmanager
@@ -249,7 +251,7 @@ class Cluster(ClusterAccess):
         )  # fmt: skip
         return ClusterState(
             base.cluster_id, base.manager_pid, base.data_dir, base.broker_url, nodes,
-            self.apps, dict(self.contexts), base.manager_started, self.control_url,
+            self.apps, dict(self.contexts), base.manager_started, self.control_url, self.token,
         )  # fmt: skip
 
     def write_state(self) -> None:

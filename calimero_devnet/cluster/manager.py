@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
+from calimero_devnet.auth import GENERATE, new_token
 from calimero_devnet.cluster.events import ClusterReady, EventHub, Problem, Progress, Step
 from calimero_devnet.cluster.handle import Cluster, publish_rules
 from calimero_devnet.cluster.monitor import ConvergenceWatch, FeedListener
@@ -83,11 +84,12 @@ async def open_cluster(
             # broker; and nodes that find rules at once need not wait for them.
             await publish_rules(url, config.cluster.name, HEALTHY)
             supervisor = await stack.enter_async_context(open_supervisor(report, grace=grace))
-            cluster = Cluster(config, hub, supervisor, url, broker=broker, grace=grace)
+            token = _resolve_token(config.security.token)
+            cluster = Cluster(config, hub, supervisor, url, broker=broker, grace=grace, token=token)
             if on_handle is not None:
                 on_handle(cluster)
             stack.push_async_callback(cluster.aclose_clients)
-            await _bring_up(cluster, supervisor.spawn_all(node_specs(config, url)))
+            await _bring_up(cluster, supervisor.spawn_all(node_specs(config, url, token)))
             await stack.enter_async_context(_background(cluster, control, watch))
             cluster.write_state()
             ready = ClusterReady(time.perf_counter() - started, tuple(cluster.node_names),
@@ -95,6 +97,11 @@ async def open_cluster(
             hub.emit(ready)
             stack.push_async_callback(_say_down, hub)
             yield cluster
+
+
+def _resolve_token(setting: str | None) -> str | None:
+    """The token of this run: ``"generate"`` makes a new one each time."""
+    return new_token() if setting == GENERATE else setting
 
 
 async def _bring_up(cluster: Cluster, spawning: Coroutine[Any, Any, object]) -> None:

@@ -85,6 +85,7 @@ class RemoteCluster(ClusterAccess):
         self.cluster_id = state.cluster_id
         self.contexts = dict(state.contexts)
         self.apps = dict(state.apps)
+        self.token = state.token
 
     @classmethod
     def attach(cls, data_dir: Path) -> RemoteCluster:
@@ -126,7 +127,7 @@ class RemoteCluster(ClusterAccess):
         """
         url = self._control_url()
         try:
-            async with http_client(url, CONTROL_TIMEOUT_S) as client:
+            async with http_client(url, CONTROL_TIMEOUT_S, self.token) as client:
                 response = await client.request(verb, path, json=body if verb != "GET" else None)
             answer = response.json()
         except httpx.HTTPError as exc:
@@ -154,7 +155,7 @@ class RemoteCluster(ClusterAccess):
         streaming = False
         try:
             async with (
-                http_client(url, timeout) as client,
+                http_client(url, timeout, self.token) as client,
                 client.stream("GET", "/events") as response,
             ):
                 if response.status_code != 200:
