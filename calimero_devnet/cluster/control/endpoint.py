@@ -132,11 +132,13 @@ class ControlApi:
     async def latency(self, request: web.Request) -> web.Response:
         """Set a link's latency and loss."""
         body = await _body(request)
-        sender, receiver, ms = body.get("from"), body.get("to"), body.get("ms", 0)
+        sender, receiver, both = body.get("from"), body.get("to"), body.get("both", False)
         if not isinstance(sender, str) or not isinstance(receiver, str):
             raise ConfigError('latency: send {"from": "node-1", "to": "node-2", "ms": 50}')
-        loss, both = float(body.get("loss", 0.0)), bool(body.get("both", False))
-        rules = await self._cluster.latency(sender, receiver, float(ms), loss, both)
+        if not isinstance(both, bool):
+            raise ConfigError("latency: both must be true or false")
+        ms, loss = _number(body, "ms", 0.0), _number(body, "loss", 0.0)
+        rules = await self._cluster.latency(sender, receiver, ms, loss, both)
         return _ok(_rules(rules))
 
     async def heal(self, _: web.Request) -> web.Response:
@@ -157,6 +159,14 @@ class ControlApi:
         return _ok({"context": reset.context, "oldId": reset.old_id, "newId": reset.new_id,
                     "app": reset.app, "version": reset.version, "nodes": list(reset.nodes),
                     "text": str(reset)})  # fmt: skip
+
+
+def _number(body: dict[str, Any], key: str, default: float) -> float:
+    """``body[key]`` as a number (a string or a list there was a 500 before)."""
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"latency: {key} must be a number, e.g. 50")
+    return float(value)
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
