@@ -1,4 +1,5 @@
-"""Provides the bearer token that can guard a cluster's HTTP endpoints (``[security] token``).
+"""Provides who may talk to a cluster's HTTP endpoints: web pages of loopback origins only,
+and, with ``[security] token``, holders of the bearer token.
 
 Shared by the nodes and the control endpoint (which check it) and by every client of them
 (which send it). A token is a secret: it travels in the environment of the node processes
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from urllib.parse import urlsplit
 
 ENV_VAR = "DEVNET_TOKEN"  # how a node process (or `devnet node`) is given the token
 GENERATE = "generate"
@@ -18,6 +20,19 @@ GENERATE = "generate"
 BEARER_PATTERN = r"^[A-Za-z0-9._~+/=-]{16,256}$"
 BEARER_RULE = "16-256 letters, digits or . _ ~ + / = -"
 _BEARER = re.compile(BEARER_PATTERN)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def loopback_origin(origin: str) -> bool:
+    """True if ``origin`` is a web origin on this machine (``http://127.0.0.1:5173``,
+    ``http://localhost``, ``http://[::1]:3000``; https too), and nothing more."""
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        return False
+    bare = not (parts.path or parts.query or parts.fragment or parts.username or parts.password)
+    return bare and parts.scheme in ("http", "https") and parts.hostname in LOOPBACK_HOSTS
 
 
 def valid_token(token: str) -> bool:

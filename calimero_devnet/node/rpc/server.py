@@ -7,11 +7,10 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from calimero_devnet.auth import authorized
+from calimero_devnet.auth import authorized, loopback_origin
 from calimero_devnet.errors import ConfigError, NodeError, ParseError, Unauthorized
 from calimero_devnet.node.config import MAX_BODY_BYTES
 from calimero_devnet.node.rpc.admin import AdminApi
@@ -62,7 +61,6 @@ def token_guard(token: str) -> Callable[..., Awaitable[web.StreamResponse]]:
     return guard
 
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 JSON_TYPE = "application/json"
 # What a local web app may send: the verbs and headers the node's routes use.
 _PREFLIGHT_HEADERS = {
@@ -70,18 +68,6 @@ _PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Headers": "Content-Type, Authorization",
     "Access-Control-Max-Age": "600",
 }
-
-
-def loopback_origin(origin: str) -> bool:
-    """True if ``origin`` is a web origin on this machine (``http://127.0.0.1:5173``,
-    ``http://localhost``, ``http://[::1]:3000``; https too), and nothing more."""
-    try:
-        parts = urlsplit(origin)
-        parts.port  # noqa: B018  (raises ValueError on a malformed port)
-    except ValueError:
-        return False
-    bare = not (parts.path or parts.query or parts.fragment or parts.username or parts.password)
-    return bare and parts.scheme in ("http", "https") and parts.hostname in LOOPBACK_HOSTS
 
 
 def _with_cors(response: web.StreamResponse, origin: str) -> web.StreamResponse:
