@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from calimero_devnet.cluster.events import ClusterEvent
 from calimero_devnet.cluster.processes.statefile import running_state
 from calimero_devnet.cluster.remote import RemoteCluster
 from calimero_devnet.errors import ClusterError
@@ -50,6 +51,18 @@ def manager(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, Pat
                 process.wait()
 
 
+async def watch_a_write(remote: RemoteCluster) -> tuple[str, ClusterEvent]:
+    """What the TUI reads through the control endpoint: the apps, and an event of a write."""
+    apps = await remote.apps_info()
+    events = remote.events()
+    async with asyncio.timeout(15):
+        first = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.5)  # subscribed by then (if not, the idle poll still comes)
+        await remote.call("node-1", "set", {"key": "b", "value": "2"})
+        event = await first
+    return apps[0]["name"], event
+
+
 def test_a_token_protected_cluster_from_the_cli(
     manager: tuple[subprocess.Popen[bytes], Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -80,6 +93,9 @@ def test_a_token_protected_cluster_from_the_cli(
     status = devnet_json(capsys, data_dir, "status")
     assert status["converged"] == {"kv-store": True}
     assert devnet(capsys, data_dir, "heal")[0] == 0  # through the control endpoint
+    app, event = asyncio.run(watch_a_write(RemoteCluster.attach(data_dir)))
+    assert app == "kv-store"
+    assert event is not None
 
     # A wrong token (a cluster.json of another run) is explained, not a crash.
     stale = RemoteCluster(replace(state, token="not-the-token-of-this-run"))
