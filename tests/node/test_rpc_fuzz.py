@@ -1,5 +1,6 @@
 """A fuzz test of the node's HTTP surface (hypothesis), against one real node in this
-process: the real NodeCore, store and wasmtime runtime serving the kv-store fixture app.
+process: the real NodeCore, store and wasmtime runtime serving the kv-store fixture app,
+behind a bearer token (requests carry it, unless one of random ``Authorization`` values).
 
 Random methods, paths, content types, origins and bodies (bytes, JSON of any shape, deep
 nesting, huge numbers, lone surrogates, JSON-RPC and admin shapes with random parts) must
@@ -33,6 +34,8 @@ from tests.node.rpc_harness import running_node
 FUEL = 20_000_000  # the kv-store's calls fit; a runaway loop ends fast
 Served = tuple[str, str, str]  # base URL, a context id, its application id
 LOOPS: dict[str, asyncio.AbstractEventLoop] = {}  # the served node's loop, by its URL
+TOKEN = "fuzz-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 LEAKS = re.compile(r"Traceback|File \"|<class '|object at 0x|<bound method|<function ")
 
 
@@ -42,15 +45,19 @@ def _serve(
     async def main() -> None:
         runtime = Runtime(home / "wasm-cache", limits=Limits(fuel=FUEL))
         core = NodeCore.open(home / "node", name="fuzz", index=1, runtime=runtime)
-        async with running_node(core, home / "node") as node:
+        async with running_node(core, home / "node", token=TOKEN) as node:
+            assert node.node.ready is not None
+            url = node.node.ready.url
             wasm = home / "kv.wasm"
             wasm.write_bytes(load_wat("kv_store"))
-            _, app = await node.admin("POST", "install-dev-application", {"path": str(wasm)})
-            app_id = app["data"]["applicationId"]
-            _, ctx = await node.admin("POST", "contexts", {"applicationId": app_id})
-            assert node.node.ready is not None
-            LOOPS[node.node.ready.url] = asyncio.get_running_loop()
-            ready.append((node.node.ready.url, ctx["data"]["contextId"], app_id))
+            async with httpx.AsyncClient(base_url=url, headers=AUTH) as http:
+                path = {"path": str(wasm)}
+                app = (await http.post("/admin-api/install-dev-application", json=path)).json()
+                app_id = app["data"]["applicationId"]
+                body = {"applicationId": app_id}
+                ctx = (await http.post("/admin-api/contexts", json=body)).json()
+            LOOPS[url] = asyncio.get_running_loop()
+            ready.append((url, ctx["data"]["contextId"], app_id))
             await asyncio.to_thread(stop.wait)
 
     try:
@@ -115,16 +122,24 @@ def rpc_bodies(served: Served) -> st.SearchStrategy[Any]:
     return request | st.lists(request | json_values, max_size=3)
 
 
+FILE_NAMES = st.sampled_from([
+    "/etc/passwd", "/nope.wasm", "rel.wasm", "/\ud800.wasm", "/a\0b.wasm", "/dev/zero.wasm",
+    "/tmp", "/%2e%2e/x.wasm", "",
+]) | st.text().map(lambda text: f"/{text}.wasm")  # fmt: skip
+URLS = st.sampled_from([
+    "http://127.0.0.1:1/x.wasm", "file:///etc/passwd", "file://host/x.wasm", "ftp://x/y.wasm",
+    "http://[::1", "http://\ud800/x.wasm", "file:///%00.wasm", "file:///%ff.wasm",
+]) | FILE_NAMES.map(lambda name: f"file://{name}") | st.text()  # fmt: skip
+
+
 def admin_bodies(served: Served) -> st.SearchStrategy[Any]:
     """Admin request bodies with random parts."""
     return (
         st.fixed_dictionaries(
             {},
             optional={
-                "path": st.sampled_from(["/etc/passwd", "/nope.wasm", "rel.wasm", "/\ud800.wasm"])
-                | st.text(),
-                "url": st.sampled_from(["http://127.0.0.1:1/x.wasm", "file:///etc/passwd"])
-                | st.text(),
+                "path": FILE_NAMES | json_values,
+                "url": URLS | json_values,
                 "applicationId": st.sampled_from([served[2], ""]) | st.text() | json_values,
                 "initializationParams": json_values,
                 "contextSeed": json_values,
@@ -169,7 +184,13 @@ ORIGINS = st.sampled_from([
     None, "http://localhost:5173", "http://127.0.0.1", "https://evil.example", "null", "",
     "http://[::1", "http://localhost:99999",
 ])  # fmt: skip
-Request = tuple[str, str, bytes | None, str | None, str | None]
+AUTHORIZATIONS = st.sampled_from([
+    None, "", "Bearer", f"bearer {TOKEN}", f"Basic {TOKEN}", f"Bearer {TOKEN}x",
+    f"Bearer {TOKEN[:-1]}", f"Bearer  {TOKEN}", "Bearer -",
+]) | st.text(st.characters(codec="ascii", exclude_categories=["Cc"]), min_size=1, max_size=40).map(
+    lambda text: text.strip() or "x"
+)  # fmt: skip
+Request = tuple[str, str, bytes | None, dict[str, str]]
 
 
 def segments(served: Served) -> st.SearchStrategy[str]:
@@ -180,22 +201,40 @@ def segments(served: Served) -> st.SearchStrategy[str]:
 
 
 def requests(served: Served) -> st.SearchStrategy[Request]:
-    """(method, path, body, content type, origin): two in three well-aimed (a route's own
+    """(method, path, body, headers): two in three well-aimed (a route's own
     method, JSON, no Origin) so that they get past the guards into the handlers."""
     other = segments(served).filter(lambda seg: seg != served[1])
 
     def aimed(route: tuple[str, str], c: str, x: str, q: str, body: Any) -> Request:
         method, path = route
         raw = None if method != "POST" or body is None else body
-        return method, path.replace("{c}", c).replace("{x}", x) + q, raw, "application/json", None
+        headers = AUTH | {"Content-Type": "application/json"}
+        return method, path.replace("{c}", c).replace("{x}", x) + q, raw, headers
 
-    post_bodies = (rpc_bodies(served) | admin_bodies(served)).map(lambda v: json.dumps(v).encode())
-    well_aimed = st.builds(aimed, st.sampled_from(ROUTES), segments(served), other, QUERIES,
-                           st.none() | post_bodies | bodies(served))  # fmt: skip
+    def headers(content_type: str | None, origin: str | None, auth: str | None) -> dict[str, str]:
+        sent = {"Content-Type": content_type} if content_type else {}
+        sent |= {"Origin": origin} if origin is not None else {}
+        return sent | ({"Authorization": auth} if auth is not None else AUTH)
+
+    def body_for(route: tuple[str, str]) -> st.SearchStrategy[bytes | None]:
+        """Mostly the body that route reads, with random parts; sometimes anything."""
+        own = {"/jsonrpc": rpc_bodies(served),
+               "/admin-api/install-dev-application": st.fixed_dictionaries({"path": FILE_NAMES}),
+               "/admin-api/install-application": st.fixed_dictionaries({"url": URLS})}  # fmt: skip
+        fitting = own.get(route[1], admin_bodies(served)).map(lambda v: json.dumps(v).encode())
+        return fitting | fitting | bodies(served)
+
+    well_aimed = st.sampled_from(ROUTES).flatmap(
+        lambda route: st.builds(
+            aimed, st.just(route), segments(served), other, QUERIES, body_for(route)
+        )
+    )
     routes = st.sampled_from([*ROUTES, ("GET", "/")])
     paths = st.builds(lambda route, c, x, q: route[1].replace("{c}", c).replace("{x}", x) + q,
                       routes, segments(served), other, QUERIES)  # fmt: skip
-    anything = st.tuples(METHODS, paths, bodies(served), CONTENT_TYPES, ORIGINS)
+    anything = st.tuples(
+        METHODS, paths, bodies(served), st.builds(headers, CONTENT_TYPES, ORIGINS, AUTHORIZATIONS)
+    )
     return st.one_of(well_aimed, well_aimed, anything)
 
 
@@ -231,15 +270,13 @@ def good_calls(client: httpx.Client, app_id: str) -> Any:
 
 def test_random_requests_get_json_answers(served: Served) -> None:
     url, _, app_id = served
-    with httpx.Client(base_url=url, timeout=30) as client:
+    with httpx.Client(base_url=url, timeout=30, headers=AUTH) as client:
         slow = [HealthCheck.too_slow, HealthCheck.data_too_large]  # big bodies on purpose
 
         @settings(max_examples=200, deadline=None, database=None, suppress_health_check=slow)
         @given(requests(served))
         def one(request: Request) -> None:
-            method, path, body, content_type, origin = request
-            headers = {"Content-Type": content_type} if content_type else {}
-            headers |= {"Origin": origin} if origin is not None else {}
+            method, path, body, headers = request
             response = client.request(method, path, content=body, headers=headers)
             check_answer(method, response)
 
@@ -264,7 +301,7 @@ def test_random_event_stream_commands_get_json_answers(served: Served) -> None:
     loop = LOOPS[url]
 
     async def connect() -> tuple[aiohttp.ClientSession, aiohttp.ClientWebSocketResponse]:
-        session = aiohttp.ClientSession(base_url=url)
+        session = aiohttp.ClientSession(base_url=url, headers=AUTH)
         return session, await session.ws_connect("/ws")
 
     def on_node_loop(coroutine: Coroutine[Any, Any, Any]) -> Any:
