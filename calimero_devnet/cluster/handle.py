@@ -187,8 +187,9 @@ class Cluster(ClusterAccess):
     # --- network ---------------------------------------------------------------------------
     async def partition(self, groups: Sequence[Sequence[str]]) -> NetRules:
         """Cut the network into ``groups`` (nodes in none form one more group)."""
-        netctl.parse_groups(" / ".join(",".join(g) for g in groups), self.node_names)
-        return await self._publish(netctl.partitioned(self.rules, groups))
+        # The groups as read back from text: a name "node-1,node-2" is two nodes, not one.
+        checked = netctl.parse_groups(" / ".join(",".join(g) for g in groups), self.node_names)
+        return await self._publish(netctl.partitioned(self.rules, checked))
 
     async def latency(
         self, sender: str, receiver: str, ms: float, loss: float = 0.0, both: bool = False

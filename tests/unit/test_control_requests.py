@@ -1,5 +1,6 @@
 """The control endpoint's own refusals, before any cluster is touched: a missing or wrong
-token is a 401, a malformed latency request a 400 (a string for ``loss`` was a 500)."""
+token is a 401, a malformed latency or partition request a 400 (a string for ``loss`` or a
+number for a node name was a 500); and a partition publishes the groups it checked."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import httpx
 import pytest
 
 from calimero_devnet.cluster.control.endpoint import control_app, serve_app
+from calimero_devnet.cluster.handle import Cluster
+from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules
 
 TOKEN = "a-control-token-0123456789"
 LATENCY = {"from": "node-1", "to": "node-2"}
@@ -44,3 +47,23 @@ async def test_the_token_guards_every_route() -> None:
         assert (await http.post("/net/heal", json={}, headers=wrong)).status_code == 401
     through = await post(TOKEN, "/net/latency", LATENCY | {"ms": "x"})
     assert through.status_code == 400  # past the guard, into the handler
+
+
+@pytest.mark.parametrize("groups", [[[1]], [["node-1", None]], [[["node-1"]]]])
+async def test_partition_groups_must_hold_names(groups: Any) -> None:
+    answer = await post(None, "/net/partition", {"groups": groups})  # a 500 before
+    assert (answer.status_code, answer.json()["kind"]) == (400, "ConfigError")
+
+
+async def test_a_partition_publishes_the_groups_it_checked() -> None:
+    published: list[NetRules] = []
+
+    async def publish(rules: NetRules) -> NetRules:
+        published.append(rules)
+        return rules
+
+    owner = SimpleNamespace(node_names=["node-1", "node-2", "node-3"], rules=HEALTHY,
+                            _publish=publish)  # fmt: skip
+    await Cluster.partition(owner, [["node-1,node-2"], ["node-3"]])  # type: ignore[arg-type]
+    # "node-1,node-2" passed the check as two nodes; it used to be published as one name
+    assert published[0].partitions == (frozenset({"node-1", "node-2"}), frozenset({"node-3"}))

@@ -125,7 +125,9 @@ class ControlApi:
         """Cut the network into groups."""
         body = await _body(request)
         groups = body.get("groups")
-        if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
+        if not isinstance(groups, list) or not all(
+            isinstance(g, list) and all(isinstance(name, str) for name in g) for g in groups
+        ):
             raise ConfigError('partition: send {"groups": [["node-1", "node-2"], ["node-3"]]}')
         return _ok(_rules(await self._cluster.partition(groups)))
 
