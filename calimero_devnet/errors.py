@@ -69,6 +69,13 @@ class ParseError(NodeError):
     http_status = 400
 
 
+class Unauthorized(NodeError):
+    """The request lacks the cluster's bearer token (``[security] token``), or has a wrong one."""
+
+    type_name = "Unauthorized"
+    http_status = 401
+
+
 class ContextNotFound(NodeError):
     """No context with that id exists on this node."""
 

@@ -29,6 +29,7 @@ class ClusterAccess:
     cluster_id: str
     contexts: Mapping[str, str]  # context name -> id
     apps: Mapping[str, str]  # app name -> current application id
+    token: str | None = None  # the bearer token the nodes want ([security] token)
 
     def refs(self) -> list[NodeRef]:
         """Every node of the cluster and whether (and where) it runs now."""
@@ -42,7 +43,7 @@ class ClusterAccess:
         running = [ref for ref in self.refs() if ref.running and ref.url]
         name = next((n for n, cid in self.contexts.items() if cid == context_id), context_id)
         status = await collect_status(
-            self.cluster_id, running, {name: context_id}, self.apps, timeout
+            self.cluster_id, running, {name: context_id}, self.apps, timeout, token=self.token
         )
         lacking = {v.node for v in status.views if v.error == NOT_HERE}
         return [ref for ref in running if ref.name not in lacking]
@@ -136,7 +137,7 @@ class ClusterAccess:
     @contextlib.asynccontextmanager
     async def _node_client(self, name: str, url: str) -> AsyncIterator[NodeClient]:
         """A client of one node for one call (a long-lived owner may hand out a kept one)."""
-        async with NodeClient(name, url) as client:
+        async with NodeClient(name, url, token=self.token) as client:
             yield client
 
     async def status(self, *, standing: bool = False) -> ClusterStatus:
@@ -144,7 +145,12 @@ class ClusterAccess:
         with ``standing``, whether a node that differs is ahead, behind or diverged: a few
         more requests, so the manager's frequent polls go without)."""
         return await collect_status(
-            self.cluster_id, self.refs(), self.contexts, self.apps, standing=standing
+            self.cluster_id,
+            self.refs(),
+            self.contexts,
+            self.apps,
+            standing=standing,
+            token=self.token,
         )
 
     async def wait_converged(
@@ -200,7 +206,7 @@ class ClusterAccess:
         members = await self.members(context_id, max(lookup, convergence.MIN_REQUEST_S))
         if not members:
             raise ClusterError(f"no running node has context {context_id}: start a member")
-        clients = [http_client(str(ref.url), 10) for ref in members]
+        clients = [http_client(str(ref.url), 10, self.token) for ref in members]
         try:
             yield clients, {str(ref.url): ref.name for ref in members}
         finally:

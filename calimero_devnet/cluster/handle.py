@@ -61,9 +61,11 @@ class Cluster(ClusterAccess):
     def __init__(
         self, config: DevnetConfig, hub: EventHub, supervisor: Supervisor, broker_url: str,
         *, broker: BrokerHandle | None = None, grace: float = STOP_GRACE_S,
+        token: str | None = None,
     ) -> None:  # fmt: skip
-        """Assemble the handle; ``open_cluster`` starts what it holds."""
+        """Assemble the handle; ``open_cluster`` starts what it holds (``token``: resolved)."""
         self.config = config
+        self.token = token
         self.cluster_id = config.cluster.name
         self.data_dir: Path = config.cluster.data_dir
         self.broker_url = broker_url
@@ -134,7 +136,7 @@ class Cluster(ClusterAccess):
         """An HTTP client per running node."""
         for ref in self.refs():
             if ref.running and ref.url and ref.name not in self._clients:
-                self._clients[ref.name] = NodeClient(ref.name, ref.url)
+                self._clients[ref.name] = NodeClient(ref.name, ref.url, token=self.token)
         return {name: c for name, c in self._clients.items() if self.node(name).running}
 
     @contextlib.asynccontextmanager
@@ -201,8 +203,9 @@ class Cluster(ClusterAccess):
     # --- network ---------------------------------------------------------------------------
     async def partition(self, groups: Sequence[Sequence[str]]) -> NetRules:
         """Cut the network into ``groups`` (nodes in none form one more group)."""
-        netctl.parse_groups(" / ".join(",".join(g) for g in groups), self.node_names)
-        return await self._publish(netctl.partitioned(self.rules, groups))
+        # The groups as read back from text: a name "node-1,node-2" is two nodes, not one.
+        checked = netctl.parse_groups(" / ".join(",".join(g) for g in groups), self.node_names)
+        return await self._publish(netctl.partitioned(self.rules, checked))
 
     async def latency(
         self, sender: str, receiver: str, ms: float, loss: float = 0.0, both: bool = False
@@ -270,7 +273,7 @@ class Cluster(ClusterAccess):
         )  # fmt: skip
         return ClusterState(
             base.cluster_id, base.manager_pid, base.data_dir, base.broker_url, nodes,
-            self.apps, dict(self.contexts), base.manager_started, self.control_url,
+            self.apps, dict(self.contexts), base.manager_started, self.control_url, self.token,
         )  # fmt: skip
 
     def write_state(self) -> None:

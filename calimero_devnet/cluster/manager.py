@@ -27,6 +27,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+from calimero_devnet.auth import GENERATE, new_token
 from calimero_devnet.cluster.events import ClusterReady, EventHub, Problem, Progress, Step
 from calimero_devnet.cluster.handle import Cluster, publish_rules
 from calimero_devnet.cluster.monitor import ConvergenceWatch, FeedListener
@@ -88,11 +89,12 @@ async def open_cluster(
             # broker; and nodes that find rules at once need not wait for them.
             await publish_rules(url, config.cluster.name, HEALTHY)
             supervisor = await stack.enter_async_context(open_supervisor(report, grace=grace))
-            cluster = Cluster(config, hub, supervisor, url, broker=broker, grace=grace)
+            token = _resolve_token(config.security.token)
+            cluster = Cluster(config, hub, supervisor, url, broker=broker, grace=grace, token=token)
             if on_handle is not None:
                 on_handle(cluster)
             stack.push_async_callback(cluster.aclose_clients)
-            await _bring_up(cluster, supervisor.spawn_all(node_specs(config, url)))
+            await _bring_up(cluster, supervisor.spawn_all(node_specs(config, url, token)))
             await stack.enter_async_context(_background(cluster, control, watch))
             cluster.write_state()
             ready = ClusterReady(time.perf_counter() - started, tuple(cluster.node_names),
@@ -114,6 +116,11 @@ async def _stop_orphans(data_dir: Path, hub: EventHub) -> None:
     done = await asyncio.to_thread(orphans.stop, found)
     killed = f"; killed {', '.join(done.killed)} (did not stop in time)" if done.killed else ""
     hub.emit(Step(f"stopped {len(done.stopped)} left-over process(es){killed}"))
+
+
+def _resolve_token(setting: str | None) -> str | None:
+    """The token of this run: ``"generate"`` makes a new one each time."""
+    return new_token() if setting == GENERATE else setting
 
 
 async def _bring_up(cluster: Cluster, spawning: Coroutine[Any, Any, object]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from calimero_devnet import errors
+from calimero_devnet.auth import auth_headers
 from calimero_devnet.errors import ClusterError, NodeError
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -34,14 +35,28 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def http_client(url: str, timeout: float | httpx.Timeout) -> httpx.AsyncClient:
-    """An HTTP client of ``url`` sharing one TLS context with every other.
+def http_client(
+    url: str, timeout: float | httpx.Timeout, token: str | None = None
+) -> httpx.AsyncClient:
+    """An HTTP client of ``url`` (sending ``token``) sharing one TLS context with every other.
 
     httpx builds a TLS context for each client by default (~19 ms: it loads the CA bundle),
     even for plain-HTTP nodes; the manager's status polls made several per poll, stalling
     its event loop. With a shared context a client costs ~1.5 ms.
     """
-    return httpx.AsyncClient(base_url=url, timeout=timeout, verify=_tls_context())
+    return httpx.AsyncClient(
+        base_url=url, timeout=timeout, verify=_tls_context(), headers=auth_headers(token)
+    )
+
+
+def refused_token(who: str, status: int) -> ClusterError | None:
+    """The error of a 401 from ``who``: the cluster wants a token we lack or do not match."""
+    if status != 401:
+        return None
+    return ClusterError(
+        f"{who} refused the request: it wants the cluster's token ([security] token), which "
+        "this command does not have or does not match; is cluster.json from this cluster?"
+    )
 
 
 class AdminError(ClusterError):
@@ -91,11 +106,13 @@ def node_error(error: Any) -> NodeError:
 class NodeClient:
     """One node's HTTP API at ``url``; use as an async context manager (or ``aclose``)."""
 
-    def __init__(self, name: str, url: str, timeout: float = TIMEOUT_S) -> None:
-        """Talk to node ``name`` at ``url`` (``http://host:port``)."""
+    def __init__(
+        self, name: str, url: str, timeout: float = TIMEOUT_S, token: str | None = None
+    ) -> None:
+        """Talk to node ``name`` at ``url`` (``http://host:port``), sending ``token``."""
         self.name = name
         self.url = url
-        self.http = http_client(url, timeout)
+        self.http = http_client(url, timeout, token)
 
     async def __aenter__(self) -> NodeClient:
         """Use the client for the block."""
@@ -127,6 +144,9 @@ class NodeClient:
             raise self._unreachable(exc) from exc
         except ValueError as exc:
             raise ClusterError(f"{self.name}: {where} answered something not JSON") from exc
+        refused = refused_token(self.name, response.status_code)
+        if refused is not None:
+            raise refused
         if response.status_code != 200:
             message = answer.get("error", answer) if isinstance(answer, dict) else answer
             kind = answer.get("type") if isinstance(answer, dict) else None
@@ -215,13 +235,15 @@ class NodeClient:
         body = {"jsonrpc": "2.0", "id": 1, "method": "execute", "params": params}
         content = json_body(body)
         try:
-            answer = (
-                await self.http.post("/jsonrpc", content=content, headers=JSON_HEADERS)
-            ).json()
+            response = await self.http.post("/jsonrpc", content=content, headers=JSON_HEADERS)
+            answer = response.json()
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from exc
         except ValueError as exc:
             raise ClusterError(f"{self.name}: /jsonrpc answered something not JSON") from exc
+        refused = refused_token(self.name, response.status_code)
+        if refused is not None:
+            raise refused
         if "error" in answer:
             raise node_error(answer["error"])
         return answer["result"]

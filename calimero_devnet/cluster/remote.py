@@ -91,6 +91,7 @@ class RemoteCluster(ClusterAccess):
         self.cluster_id = state.cluster_id
         self.contexts = dict(state.contexts)
         self.apps = dict(state.apps)
+        self.token = state.token
 
     @classmethod
     def attach(cls, data_dir: Path) -> RemoteCluster:
@@ -157,7 +158,7 @@ class RemoteCluster(ClusterAccess):
         try:
             sent = body is not None and verb != "GET"
             content, headers = (json_body(body), JSON_HEADERS) if sent else (None, None)
-            async with http_client(url, CONTROL_TIMEOUT_S) as client:
+            async with http_client(url, CONTROL_TIMEOUT_S, self.token) as client:
                 response = await client.request(verb, path, content=content, headers=headers)
             answer = response.json()
         except httpx.HTTPError as exc:
@@ -185,7 +186,7 @@ class RemoteCluster(ClusterAccess):
         streaming = False
         try:
             async with (
-                http_client(url, timeout) as client,
+                http_client(url, timeout, self.token) as client,
                 client.stream("GET", "/events") as response,
             ):
                 if response.status_code != 200:

@@ -126,14 +126,14 @@ async def _view(client: NodeClient, name: str, context_id: str) -> ContextView:
 async def collect_status(
     cluster_id: str, nodes: Sequence[NodeRef], contexts: Mapping[str, str],
     apps: Mapping[str, str], timeout: float = 5.0,  # noqa: ASYNC109  (each node's answer)
-    *, standing: bool = False,
+    *, standing: bool = False, token: str | None = None,
 ) -> ClusterStatus:  # fmt: skip
     """Ask every running node about every context, concurrently, and judge convergence.
 
     A node that does not answer within ``timeout`` s is in the views with that error. With
     ``standing``, each view that differs says whether its node is ahead, behind or diverged.
     """
-    clients = [NodeClient(n.name, n.url, timeout) for n in nodes if n.running and n.url]
+    clients = [NodeClient(n.name, n.url, timeout, token) for n in nodes if n.running and n.url]
     try:
         asks = [_view(c, name, cid) for name, cid in contexts.items() for c in clients]
         views, links = await asyncio.gather(asyncio.gather(*asks), _links(clients))

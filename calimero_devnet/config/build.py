@@ -23,6 +23,7 @@ from calimero_devnet.config.model import (
     DevnetConfig,
     NodeSettings,
     Overrides,
+    SecuritySettings,
 )
 from calimero_devnet.config.schema import AUTO, BROKER_KINDS, MAX_NODES
 from calimero_devnet.errors import ConfigError
@@ -47,7 +48,10 @@ def build_config(document: dict[str, Any], path: Path | None, overrides: Overrid
     contexts = _contexts(document.get("contexts", []), cluster, (declared, nodes), apps, where)
     table = document.get("build", {})
     build = BuildSettings(table.get("deploy_on_type_errors", False))
-    return DevnetConfig(path, cluster, nodes, broker, apps, contexts, overrides.fresh, build)
+    security = SecuritySettings(document.get("security", {}).get("token"))
+    return DevnetConfig(
+        path, cluster, nodes, broker, apps, contexts, overrides.fresh, build, security
+    )
 
 
 def _cluster(table: dict[str, Any], base: Path, overrides: Overrides) -> ClusterSettings:

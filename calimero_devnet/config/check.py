@@ -13,7 +13,15 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-from calimero_devnet.config.schema import AUTO, NAME_PATTERN, NAME_RULE, SECTIONS, Section, Setting
+from calimero_devnet.config.schema import (
+    AUTO,
+    NAME_PATTERN,
+    NAME_RULE,
+    SECTIONS,
+    TOKEN_RULE,
+    Section,
+    Setting,
+)
 from calimero_devnet.errors import ConfigError
 
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -130,6 +138,8 @@ def _string(setting: Setting, value: Any) -> str | None:
         options = ", ".join(f'"{choice}"' for choice in setting.choices)
         return f"{value!r} is not one of {options}{did_you_mean(value, setting.choices)}"
     if setting.pattern is not None and not re.match(setting.pattern, value):
+        if setting.secret:  # a near-miss of a real token must not end up in a terminal log
+            return f"this is not a valid token: use {TOKEN_RULE}"
         return f"{value!r} is not a valid name: use {NAME_RULE}"
     return None
 

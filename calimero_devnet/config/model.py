@@ -8,7 +8,7 @@ The keys these come from are documented in ``config_schema``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +23,13 @@ class ClusterSettings:
     name: str
     data_dir: Path
     log_level: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    """``[security]``: the bearer token (``"generate"``: a new one per ``devnet up``)."""
+
+    token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,7 @@ class DevnetConfig:
     contexts: tuple[ContextSettings, ...]
     fresh: bool = False  # wipe the data dir before starting
     build: BuildSettings = BuildSettings()
+    security: SecuritySettings = SecuritySettings()
 
     def node(self, name: str) -> NodeSettings:
         """The node called ``name`` (``KeyError`` if none)."""
@@ -98,6 +106,8 @@ class DevnetConfig:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready view with paths as strings (``python -m calimero_devnet.config.load``)."""
         view: dict[str, Any] = json.loads(json.dumps(asdict(self), default=str))
+        if self.security.token is not None:  # a secret is never printed
+            view["security"]["token"] = "<set>"  # noqa: S105
         return view
 
 

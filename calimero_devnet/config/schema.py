@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from calimero_devnet.auth import BEARER_PATTERN, BEARER_RULE, GENERATE
+
 Kind = Literal["string", "integer", "boolean", "port", "names", "table"]
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -34,6 +36,7 @@ class Setting:
     minimum: int | None = None
     maximum: int | None = None
     pattern: str | None = None
+    secret: bool = False  # a value never repeated in an error message
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,15 @@ CONTEXTS = Section("contexts", "Contexts to create on the first member and join 
             "the same context id (default: derived from cluster.name and the context name)."),
 ), array=True)  # fmt: skip
 
-SECTIONS = (CLUSTER, NODES, BROKER, BUILD, APPS, CONTEXTS)
+SECURITY = Section("security", "Who may talk to the nodes and the manager (all on loopback).", (
+    Setting("token", "string", 'A bearer token every node and the control endpoint then want '
+            '(header "Authorization: Bearer <token>"), or "generate" for a new random one at '
+            "each `devnet up` (kept in cluster.json, 0600). Default: no token.",
+            pattern=f"^({GENERATE}|{BEARER_PATTERN[1:-1]})$", secret=True),
+))  # fmt: skip
+TOKEN_RULE = f'"{GENERATE}" or {BEARER_RULE}'
+
+SECTIONS = (CLUSTER, NODES, BROKER, BUILD, APPS, CONTEXTS, SECURITY)
 TOP_DOC = "A calimero-devnet cluster: nodes, broker, apps and contexts. Every key is optional."
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from calimero_devnet.auth import BEARER_RULE, ENV_VAR, valid_token
 from calimero_devnet.errors import ConfigError, DevnetError
 from calimero_devnet.exits import guarded
 from calimero_devnet.node.config import NodeConfig
@@ -50,6 +52,9 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
     if args.broker is not None:
         _check_broker(args.broker)
     home = args.home.expanduser().resolve()
+    token = os.environ.get(ENV_VAR) or None
+    if token is not None and not valid_token(token):
+        raise ConfigError(f"${ENV_VAR} is not a valid bearer token: use {BEARER_RULE}")
     return NodeConfig(
         home=home,
         rpc_port=args.rpc_port,
@@ -62,6 +67,7 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
         shutdown_timeout=args.shutdown_timeout,
         access_log=args.log_level == "debug",
         manager_pid=args.manager_pid,
+        token=token,
     )
 
 

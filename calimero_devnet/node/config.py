@@ -6,7 +6,7 @@ aiohttp, so the node's argument parsing stays cheap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # the largest HTTP request body a node reads
@@ -28,3 +28,4 @@ class NodeConfig:
     max_body: int = MAX_BODY_BYTES  # larger JSON-RPC and admin bodies: 413, unparsed
     access_log: bool = False
     manager_pid: int | None = None  # the devnet manager that started it (manager_watch.py)
+    token: str | None = field(default=None, repr=False)  # the bearer token clients must send

@@ -106,7 +106,7 @@ class NodeService:
         try:
             core = await self._worker.open(lambda: self._factory(self.config))
             bridge_notices(core, asyncio.get_running_loop(), self._hub.publish_nowait)
-            app = build_app(self._worker, self._hub, self.config.max_body)
+            app = build_app(self._worker, self._hub, self.config.max_body, token=self.config.token)
             await self._start_replication(app)
             server = RpcServer(
                 app,

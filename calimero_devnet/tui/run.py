@@ -92,8 +92,8 @@ def web_command(data_dir: Path) -> str:
 
 def serve_web(data_dir: Path, port: int) -> int:
     """``devnet tui --web PORT``: the attached UI in a browser, on loopback only."""
-    from textual_serve.server import Server  # noqa: PLC0415  (only for --web)
+    from calimero_devnet.tui.web import LoopbackServer  # noqa: PLC0415  (only for --web)
 
     print(f"devnet: serving the UI on http://{WEB_HOST}:{port} (Ctrl-C stops)", flush=True)
-    Server(web_command(data_dir), host=WEB_HOST, port=port, title="devnet").serve()
+    LoopbackServer(web_command(data_dir), host=WEB_HOST, port=port, title="devnet").serve()
     return 0

@@ -82,6 +82,19 @@ async def test_install_by_path_refusals(
     assert needle in answer["error"]
 
 
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [("/a\0b.wasm", "holds a NUL character"), ("/\ud800.wasm", "is not a file name")],
+)
+async def test_a_path_no_file_can_have_is_a_400_not_a_500(
+    node: Harness, name: str, needle: str
+) -> None:  # found by tests/node/test_rpc_fuzz.py: os.open raised ValueError/UnicodeError
+    for route, body in (("install-dev-application", {"path": name}),
+                        ("install-application", {"url": f"file://{name}"})):  # fmt: skip
+        got, answer = await node.admin("POST", route, body)
+        assert (got, needle in answer["error"]) == (400, True), answer
+
+
 SHADOW_LIKE = "daemon:*:19000:0:99999:7:::"  # what a node must never echo
 
 

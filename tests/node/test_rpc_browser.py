@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from calimero_devnet.auth import loopback_origin
 from calimero_devnet.ids import to_b58
-from calimero_devnet.node.rpc.server import loopback_origin
 from tests.node.fake_core import WASM_MAGIC, FakeCore
 from tests.node.rpc_harness import Harness, running_node
 

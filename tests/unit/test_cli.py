@@ -67,6 +67,18 @@ def test_nodes_can_share_a_module_cache() -> None:
     assert config.module_cache == Path("/tmp/devnet-test/wasm-cache")
 
 
+def test_a_node_takes_its_token_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert node_config(parse_node()).token is None
+    monkeypatch.setenv("DEVNET_TOKEN", "a-node-token-0123456789")
+    config = node_config(parse_node())
+    assert config.token == "a-node-token-0123456789"
+    assert "a-node-token" not in repr(config)
+    monkeypatch.setenv("DEVNET_TOKEN", "too short")
+    with pytest.raises(ConfigError, match=r"\$DEVNET_TOKEN is not a valid bearer token") as bad:
+        node_config(parse_node())
+    assert "too short" not in str(bad.value)
+
+
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -283,3 +284,15 @@ def test_the_check_command_prints_the_config_or_the_error(
     assert '"name": "node-2"' in capsys.readouterr().out
     assert main([str(write(folder, "[nodes]\ncount = 99\n"))]) == 2
     assert "nodes.count: 99 is out of range" in capsys.readouterr().err
+
+
+def test_the_security_token_is_checked_and_never_echoed(folder: Path) -> None:
+    assert load_config(None).security.token is None
+    generated = load_config(write(folder, '[security]\ntoken = "generate"\n'))
+    assert generated.security.token == "generate"
+    own = load_config(write(folder, '[security]\ntoken = "Abcdefgh-12345678"\n'))
+    assert own.security.token == "Abcdefgh-12345678"
+    assert "Abcdefgh-12345678" not in json.dumps(own.to_json()) + repr(own)
+    with pytest.raises(ConfigError, match=r"security\.token: this is not a valid token") as bad:
+        load_config(write(folder, '[security]\ntoken = "almost-my-token"\n'))  # 15 characters
+    assert "almost-my-token" not in str(bad.value)

@@ -142,3 +142,15 @@ def test_unknown_nodes_are_named(tmp_path: Path) -> None:
         ClusterError, match=r"no node named 'node-9' in cluster demo \(node-1, node-2\)"
     ):
         sample(tmp_path).node("node-9")
+
+
+def test_a_state_with_the_token_is_private(tmp_path: Path) -> None:
+    open_state = sample(tmp_path)
+    assert state_path(tmp_path) == write_state(open_state)
+    assert state_path(tmp_path).stat().st_mode & 0o777 == 0o644
+    assert read_state(tmp_path).token is None
+    guarded = replace(open_state, token="a-cluster-token-0123456789")
+    write_state(guarded)
+    assert state_path(tmp_path).stat().st_mode & 0o777 == 0o600
+    assert read_state(tmp_path).token == "a-cluster-token-0123456789"
+    assert "a-cluster-token" not in repr(guarded)

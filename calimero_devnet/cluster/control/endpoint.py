@@ -4,8 +4,9 @@ Reads (``status``, ``call``, ``wait-converged``, ``logs``) go straight to the no
 URLs ``cluster.json`` lists. Changes go through the manager, so one process owns the
 node processes (only it can restart a child it spawned) and the network rules (so
 ``latency`` after ``partition`` keeps the partition). The endpoint is plain HTTP on
-loopback, at the ``controlUrl`` of ``cluster.json``, as unauthenticated as the nodes' own
-RPC; it accepts JSON bodies only, so a web page cannot post a form to it.
+loopback, at the ``controlUrl`` of ``cluster.json``; it accepts JSON bodies only, so a web
+page cannot post a form to it. With ``[security] token`` it wants the token as the nodes
+do (``Authorization: Bearer <token>``, else a 401), on every route.
 
 Routes (answers ``{"data": ...}``, or ``{"error": message, "kind": error class}``)::
 
@@ -31,6 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
+from calimero_devnet.auth import authorized
 from calimero_devnet.cluster.control import netctl
 from calimero_devnet.cluster.control.stream import HEARTBEAT_S, Observed, StreamApi
 from calimero_devnet.cluster.handle import Cluster
@@ -61,6 +63,19 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Exception as exc:
         log.exception("control request %s %s failed", request.method, request.path)
         return _fail(500, exc)
+
+
+def _token_guard(token: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if authorized(request.headers.get("Authorization"), token):
+            return await handler(request)
+        message = "the control endpoint wants the cluster's token: 'Authorization: Bearer <token>'"
+        refusal = _fail(401, ClusterError(message))
+        refusal.headers["WWW-Authenticate"] = 'Bearer realm="calimero-devnet"'
+        return refusal
+
+    return guard
 
 
 def _ok(data: Any) -> web.Response:
@@ -114,18 +129,22 @@ class ControlApi:
         """Cut the network into groups."""
         body = await _body(request)
         groups = body.get("groups")
-        if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
+        if not isinstance(groups, list) or not all(
+            isinstance(g, list) and all(isinstance(name, str) for name in g) for g in groups
+        ):
             raise ConfigError('partition: send {"groups": [["node-1", "node-2"], ["node-3"]]}')
         return _ok(_rules(await self._cluster.partition(groups)))
 
     async def latency(self, request: web.Request) -> web.Response:
         """Set a link's latency and loss."""
         body = await _body(request)
-        sender, receiver, ms = body.get("from"), body.get("to"), body.get("ms", 0)
+        sender, receiver, both = body.get("from"), body.get("to"), body.get("both", False)
         if not isinstance(sender, str) or not isinstance(receiver, str):
             raise ConfigError('latency: send {"from": "node-1", "to": "node-2", "ms": 50}')
-        loss, both = float(body.get("loss", 0.0)), bool(body.get("both", False))
-        rules = await self._cluster.latency(sender, receiver, float(ms), loss, both)
+        if not isinstance(both, bool):
+            raise ConfigError("latency: both must be true or false")
+        ms, loss = _number(body, "ms", 0.0), _number(body, "loss", 0.0)
+        rules = await self._cluster.latency(sender, receiver, ms, loss, both)
         return _ok(_rules(rules))
 
     async def heal(self, _: web.Request) -> web.Response:
@@ -148,6 +167,14 @@ class ControlApi:
                     "text": str(reset)})  # fmt: skip
 
 
+def _number(body: dict[str, Any], key: str, default: float) -> float:
+    """``body[key]`` as a number (a string or a list there was a 500 before)."""
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"latency: {key} must be a number, e.g. 50")
+    return float(value)
+
+
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
@@ -158,10 +185,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def viewer_app(cluster: Observed, *, heartbeat: float = HEARTBEAT_S) -> web.Application:
-    """The read-only part of the endpoint: ``GET /events`` and ``GET /apps``."""
+def viewer_app(
+    cluster: Observed, *, heartbeat: float = HEARTBEAT_S, token: str | None = None
+) -> web.Application:
+    """The read-only part of the endpoint: ``GET /events`` and ``GET /apps`` (wanting ``token``)."""
     streams = StreamApi(cluster, heartbeat=heartbeat)
-    app = web.Application(middlewares=[_errors])
+    guards = [] if token is None else [_token_guard(token)]
+    app = web.Application(middlewares=[*guards, _errors])
     app.add_routes(streams.routes())
     app.on_shutdown.append(streams.shutdown)  # open streams end before the server waits on them
     return app
@@ -169,7 +199,7 @@ def viewer_app(cluster: Observed, *, heartbeat: float = HEARTBEAT_S) -> web.Appl
 
 def control_app(cluster: Cluster) -> web.Application:
     """The whole endpoint of ``cluster`` (see the module docstring)."""
-    app = viewer_app(cluster)
+    app = viewer_app(cluster, token=cluster.token)
     app.add_routes(ControlApi(cluster).routes())
     return app
 

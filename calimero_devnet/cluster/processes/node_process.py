@@ -15,9 +15,10 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from calimero_devnet.auth import ENV_VAR
 from calimero_devnet.cluster.processes.node_events import (
     RUN_MARKER,
     NodeExited,
@@ -54,6 +55,7 @@ class NodeSpec:
     module_cache: Path | None = None  # shared by the cluster's nodes (one compile per build)
     program: tuple[str, ...] = NODE_PROGRAM  # tests swap in a fake child
     manager_pid: int | None = None  # the node logs when this parent of it is gone
+    token: str | None = field(default=None, repr=False)  # passed in the environment, not argv
 
     def argv(self, rpc_port: int) -> list[str]:
         """The command line of this node on ``rpc_port``."""
@@ -127,7 +129,7 @@ class NodeProcess:
             try:
                 self._process = await asyncio.create_subprocess_exec(
                     *self.spec.argv(self._port), stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE, stderr=stderr, env=_child_env(),
+                    stdout=asyncio.subprocess.PIPE, stderr=stderr, env=_child_env(self.spec.token),
                     start_new_session=True,
                 )  # fmt: skip
             except OSError as exc:
@@ -239,9 +241,12 @@ class NodeProcess:
         )
 
 
-def _child_env() -> dict[str, str]:
-    """Our environment; run from a checkout, the checkout first on the children's path."""
+def _child_env(token: str | None) -> dict[str, str]:
+    """Our environment with the node's token (or none); run from a checkout, the checkout
+    first on the children's path."""
+    env = {key: value for key, value in os.environ.items() if key != ENV_VAR}
+    env |= {ENV_VAR: token} if token is not None else {}
     if not (PACKAGE_ROOT / "pyproject.toml").is_file():
-        return dict(os.environ)  # installed: the children find the same package on their own
+        return env  # installed: the children find the same package on their own
     paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}

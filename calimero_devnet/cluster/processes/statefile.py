@@ -46,6 +46,7 @@ class ClusterState:
     control_url: str | None = (
         None  # the manager's loopback control endpoint (cluster/control/endpoint.py)
     )
+    token: str | None = field(default=None, repr=False)  # [security] token: the file is 0600
 
     @classmethod
     def for_this_manager(
@@ -86,7 +87,7 @@ class ClusterState:
             "format": FORMAT, "clusterId": self.cluster_id, "managerPid": self.manager_pid,
             "managerStarted": self.manager_started, "dataDir": str(self.data_dir),
             "brokerUrl": self.broker_url, "nodes": nodes, "apps": self.apps,
-            "contexts": self.contexts, "controlUrl": self.control_url,
+            "contexts": self.contexts, "controlUrl": self.control_url, "token": self.token,
         }  # fmt: skip
 
     @classmethod
@@ -99,7 +100,7 @@ class ClusterState:
         return cls(
             str(data["clusterId"]), int(data["managerPid"]), Path(data["dataDir"]),
             data["brokerUrl"], nodes, dict(data["apps"]), dict(data["contexts"]),
-            data.get("managerStarted"), data.get("controlUrl"),
+            data.get("managerStarted"), data.get("controlUrl"), data.get("token"),
         )  # fmt: skip
 
 
@@ -119,7 +120,8 @@ def write_state(state: ClusterState) -> Path:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temp, 0o644)  # mkstemp makes it 0600; other users' `devnet status` may read it
+        # mkstemp makes it 0600: kept so when it holds the token, else other users may read it
+        os.chmod(temp, 0o600 if state.token is not None else 0o644)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

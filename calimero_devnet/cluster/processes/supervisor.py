@@ -71,8 +71,11 @@ def module_cache_dir(data_dir: Path) -> Path:
     return data_dir / "wasm-cache"
 
 
-def node_specs(config: DevnetConfig, broker_url: str | None) -> list[NodeSpec]:
-    """The spawn specs of the nodes ``config`` declares, replicating through ``broker_url``."""
+def node_specs(
+    config: DevnetConfig, broker_url: str | None, token: str | None = None
+) -> list[NodeSpec]:
+    """The spawn specs of the nodes ``config`` declares, replicating through ``broker_url``
+    and wanting ``token`` (the resolved ``[security] token``)."""
     data_dir, cluster = config.cluster.data_dir, config.cluster.name
     return [
         NodeSpec(
@@ -85,6 +88,7 @@ def node_specs(config: DevnetConfig, broker_url: str | None) -> list[NodeSpec]:
             log_level=node.log_level,
             module_cache=module_cache_dir(data_dir),
             manager_pid=os.getpid(),  # this process spawns them
+            token=token,
         )
         for node in config.nodes
     ]

@@ -7,11 +7,11 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from calimero_devnet.errors import ConfigError, NodeError, ParseError
+from calimero_devnet.auth import authorized, loopback_origin
+from calimero_devnet.errors import ConfigError, NodeError, ParseError, Unauthorized
 from calimero_devnet.node.config import MAX_BODY_BYTES
 from calimero_devnet.node.rpc.admin import AdminApi
 from calimero_devnet.node.rpc.events import EventHub
@@ -28,14 +28,39 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _http_error(request: web.Request, status: int, message: str) -> web.Response:
+def _http_error(
+    request: web.Request, status: int, message: str, kind: type[NodeError] = ParseError
+) -> web.Response:
     """Render an HTTP-level refusal as JSON: JSON-RPC shaped on ``/jsonrpc``."""
     if request.path == "/jsonrpc":
-        return web.json_response(error_response(None, ParseError(message)), status=status)
-    return fail(status, message)
+        return web.json_response(error_response(None, kind(message)), status=status)
+    return fail(status, message, None if kind is ParseError else kind.type_name)
 
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# A liveness probe needs no secret and tells nothing: it stays open under a token.
+OPEN_PATHS = frozenset({"/admin-api/health"})
+UNAUTHORIZED = (
+    "this node wants its cluster's token: send the header 'Authorization: Bearer <token>'"
+)
+
+
+def token_guard(token: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """A middleware refusing, with a 401, every request without ``token`` (bar ``OPEN_PATHS``).
+
+    It runs after ``browser_guard``: a preflight carries no credentials and is answered there.
+    """
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path in OPEN_PATHS or authorized(request.headers.get("Authorization"), token):
+            return await handler(request)
+        refusal = _http_error(request, 401, UNAUTHORIZED, Unauthorized)
+        refusal.headers["WWW-Authenticate"] = 'Bearer realm="calimero-devnet"'
+        return refusal
+
+    return guard
+
+
 JSON_TYPE = "application/json"
 # What a local web app may send: the verbs and headers the node's routes use.
 _PREFLIGHT_HEADERS = {
@@ -43,18 +68,6 @@ _PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Headers": "Content-Type, Authorization",
     "Access-Control-Max-Age": "600",
 }
-
-
-def loopback_origin(origin: str) -> bool:
-    """True if ``origin`` is a web origin on this machine (``http://127.0.0.1:5173``,
-    ``http://localhost``, ``http://[::1]:3000``; https too), and nothing more."""
-    try:
-        parts = urlsplit(origin)
-        parts.port  # noqa: B018  (raises ValueError on a malformed port)
-    except ValueError:
-        return False
-    bare = not (parts.path or parts.query or parts.fragment or parts.username or parts.password)
-    return bare and parts.scheme in ("http", "https") and parts.hostname in LOOPBACK_HOSTS
 
 
 def _with_cors(response: web.StreamResponse, origin: str) -> web.StreamResponse:
@@ -108,9 +121,12 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return _http_error(request, 500, message)
 
 
-def build_app(worker: CoreWorker, hub: EventHub, max_body: int = MAX_BODY_BYTES) -> web.Application:
-    """Assemble the aiohttp application of one node."""
-    app = web.Application(client_max_size=max_body, middlewares=[browser_guard, json_errors])
+def build_app(
+    worker: CoreWorker, hub: EventHub, max_body: int = MAX_BODY_BYTES, token: str | None = None
+) -> web.Application:
+    """Assemble the aiohttp application of one node (``token``: the bearer token it wants)."""
+    guards = [browser_guard] if token is None else [browser_guard, token_guard(token)]
+    app = web.Application(client_max_size=max_body, middlewares=[*guards, json_errors])
     app.router.add_post("/jsonrpc", JsonRpcHandler(worker).handle)
     app.router.add_get("/ws", hub.handle)
     app.add_routes(AdminApi(worker).routes())

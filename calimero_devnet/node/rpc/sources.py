@@ -27,6 +27,7 @@ async def read_wasm_path(text: str) -> bytes:
     four bytes are checked before the rest is read, and no refusal quotes what it read
     (``/etc/shadow`` must not come back as "it starts with b'root:*:…'").
     """
+    _check_name(text)
     path = Path(text)
     if not path.is_absolute():
         raise AdminRequestError(400, f"path {text!r} is not absolute; the node resolves no cwd")
@@ -47,6 +48,16 @@ async def fetch_wasm(url: str) -> bytes:
     if parts.scheme in _WEB:
         return await _http_get(url)
     raise AdminRequestError(400, f"URL {url!r}: only file://, http:// and https:// are supported")
+
+
+def _check_name(text: str) -> None:
+    """Refuse what no file can be called: ``os`` would raise ValueError or UnicodeError."""
+    if "\0" in text:
+        raise AdminRequestError(400, f"path {text!r} holds a NUL character: no file is named so")
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError as exc:  # a lone surrogate (JSON "\ud800") has no bytes
+        raise AdminRequestError(400, f"path {text!r} is not a file name: {exc.reason}") from exc
 
 
 def _read_file(path: Path) -> bytes:
