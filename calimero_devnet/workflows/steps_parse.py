@@ -135,7 +135,7 @@ class StepParser:
             str(raw.get("name") or kind),
             raw.line,
             where,
-            {k: v for k, v in raw.items() if k not in ("steps", "groups", "outputs")},
+            {k: v for k, v in raw.items() if k not in _nested(kind)},
             dict(raw.get("outputs") or {}),
             bool(raw.get("expected_failure", False)),
             raw.get("expected_error"),
@@ -186,7 +186,7 @@ class StepParser:
 
     def _check_placeholders(self, raw: Located, label: str) -> None:
         for key, value in raw.items():
-            if key in ("steps", "groups", "outputs"):
+            if key in _nested(str(raw.get("type"))):
                 continue
             for name in names_in(value):
                 if name not in self.defined:
@@ -265,6 +265,13 @@ class StepParser:
 
     def _targets(self, outputs: dict[str, Any], node: Any) -> set[str]:
         return {str(key).replace("{node_name}", str(node or "")) for key in outputs}
+
+
+def _nested(kind: str) -> tuple[str, ...]:
+    """The keys of a step that are not its own fields (checked on their own)."""
+    return {"repeat": ("steps", "outputs"), "parallel": ("groups", "outputs")}.get(
+        kind, ("outputs",)
+    )
 
 
 def _set_by(kind: str, raw: Located) -> set[str]:
