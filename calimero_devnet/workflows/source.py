@@ -24,9 +24,10 @@ class Located(dict[str, Any]):
 
 
 class LocatedList(list[Any]):
-    """A YAML sequence; ``line`` is where it starts."""
+    """A YAML sequence; ``line`` is where it starts, ``item_lines`` where each item is."""
 
     line: int = 0
+    item_lines: list[int]
 
 
 class _Loader(yaml.SafeLoader):
@@ -57,6 +58,7 @@ def _mapping(loader: _Loader, node: MappingNode) -> Located:
 def _sequence(loader: _Loader, node: SequenceNode) -> LocatedList:
     result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
 
 

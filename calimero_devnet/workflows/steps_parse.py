@@ -204,24 +204,17 @@ class StepParser:
         line = raw.key_lines["statements"]
         if not isinstance(statements, list) or not statements:
             raise WorkflowError(self.path, line, "statements: give a list of statements", label)
-        for item in statements:
+        lines = getattr(statements, "item_lines", [line] * len(statements))
+        for item, at in zip(statements, lines, strict=True):
             text = item.get("statement") if isinstance(item, dict) else item
             if not isinstance(text, str):
-                raise WorkflowError(
-                    self.path,
-                    getattr(item, "line", line),
-                    "a statement is text, or {statement, message}",
-                    label,
-                )
+                problem = "a statement is text, or {statement, message}"
+                raise WorkflowError(self.path, at, problem, label)
             try:
                 ast.parse(PLACEHOLDER.sub("_v", text).strip(), mode="eval")
             except SyntaxError:
-                raise WorkflowError(
-                    self.path,
-                    getattr(item, "line", line),
-                    f"cannot read the statement {text!r} (docs/workflows.md)",
-                    label,
-                ) from None
+                problem = f"cannot read the statement {text!r} (docs/workflows.md)"
+                raise WorkflowError(self.path, at, problem, label) from None
 
     def _children(
         self, raw: Located, kind: str, where: str
