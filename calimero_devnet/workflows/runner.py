@@ -25,26 +25,28 @@ RAW_FIELDS = ("statements",)  # assertions bind their placeholders themselves
 
 
 async def run_steps(ctx: Context, steps: Sequence[Step], report: Report,
-                    depth: int = 0) -> list[StepResult]:  # fmt: skip
-    """Run ``steps`` in order until one fails; ``report`` each result as it is known."""
+                    depth: int = 0, tag: str = "") -> list[StepResult]:  # fmt: skip
+    """Run ``steps`` in order until one fails; ``report`` each result as it is known
+    (``tag`` marks the iteration of a ``repeat`` they belong to, ``#2``)."""
     results = []
     for step in steps:
-        result = await run_step(ctx, step, report, depth)
+        result = await run_step(ctx, step, report, depth, tag)
         results.append(result)
         if not result.ok:
             break
     return results
 
 
-async def run_step(ctx: Context, step: Step, report: Report, depth: int) -> StepResult:
+async def run_step(ctx: Context, step: Step, report: Report, depth: int,
+                   tag: str = "") -> StepResult:  # fmt: skip
     """Run one step (and its nested ones); report and return its result."""
     started = time.perf_counter()
-    result = StepResult(step.where, step.kind, step.label, ok=True, seconds=0.0)
+    result = StepResult(step.where + tag, step.kind, step.label, ok=True, seconds=0.0)
     try:
         if step.kind == "repeat":
-            await _repeat(ctx, step, result, report, depth)
+            await _repeat(ctx, step, result, report, depth=depth, tag=tag)
         elif step.kind == "parallel":
-            await _parallel(ctx, step, result, report, depth)
+            await _parallel(ctx, step, result, report, depth=depth, tag=tag)
         else:
             await _action(ctx, step, result)
     except (StepFailed, DevnetError) as exc:
@@ -77,7 +79,7 @@ async def _action(ctx: Context, step: Step, result: StepResult) -> None:
 
 
 async def _repeat(ctx: Context, step: Step, result: StepResult, report: Report,
-                  depth: int) -> None:  # fmt: skip
+                  *, depth: int, tag: str) -> None:  # fmt: skip
     count = int(resolve(step.fields["count"], ctx.values))
     for index in range(count):
         counters = {"iteration": index + 1, "iteration_index": index,
@@ -85,18 +87,18 @@ async def _repeat(ctx: Context, step: Step, result: StepResult, report: Report,
         ctx.values.update(counters)
         ctx.values.update({target: counters.get(str(source), source)
                            for target, source in step.outputs.items()})  # fmt: skip
-        children = await run_steps(ctx, step.steps, report, depth + 1)
+        children = await run_steps(ctx, step.steps, report, depth + 1, f"{tag}#{index + 1}")
         result.children.extend(children)
         if not all(child.ok for child in children):
             raise StepFailed(f"iteration {index + 1} of {count} failed")
 
 
 async def _parallel(ctx: Context, step: Step, result: StepResult, report: Report,
-                    depth: int) -> None:  # fmt: skip
+                    *, depth: int, tag: str) -> None:  # fmt: skip
     mode = step.fields.get("failure_mode", "fail-slow")
 
     async def group(g: Group) -> list[StepResult]:
-        done = await run_steps(ctx, g.steps, report, depth + 1)
+        done = await run_steps(ctx, g.steps, report, depth + 1, tag)
         if mode == "fail-fast" and not all(r.ok for r in done):
             raise StepFailed(f"group {g.name!r} failed")
         return done

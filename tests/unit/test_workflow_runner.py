@@ -109,7 +109,7 @@ def test_repeat_counts_and_renames_its_counter(tmp_path: Path, fake: FakeNodes) 
     assert [args for _, _, args in fake.calls] == [
         {"key": "k1", "of": 3}, {"key": "k2", "of": 3}, {"key": "k3", "of": 3}
     ]  # fmt: skip
-    assert len(results[0].children) == 3
+    assert [child.where for child in results[0].children] == ["1.1#1", "1.1#2", "1.1#3"]
 
 
 def test_parallel_groups_all_run_and_one_failure_fails_the_step(
