@@ -25,12 +25,10 @@ from calimero_devnet.config.model import (
     NodeSettings,
 )
 from calimero_devnet.errors import ConfigError, DevnetError
-from calimero_devnet.workflows.context import Context
 from calimero_devnet.workflows.model import Workflow
 from calimero_devnet.workflows.parse import parse_workflow
 from calimero_devnet.workflows.report import FAIL, FileOutcome, junit_xml, step_lines
 from calimero_devnet.workflows.results import StepResult
-from calimero_devnet.workflows.runner import run_steps
 
 FAILED = 1
 
@@ -77,7 +75,10 @@ def _progress(event: ClusterEvent) -> None:
 async def run_workflow(workflow: Workflow, cwd: Path, data_dir: Path | None, *,
                        keep: bool = False) -> FileOutcome:  # fmt: skip
     """Start the workflow's cluster, run its steps, stop it (unless ``keep``)."""
+    # Imported here: a malformed file fails fast, before the cluster library loads (~1 s).
     from calimero_devnet.cluster.manager import open_cluster  # noqa: PLC0415
+    from calimero_devnet.workflows.context import Context  # noqa: PLC0415
+    from calimero_devnet.workflows.runner import run_steps  # noqa: PLC0415
 
     folder = cwd / (data_dir or Path(".devnet") / "run" / workflow.path.stem)
     say(f"{workflow.path}: {workflow.name} ({len(workflow.nodes)} nodes)", sys.stdout)
