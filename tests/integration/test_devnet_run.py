@@ -6,8 +6,10 @@ paths in the files resolve against the repository root, the folder it runs in.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -81,3 +83,36 @@ def test_an_unsupported_step_fails_before_any_node_starts(tmp_path: Path) -> Non
     assert "create_identity at line 5" in done.stderr
     assert "upload_blob at line 7" in done.stderr
     assert not (tmp_path / "cluster").exists()
+
+
+@pytest.mark.timeout(90)
+def test_keep_leaves_the_cluster_up_until_ctrl_c(tmp_path: Path) -> None:
+    workflow = tmp_path / "keep.yml"
+    workflow.write_text("name: keep\nnodes:\n  count: 1\n  prefix: kept\nsteps:\n"
+                        "  - type: wait\n    seconds: 0\nstop_all_nodes: false\n")  # fmt: skip
+    data_dir = tmp_path / "cluster"
+    out = tmp_path / "out.txt"
+    argv = [sys.executable, "-m", "calimero_devnet.cli", "run", str(workflow), "--keep",
+            "--data-dir", str(data_dir)]  # fmt: skip
+    with out.open("w") as sink:
+        process = subprocess.Popen(argv, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "--keep:" not in out.read_text():
+            assert process.poll() is None, out.read_text()
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.05)
+        status = subprocess.run(
+            [sys.executable, "-m", "calimero_devnet.cli", "status", "--json", "--data-dir",
+             str(data_dir)], capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert '"kept-1"' in status.stdout
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0, out.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "stop_all_nodes: false: the nodes stop when devnet run exits" in out.read_text()
+    assert "1 of 1 workflow(s) passed" in out.read_text()
