@@ -42,7 +42,7 @@ def test_each_example_workflow_passes(tmp_path: Path, workflow: Path) -> None:
     assert step_lines
     assert all(line.lstrip().startswith("✓") for line in step_lines), done.stdout
     assert "1 of 1 workflow(s) passed" in done.stdout
-    suite = ET.parse(junit).getroot()  # noqa: S314  (our own output).find("testsuite")
+    suite = ET.parse(junit).getroot().find("testsuite")  # noqa: S314  (our own output)
     assert suite is not None
     assert suite.get("failures") == "0"
     assert int(suite.get("tests", "0")) == len(step_lines)  # nested steps are cases too
