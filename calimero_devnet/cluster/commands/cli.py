@@ -110,6 +110,18 @@ def _add_control(sub: Subparsers) -> None:
                       help="lines per node to show first (default 20)")  # fmt: skip
 
 
+def _add_run(sub: Subparsers) -> None:
+    text = "run merobox workflow files (YAML), each on a fresh local cluster"
+    run = sub.add_parser("run", help=text, description=text)
+    run.add_argument("files", nargs="+", type=Path, metavar="FILE.yml")
+    run.add_argument("--keep", action="store_true",
+                     help="leave the cluster up after the steps (Ctrl-C stops)")  # fmt: skip
+    run.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML to PATH")
+    run.add_argument("--data-dir", type=Path, metavar="DIR",
+                     help="the cluster's data dir (default: .devnet/run/<file name>)")  # fmt: skip
+    run.set_defaults(handler=_lazy("run", "run_files"))
+
+
 def _add_tui(sub: Subparsers) -> None:
     tui = _command(sub, "tui", "open the terminal UI on a cluster that runs elsewhere "
                    "(`devnet up --detach`, another terminal)", "tui", "run_tui")  # fmt: skip
@@ -118,7 +130,8 @@ def _add_tui(sub: Subparsers) -> None:
 
 
 def add_cluster_commands(sub: Subparsers) -> None:
-    """Declare ``up``, ``tui`` and the control-plane commands on ``devnet``'s sub-parsers."""
+    """Declare ``up``, ``run``, ``tui`` and the control-plane commands on the sub-parsers."""
     _add_up(sub)
+    _add_run(sub)
     _add_tui(sub)
     _add_control(sub)

@@ -1,0 +1,40 @@
+"""Provides ``ACTIONS``: step type → the coroutine that runs it (``repeat`` and ``parallel``
+are run by the runner itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from calimero_devnet.workflows import actions_apps as apps
+from calimero_devnet.workflows import actions_nodes as nodes
+from calimero_devnet.workflows import actions_waits as waits
+from calimero_devnet.workflows.context import Context
+from calimero_devnet.workflows.results import StepResult
+
+Action = Callable[[Context, dict[str, Any], StepResult], Awaitable[dict[str, Any]]]
+
+ACTIONS: dict[str, Action] = {
+    "install_application": apps.install_application,
+    "create_context": apps.create_context,
+    "create_mesh": apps.create_mesh,
+    "join_context": apps.join_context,
+    "call": apps.call,
+    "wait": waits.wait,
+    "wait_for_sync": waits.wait_for_sync,
+    "assert": waits.assert_statements,
+    "json_assert": waits.assert_statements,
+    "wait_converged": waits.wait_converged,
+    "wait_value": waits.wait_value,
+    "script": nodes.script,
+    "stop_node": nodes.stop_node,
+    "start_node": nodes.start_node,
+    "kill": nodes.kill,
+    "restart": nodes.restart,
+    "partition": nodes.partition,
+    "heal": nodes.heal,
+    "partition_peers": nodes.partition_peers,
+    "heal_peers": nodes.heal_peers,
+}
+
+__all__ = ["ACTIONS", "Action", "Context"]

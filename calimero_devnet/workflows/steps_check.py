@@ -1,0 +1,159 @@
+"""Provides ``check_step``: the value checks of one step's fields (types, paths, modes).
+
+A ``Problem`` is either an error in the file or, when ``unsupported``, a field value that
+asks for something devnet does not have (a registry install, a Docker script target...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from calimero_devnet.workflows.placeholders import PLACEHOLDER
+from calimero_devnet.workflows.source import Located
+
+FAILURE_MODES = ("fail-slow", "fail-fast", "continue-on-error")
+NUMBER_FIELDS = (
+    "seconds",
+    "timeout",
+    "check_interval",
+    "initial_check_interval",
+    "backoff_factor",
+    "wait_timeout",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What is wrong with a step (``line``: 0 for the step's own)."""
+
+    text: str
+    unsupported: bool = False
+    line: int = 0
+
+
+def check_step(kind: str, raw: Located, cwd: Path) -> Problem | None:
+    """The first problem of ``raw``'s values, or None."""
+    for key in NUMBER_FIELDS:
+        value = raw.get(key)
+        if key in raw and not _is_number(value) and not _is_placeholder(value):
+            return Problem(f"{key}: give a number of seconds, not {value!r}", line=_at(raw, key))
+    check = _CHECKS.get(kind)
+    return check(raw, cwd) if check is not None else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _is_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and PLACEHOLDER.search(value) is not None
+
+
+def _at(raw: Located, key: str) -> int:
+    return raw.key_lines.get(key, raw.line)
+
+
+def _install(raw: Located, cwd: Path) -> Problem | None:
+    if "package" in raw or "version" in raw:
+        return Problem("installs from a registry (package/version): give a path", True)
+    if "path" not in raw:
+        return Problem("'path' is required: a .wasm, or an app folder with src/index.ts")
+    text = raw["path"]
+    if not isinstance(text, str):
+        return Problem("path: give a path", line=_at(raw, "path"))
+    return None if _is_placeholder(text) else _app_path(raw, text, cwd)
+
+
+def _app_path(raw: Located, text: str, cwd: Path) -> Problem | None:
+    path = (cwd / text).resolve()
+    if path.suffix == ".mpk":
+        return Problem(
+            f"path {text}: .mpk bundles are not supported: give the .wasm inside "
+            "it, or the app's folder",
+            True,
+        )
+    if path.is_dir() and not (path / "src" / "index.ts").is_file():
+        return Problem(f"path {text}: {path} has no src/index.ts", line=_at(raw, "path"))
+    if not path.is_dir() and path.suffix != ".wasm":
+        return Problem(f"path {text}: give a .wasm file or an app folder", line=_at(raw, "path"))
+    if not path.exists():
+        return Problem(
+            f"path {text}: {path} does not exist (paths resolve against the current folder)",
+            line=_at(raw, "path"),
+        )
+    return None
+
+
+def _wait_for_sync(raw: Located, _: Path) -> Problem | None:
+    if "context_id" not in raw:
+        if "group_id" in raw:
+            return Problem("waits for a group's state (group_id): devnet has no groups", True)
+        return Problem("'context_id' is required")
+    if not isinstance(raw["nodes"], list) or not raw["nodes"]:
+        return Problem("nodes: give a list of nodes", line=_at(raw, "nodes"))
+    return None
+
+
+def _repeat(raw: Located, _: Path) -> Problem | None:
+    count = raw["count"]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        return Problem(f"count: give a whole number ≥ 1, not {count!r}", line=_at(raw, "count"))
+    return None
+
+
+def _parallel(raw: Located, _: Path) -> Problem | None:
+    mode = raw.get("failure_mode", "fail-slow")
+    if mode not in FAILURE_MODES:
+        return Problem(
+            f"failure_mode: one of {', '.join(FAILURE_MODES)}, not {mode!r}",
+            line=_at(raw, "failure_mode"),
+        )
+    if raw.get("mode", "burst") != "burst":
+        return Problem(f"mode {raw['mode']!r}: only burst (every group at once) runs here", True)
+    return None
+
+
+def _script(raw: Located, cwd: Path) -> Problem | None:
+    target = raw.get("target", "local")
+    if target in ("image", "nodes"):
+        return Problem(f"script target {target!r} runs inside Docker: use target: local", True)
+    if target != "local":
+        return Problem(f"target: image, nodes or local, not {target!r}", line=_at(raw, "target"))
+    text = raw["script"]
+    if isinstance(text, str) and not _is_placeholder(text) and not (cwd / text).is_file():
+        return Problem(
+            f"script {text}: no such file (paths resolve against the current folder)",
+            line=_at(raw, "script"),
+        )
+    return None
+
+
+def _call(raw: Located, _: Path) -> Problem | None:
+    args = raw.get("args")
+    if args is not None and not isinstance(args, dict) and not _is_placeholder(args):
+        return Problem("args: give a mapping of argument: value", line=_at(raw, "args"))
+    return None
+
+
+def _partition(raw: Located, _: Path) -> Problem | None:
+    groups = raw["groups"]
+    if not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups):
+        return Problem(
+            "groups: give a list of node lists, e.g. [[node-1], [node-2, node-3]]",
+            line=_at(raw, "groups"),
+        )
+    return None
+
+
+_CHECKS: dict[str, Callable[[Located, Path], Problem | None]] = {
+    "install_application": _install,
+    "wait_for_sync": _wait_for_sync,
+    "repeat": _repeat,
+    "parallel": _parallel,
+    "script": _script,
+    "call": _call,
+    "partition": _partition,
+}
