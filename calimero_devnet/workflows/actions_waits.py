@@ -36,7 +36,7 @@ async def _clients(ctx: Context, nodes: Sequence[str]) -> AsyncIterator[list[htt
         ref = ctx.cluster.node(name)
         if not ref.running or ref.url is None:
             raise StepFailed(f"{name} is not running")
-        clients.append(http_client(ref.url, 10))
+        clients.append(http_client(ref.url, 10, ctx.cluster.token))
     try:
         yield clients
     finally:
