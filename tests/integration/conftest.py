@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -80,3 +81,25 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("faults injected under writes")
         for row in rows:
             terminalreporter.write_line(row)
+
+
+# --- what an async test waits on when it runs out of time -----------------------------------
+
+
+@pytest.fixture(autouse=True)
+async def asyncio_tasks_dumped_before_the_timeout(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[None]:
+    """pytest-timeout shows thread stacks, where an async test is only ever in ``select``:
+    3 s before the timeout, print every asyncio task's stack to stderr instead."""
+    marker = request.node.get_closest_marker("timeout")
+    limit = float(marker.args[0] if marker and marker.args else request.config.getini("timeout"))
+    handle = asyncio.get_running_loop().call_later(max(limit - 3, 1), _dump_tasks, request)
+    yield
+    handle.cancel()
+
+
+def _dump_tasks(request: pytest.FixtureRequest) -> None:
+    print(f"\n--- {request.node.nodeid}: asyncio tasks 3 s before the timeout ---", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=15, file=sys.stderr)

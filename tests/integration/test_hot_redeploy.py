@@ -204,11 +204,15 @@ async def test_a_build_that_cannot_read_the_state_is_refused_until_the_context_i
         assert await cluster.call("node-2", "get", {"key": "x"}) == "1"  # v1 keeps serving
         status = await cluster.status()
         assert {view.app_id for view in status.views} == {v1}
+        [behind] = cluster.rollout.behind()  # what `devnet status` prints under "apps: app v2"
+        assert behind.startswith("context app still runs app v1 or earlier on node-")
+        assert "`devnet reset app`" in behind
 
         await cluster.stop("node-2")  # a member down during the reset catches up later
         reset = await cluster.reset("app")
         assert (reset.old_id, reset.version, reset.nodes) == (old_context, 2, ("node-1",))
         assert cluster.contexts["app"] == reset.new_id != old_context
+        assert cluster.rollout.behind() == []
         assert await cluster.call("node-1", "get", {"key": "x"}) is None  # afresh, from init
         await cluster.call("node-1", "set", {"key": "y", "value": "2"})
         await cluster.start("node-2")

@@ -91,11 +91,13 @@ def run_status(args: argparse.Namespace) -> int:
     if cluster.state.control_url is not None:
         extra = asyncio.run(cluster.manager_status())
         broker = BrokerHealth.from_json(extra.get("broker"))  # None from an older manager
-        extra = {key: extra.get(key, []) for key in ("net", "versions", "failures", "restarts")}
+        keys = ("net", "versions", "behind", "failures", "restarts")
+        extra = {key: extra.get(key, []) for key in keys}
         data |= extra | {"broker": None if broker is None else broker.to_json()}
         versions = ", ".join(f"{app} v{v}" for app, v in extra["versions"].items())
         network = network_words(extra["net"]["text"], broker, status.bus)
         text += f"\nnetwork: {network}\napps: {versions}"
+        text += "".join(f"\n  {line}" for line in extra["behind"])
         text += "".join(f"\nfailure: {failure}" for failure in extra["failures"])
         text += "".join(f"\nhistory: {line}" for line in extra["restarts"])
     return _emit(args, data, text)

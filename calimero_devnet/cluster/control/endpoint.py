@@ -111,6 +111,7 @@ class ControlApi:
         cluster = self._cluster
         data = (await cluster.status()).to_json()
         data |= {"net": _rules(cluster.rules), "versions": cluster.rollout.versions(),
+                 "behind": cluster.rollout.behind(),
                  "failures": cluster.exits.current(),
                  "restarts": cluster.exits.history(time.monotonic()),
                  "broker": cluster.broker_watch.health.to_json()}  # fmt: skip

@@ -70,6 +70,7 @@ class Rollout:
         self._lock = asyncio.Lock()
         self.current: dict[str, AppVersion] = {}
         self.contexts: dict[str, str] = {}  # context name -> id
+        self.refused: dict[str, StateRefused] = {}  # context name -> the switch it refused
         self._generations: dict[str, int] = {}  # context name -> resets so far
 
     def _say(self, text: str) -> None:
@@ -232,6 +233,7 @@ class Rollout:
             app = self.current[context.app]
             cid = await deploy.ensure_context(fresh, app.app_id, clients, self._say)
             self.contexts[name] = cid
+            self.refused.pop(name, None)
             event = ContextReset(name, old, cid, app.name, app.version, running)
             self._emit(event)
             return event
@@ -248,14 +250,26 @@ class Rollout:
         raise ConfigError(f"no context named {name!r} (contexts: {names})")
 
     def _report_refusals(self, app: str, version: int, refused: list[deploy.SwitchFailure]) -> None:
+        # A context that took this version is no longer behind; one that refused it is.
+        self.refused = {name: r for name, r in self.refused.items() if r.app != app}
         names = {cid: name for name, cid in self.contexts.items()}
         by_context: dict[str, list[deploy.SwitchFailure]] = {}
         for failure in refused:
             by_context.setdefault(failure.context, []).append(failure)
         for cid, failures in by_context.items():
             nodes = tuple(failure.node for failure in failures)
-            reason = failures[0].reason
-            self._emit(StateRefused(app, version, names.get(cid, cid), nodes, reason))
+            event = StateRefused(app, version, names.get(cid, cid), nodes, failures[0].reason)
+            self.refused[event.context] = event
+            self._emit(event)
+
+    def behind(self) -> list[str]:
+        """Each context still on an earlier version of its app than ``versions`` says, why."""
+        return [
+            f"context {r.context} still runs {r.app} v{r.version - 1} or earlier on "
+            f"{', '.join(r.nodes)}: v{r.version} cannot read its state ({r.reason}); "
+            f"`devnet reset {r.context}` starts it afresh on v{r.version}"
+            for r in self.refused.values()
+        ]
 
     def versions(self) -> dict[str, int]:
         """App name → the version number running now."""
