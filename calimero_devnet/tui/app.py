@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -49,6 +51,7 @@ SUMMARY_HZ = 3  # headline, nodes, detail, timeline, build bar
 STATS_S = 1.0
 TAIL_S = 0.25
 RETRY_S = 1.0
+PARENT_S = 1.0
 NARROW_BELOW = 120  # columns: below this the timeline goes and the panes shrink
 DAG_EVERY_S = 0.5  # at most two DAG fetches a second, however fast deltas come
 Starter = Callable[["DevnetApp"], Awaitable[None]]
@@ -85,6 +88,7 @@ class DevnetApp(Actions):
         self._summary_due = 0.0
         self._head_columns: tuple[str, ...] = ()
         self._nodes_head = Text()
+        self._parent_pid = os.getppid()
 
     # --- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -122,7 +126,16 @@ class DevnetApp(Actions):
             self.run_worker(self._starter(self), name="cluster", group="cluster")
         elif self.source is not None:
             self.run_worker(self._follow(self.source), name="events", group="events")
+            self.set_interval(PARENT_S, self._exit_if_orphaned)
         self.part(NodesTable).focus()
+
+    def _exit_if_orphaned(self) -> None:
+        """An attached UI whose parent died (``devnet tui --web``'s server, killed) has no one
+        to draw for: leave. Its terminal pipe is gone, so an orderly exit may never finish."""
+        if os.getppid() == self._parent_pid:
+            return
+        self.exit(0)
+        threading.Timer(2.0, os._exit, (0,)).start()  # holds no cluster state: safe to cut
 
     # --- feeding the model ---------------------------------------------------------------
     def on_cluster_event(self, event: ClusterEvent) -> None:
@@ -177,7 +190,7 @@ class DevnetApp(Actions):
                 self.model.say(self.clock(), None, f"event stream lost: {exc}", "error")
                 await asyncio.sleep(RETRY_S)
                 continue
-            self.model.progress = "the cluster stopped"
+            self.model.cluster_stopped(self.clock())
             self.notify("the cluster was stopped", severity="warning", timeout=10)
             return
 

@@ -160,6 +160,7 @@ class TuiModel:
     broker_down: str | None = None  # why the broker is down (None: it serves)
     net_rules: dict[str, Any] = field(default_factory=dict)
     ready: bool = False
+    stopped: bool = False  # the cluster (run elsewhere) was stopped
     ready_seconds: float | None = None
     progress: str = "starting…"
     timeline: deque[tuple[int, int, bool]] = field(default_factory=deque)  # (second, n, conv)
@@ -255,6 +256,14 @@ class TuiModel:
         """Mark sections changed."""
         for section in sections:
             self.versions[section] = self.versions.get(section, 0) + 1
+
+    def cluster_stopped(self, now: float) -> None:
+        """The cluster this UI follows was stopped (its event stream ended)."""
+        self.stopped = True
+        for node in self.nodes.values():
+            node.state, node.pid, node.rss, node.cpu = "stopped", None, None, None
+        self.say(now, None, "the cluster was stopped", "warning")
+        self.bump("nodes", "header")
 
     def learn_app(self, name: str, app_id: str, version: int) -> None:
         """An app known to run (from the manager's list of apps, when attaching)."""

@@ -87,7 +87,9 @@ WEB_HOST = "127.0.0.1"
 def web_command(data_dir: Path) -> str:
     """The command each browser session of ``devnet tui --web`` runs."""
     argv = [sys.executable, "-m", "calimero_devnet.cli", "tui", "--data-dir", str(data_dir)]
-    return shlex.join(argv)
+    # textual-serve runs it through `sh -c`: exec, so the UI is the server's own child and
+    # sees the server die (it then exits, see DevnetApp._exit_if_orphaned).
+    return "exec " + shlex.join(argv)
 
 
 def serve_web(data_dir: Path, port: int) -> int:

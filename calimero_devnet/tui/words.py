@@ -40,6 +40,8 @@ def headline(model: TuiModel, now: float) -> tuple[str, str]:
     """The cluster's verdict in words, and its level (ok / warning / error / busy)."""
     if not model.ready:
         return f"STARTING: {model.progress}", "busy"
+    if model.stopped:
+        return "STOPPED: the cluster was stopped (`devnet up` starts it again)", "muted"
     verdict = model.verdict()
     partitioned = bool(model.net_rules.get("partitions"))
     down = [n.name for n in model.nodes.values() if n.state != "ready"]

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.integration.browser import open_page
@@ -47,7 +48,7 @@ def detached_cluster(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def web_ui(detached_cluster: Path, tmp_path: Path) -> Iterator[str]:
+def web_ui(detached_cluster: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     argv = [*DEVNET, "tui", "--web", str(port), "--data-dir", str(detached_cluster)]
     with (tmp_path / "web.log").open("wb") as log:
@@ -55,7 +56,7 @@ def web_ui(detached_cluster: Path, tmp_path: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_serving(url, server, tmp_path / "web.log")
-        yield url
+        yield url, server
     finally:
         server.terminate()
         server.wait(30)
@@ -74,9 +75,12 @@ def _wait_serving(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     raise AssertionError(f"devnet tui --web never answered on {url}: {log.read_text()[-2000:]}")
 
 
-async def test_the_web_ui_shows_the_cluster_and_answers_keys(web_ui: str, tmp_path: Path) -> None:
+async def test_the_web_ui_shows_the_cluster_and_answers_keys(
+    web_ui: tuple[str, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    url, server = web_ui
     shot = Path(os.environ.get("DEVNET_WEB_SHOT", tmp_path / "tui-web.png"))
-    async with open_page(web_ui) as page:
+    async with open_page(url) as page:
         await page.until_received("CONVERGED", within=60)  # the attached UI, in the browser
         assert "node-1" in page.received()
         assert "node-2" in page.received()
@@ -84,6 +88,11 @@ async def test_the_web_ui_shows_the_cluster_and_answers_keys(web_ui: str, tmp_pa
         png = await page.screenshot()
         await page.press("?")  # a key typed in the browser reaches the app
         await page.until_received("every key binding", within=20)
+        sessions = psutil.Process(server.pid).children(recursive=True)  # the tab's devnet tui
+        server.kill()  # the server dies under its sessions: they must not linger
+        await asyncio.to_thread(server.wait, 30)
+    _, lingering = await asyncio.to_thread(psutil.wait_procs, sessions, 15)
+    assert lingering == [], f"devnet tui sessions outlived their server: {lingering}"
     await asyncio.to_thread(shot.write_bytes, png)
     assert png.startswith(PNG_MAGIC)
     assert len(png) > 30_000  # a drawn UI, not textual-serve's splash (~14 KB)

@@ -21,7 +21,7 @@ from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
 from calimero_devnet.cluster.status import ClusterStatus, ContextView, NodeRef
 from calimero_devnet.tui import model as m
 from calimero_devnet.tui.model import TuiModel, partition_groups
-from calimero_devnet.tui.words import build_line
+from calimero_devnet.tui.words import build_line, headline
 
 NODES = ["node-1", "node-2", "node-3"]
 CTX = "ctx-id"
@@ -205,3 +205,15 @@ def test_an_attached_ui_learns_ports_and_where_apps_run_from_status() -> None:
     model.apply_status(dataclasses.replace(status(heads), nodes=refs), 1.0)
     assert [node.port for node in model.nodes.values()] == [2428, 2429, 2430]
     assert model.builds["kv-store"].nodes == tuple(NODES)
+
+
+def test_a_stopped_cluster_is_said_stopped_and_its_nodes_too() -> None:
+    model = fresh()
+    model.apply_status(status({n: ("h0",) for n in NODES}), 1.0)
+    assert headline(model, 2.0)[0].startswith("CONVERGED")
+    model.cluster_stopped(3.0)
+    assert headline(model, 4.0) == (
+        "STOPPED: the cluster was stopped (`devnet up` starts it again)",
+        "muted",
+    )
+    assert {node.state for node in model.nodes.values()} == {"stopped"}
