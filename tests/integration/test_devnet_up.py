@@ -9,6 +9,7 @@ interpreter start each), so their exit codes and output are checked directly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -72,9 +73,13 @@ async def view_a_write(remote: RemoteCluster) -> tuple[list[dict[str, Any]], lis
     return apps, seen
 
 
-@pytest.fixture
-def manager(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path]]:
-    """``devnet up --headless`` on a fresh data dir, ready; killed if a test leaves it."""
+Manager = tuple[subprocess.Popen[bytes], Path, Path]
+
+
+@contextlib.contextmanager
+def headless_up(tmp_path: Path) -> Iterator[Manager]:
+    """``devnet up --headless`` of ``tmp_path``'s devnet.toml (if any) on a fresh data dir,
+    ready: (its process, the data dir, its log); stopped with Ctrl-C afterwards."""
     data_dir, log = tmp_path / "data", tmp_path / "up.log"
     argv = [sys.executable, "-m", "calimero_devnet.cli", "up", "--headless", "--fresh",
             "--data-dir", str(data_dir)]  # fmt: skip
@@ -94,6 +99,13 @@ def manager(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, Pat
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def manager(tmp_path: Path) -> Iterator[Manager]:
+    """``devnet up --headless`` on a fresh data dir, ready; killed if a test leaves it."""
+    with headless_up(tmp_path) as running:
+        yield running
 
 
 def test_up_call_partition_kill_restart_down(

@@ -6,10 +6,7 @@ it from the 0600 ``cluster.json``) works as ever, and the token is in no log."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,34 +18,17 @@ from calimero_devnet.cluster.events import ClusterEvent
 from calimero_devnet.cluster.processes.statefile import running_state
 from calimero_devnet.cluster.remote import RemoteCluster
 from calimero_devnet.errors import ClusterError
-from tests.integration.test_devnet_up import REPO, devnet, devnet_json, wait_ready
+from tests.integration.test_devnet_up import Manager, devnet, devnet_json, headless_up
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def manager(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path]]:
+def manager(tmp_path: Path) -> Iterator[Manager]:
     """A two-node ``devnet up --headless`` wanting a generated token, ready."""
     (tmp_path / "devnet.toml").write_text('[nodes]\ncount = 2\n[security]\ntoken = "generate"\n')
-    data_dir, log = tmp_path / "data", tmp_path / "up.log"
-    argv = [sys.executable, "-m", "calimero_devnet.cli", "up", "--headless", "--fresh",
-            "--data-dir", str(data_dir)]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            argv, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=env
-        )
-    try:
-        wait_ready(process, data_dir, log)
-        yield process, data_dir, log
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with headless_up(tmp_path) as running:
+        yield running
 
 
 async def watch_a_write(remote: RemoteCluster) -> tuple[str, ClusterEvent]:
