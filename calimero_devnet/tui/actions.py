@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent
@@ -89,7 +90,13 @@ class Actions(App[int]):
 
     # --- plumbing ------------------------------------------------------------------------
     def part(self, expect: type[W], selector: str | None = None) -> W:
-        """A widget of the main screen, even while a dialog is on top of it."""
+        """A widget of the main screen, even while a dialog is on top of it.
+
+        Raises:
+            NoMatches: no such widget, or the app is closing (its screens are gone).
+        """
+        if not self.screen_stack:  # a timer firing as the app shuts down
+            raise NoMatches("the app has no screen: it is closing")
         base = self.screen_stack[0]
         return base.query_one(selector, expect) if selector else base.query_one(expect)
 

@@ -291,3 +291,11 @@ async def test_a_row_that_changes_is_drawn_again() -> None:
         await fake.heal()
         await settle(pilot)
         assert on_cells()[:2] == ["3/3", "3/3"]
+
+
+async def test_a_render_tick_as_the_app_closes_is_harmless() -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    assert not app.screen_stack  # closed: a timer that fires now finds no screen
+    app.render_now(everything=True)  # raised IndexError from screen_stack[0]
