@@ -45,6 +45,7 @@ from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.node.bus.net_rules import HEALTHY
 
 log = logging.getLogger(__name__)
+BACKGROUND_STOP_S = 5.0  # how long a cancelled background task may take to end
 
 
 @contextlib.asynccontextmanager
@@ -204,9 +205,6 @@ async def _background(cluster: Cluster, control: bool, watch: bool) -> AsyncIter
             for task in stuck:
                 log.warning("%s did not stop within %g s; leaving it", task.get_name(),
                             BACKGROUND_STOP_S)  # fmt: skip
-
-
-BACKGROUND_STOP_S = 5.0
 
 
 def _said_if_crashed(cluster: Cluster, task: asyncio.Task[None]) -> None:
