@@ -167,7 +167,7 @@ class CallScreen(ModalScreen[CallRequest | None]):
                 yield Select(names, value=names[0][1], id="method", allow_blank=False)
                 yield Input(placeholder="method name", id="method-name",
                             classes="" if not self.methods else "hidden")  # fmt: skip
-                yield VerticalScroll(id="params")
+                yield VerticalScroll(id="params", can_focus=False)
                 yield Button("Run (ctrl+r)", id="run", variant="primary")
                 yield Static(id="result")
             with Vertical(id="history-side"):
@@ -176,6 +176,13 @@ class CallScreen(ModalScreen[CallRequest | None]):
 
     async def on_mount(self) -> None:
         await self._show_params()
+        self._focus_first_field()
+
+    def _focus_first_field(self) -> None:
+        """Node and method start chosen, so typing goes to the first argument."""
+        fields = self.query("#params Input")
+        if fields:
+            fields.first().focus()
 
     def _method(self) -> Method:
         chosen = self.query_one("#method", Select).value
@@ -187,6 +194,7 @@ class CallScreen(ModalScreen[CallRequest | None]):
     @on(Select.Changed, "#method")
     async def _method_changed(self) -> None:
         await self._show_params()
+        self._focus_first_field()
 
     async def _show_params(self, fill: dict[str, Any] | None = None) -> None:
         box = self.query_one("#params", VerticalScroll)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from calimero_devnet.cluster.status import ContextView
 from calimero_devnet.tui.model import BuildInfo, DeltaRecord, NodeInfo, TuiModel
 from calimero_devnet.tui.palette import level_style
 
@@ -87,15 +88,28 @@ def node_row(model: TuiModel, node: NodeInfo, now: float) -> tuple[str, ...]:
     heads = heads_cell(view.heads) if view else "-"
     version = _app_version(model, view.app_id if view else None)
     age = "-" if node.last_delta_at is None else seconds(now - node.last_delta_at)
-    sync = "-" if view is None else ("ok" if view.converged else "≠")
-    if view is not None and view.error:
-        sync = "?"
+    sync = _sync_cell(model, node.name, view)
     return (
         node.name, node.state, str(node.pid or "-"), mib(node.rss),
         "-" if node.cpu is None else f"{node.cpu:.0f}%", version, heads,
         short(view.root if view else None, 6), str(view.pending if view else "-"),
         f"{node.rate_in(now):.1f}", f"{node.rate_out(now):.1f}", age, node.group or "-", sync,
     )  # fmt: skip
+
+
+def _sync_cell(model: TuiModel, name: str, view: ContextView | None) -> str:
+    """``ok``; ``lacks N`` (deltas others have); ``ahead`` (has what others lack); else ``≠``."""
+    if view is None:
+        return "-"
+    if view.error:
+        return "?"
+    verdict = model.verdict()
+    lacking = verdict.lacking if verdict else {}
+    if name in lacking:  # (known from the deltas seen, before the next status poll says so)
+        return f"lacks {lacking[name]}"
+    if view.converged:
+        return "ok"
+    return "ahead" if lacking else "≠"
 
 
 def heads_cell(heads: Sequence[str]) -> str:

@@ -73,6 +73,19 @@ async def test_call_through_the_form_then_rerun() -> None:
         assert app.query_one(DeltasTable).row_count == 2
 
 
+async def test_the_call_form_is_filled_by_typing_alone() -> None:
+    """The form opens on the first argument and Tab walks the fields (no scroll box between)."""
+    app, fake = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("a", "tab", "h", "i", "ctrl+r")
+        await settle(pilot)
+        calls = [a for a in fake.actions if a[0] == "call"]
+        assert calls == [("call", "node-1", "set", '{"key": "a", "value": "hi"}')]
+
+
 async def test_a_call_error_shows_the_nodes_own_message() -> None:
     app, fake = make_app()
     fake.nodes["node-2"].running = False

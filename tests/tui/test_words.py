@@ -24,6 +24,7 @@ from calimero_devnet.tui.words import (
     log_message,
     net_text,
     network_summary,
+    node_row,
     seconds,
 )
 from tests.tui.test_model import NODES, applied, authored, fresh, status
@@ -44,6 +45,16 @@ def test_headline_says_diverged_and_why() -> None:
     text, level = headline(model, 6.0)
     assert level == "error"
     assert text == "DIVERGED 3 s: node-3 lacks 1 delta(s)"
+
+
+def test_the_sync_cell_says_who_lacks_deltas_and_who_is_ahead() -> None:
+    model = fresh()
+    model.apply_status(status({n: ("h0",) for n in NODES}), 1.0)
+    model.apply(authored("node-1", "d1", ("h0",)), 2.0)
+    model.apply(applied("node-2", "d1"), 2.0)
+    model.apply_status(status({"node-1": ("d1",), "node-2": ("d1",), "node-3": ("h0",)}), 3.0)
+    sync = {name: node_row(model, model.nodes[name], 4.0)[-1] for name in NODES}
+    assert sync == {"node-1": "ahead", "node-2": "ahead", "node-3": "lacks 1"}
 
 
 def test_headline_says_partitioned_while_heads_still_agree() -> None:
