@@ -1,86 +1,42 @@
-"""Provides the UI's actions: key bindings, the command palette, and what each one does.
+"""Provides ``Actions``: what the UI's keys and command palette do to the cluster.
 
 Every action that changes the cluster is one ``ClusterSource`` call in a worker: success
 is a short notification, a ``DevnetError`` is a notification with the node's or manager's
 own message, and a fresh status poll follows so the nodes view shows the change at once.
 Destructive ones (kill, stop, reset, quit while owning the cluster) ask once; ``ctrl+k``
-kills without asking, as in k9s.
+kills without asking, as in k9s. Each one that a workflow step can replay goes into the
+session's ``Recorder``; ``w`` writes the session as a workflow file (``recording.py``).
+The actions that only change what is shown are in ``view_actions.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Input, TabbedContent
 
 from calimero_devnet.errors import DevnetError
 from calimero_devnet.tui.call import CallRequest, CallScreen, Method, describe_result
-from calimero_devnet.tui.detail import DeltaScreen, HelpScreen, delta_text
 from calimero_devnet.tui.dialogs import ConfirmScreen, LatencyScreen, LinkFault, PartitionScreen
-from calimero_devnet.tui.filters import Filter
-from calimero_devnet.tui.model import TuiModel
-from calimero_devnet.tui.rowlist import RowList
-from calimero_devnet.tui.source import ClusterSource
-from calimero_devnet.tui.widgets import DeltasTable, LinesView, NodesTable
-
-W = TypeVar("W", bound=Widget)
-
-# (key, action, footer label, help text); the footer shows those with a label.
-KEYS: tuple[tuple[str, str, str, str], ...] = (
-    ("question_mark", "help", "help", "every key binding"),
-    ("c", "call", "call", "call a method on the selected node (form from the app's ABI)"),
-    ("R", "rerun", "", "run the last call again"),
-    ("p", "partition", "partition", "put nodes into partition groups"),
-    ("h", "heal", "heal", "remove every partition and link fault"),
-    ("l", "latency", "latency", "delay / drop messages on a link"),
-    ("k", "kill", "kill", "SIGKILL the selected node (asks first)"),
-    ("ctrl+k", "kill_now", "", "SIGKILL the selected node without asking"),
-    ("r", "restart", "restart", "restart the selected node"),
-    ("t", "stop", "", "stop the selected node politely (asks first)"),
-    ("u", "start", "", "start the selected node"),
-    ("d", "redeploy", "", "rebuild the app now and switch every node to it"),
-    ("z", "reset", "", "start the context afresh (its state is lost; asks first)"),
-    ("x", "next_context", "", "show the next context"),
-    ("a", "scope", "", "all nodes / only the selected node in the panes"),
-    ("slash", "filter", "filter", "filter the current view"),
-    ("colon", "command", "", "go to a view: :nodes :deltas :dag :events :logs :net"),
-    ("enter", "", "", "open the selected delta in full (Deltas view; a click on it too)"),
-    ("escape", "clear", "", "clear the filter / close the prompt"),
-    ("space", "pause", "", "pause / follow the live stream"),
-    ("left_square_bracket", "prev_tab", "", "previous tab"),
-    ("right_square_bracket", "next_tab", "", "next tab"),
-    ("q", "quit", "quit", "quit (stops the cluster when this UI started it; asks first)"),
-    ("ctrl+c", "quit", "", "quit, as q"),
-)
-TABS = ("deltas", "dag", "events", "logs", "net")
-VIEWS = ("nodes", *TABS)
+from calimero_devnet.tui.keys import KEYS, VIEWS, key_label
+from calimero_devnet.tui.recording import save_session, session_setup
+from calimero_devnet.tui.view_actions import ViewActions
+from calimero_devnet.workflows.record import Recorder
 
 
-def key_label(key: str) -> str:
-    """How a key is written in the help."""
-    names = {"question_mark": "?", "slash": "/", "colon": ":", "left_square_bracket": "[",
-             "right_square_bracket": "]"}  # fmt: skip
-    return names.get(key, key)
-
-
-class Actions(App[int]):
+class Actions(ViewActions):
     """The actions half of ``DevnetApp`` (``app.py`` holds the layout and the data flow)."""
 
-    model: TuiModel
-    source: ClusterSource | None
-    clock: Callable[[], float]
-    filter: Filter
-    scope_node: str | None
     methods: list[Method]
     apps: list[dict[str, Any]]
     history: list[CallRequest]
+    recorder: Recorder
 
     BINDINGS = [  # noqa: RUF012
         Binding(key, action, label, show=bool(label), priority=key in {"ctrl+c"})
@@ -89,38 +45,33 @@ class Actions(App[int]):
     ]
 
     # --- plumbing ------------------------------------------------------------------------
-    def part(self, expect: type[W], selector: str | None = None) -> W:
-        """A widget of the main screen, even while a dialog is on top of it.
-
-        Raises:
-            NoMatches: no such widget, or the app is closing (its screens are gone).
-        """
-        if not self.screen_stack:  # a timer firing as the app shuts down
-            raise NoMatches("the app has no screen: it is closing")
-        base = self.screen_stack[0]
-        return base.query_one(selector, expect) if selector else base.query_one(expect)
-
-    def redraw_view(self) -> None:
-        """Redraw the active view from scratch (``DevnetApp`` defines it)."""
-        raise NotImplementedError
-
     def stop_cluster(self) -> None:
         """Stop the owned cluster, then quit (``DevnetApp`` defines it)."""
         raise NotImplementedError
 
-    def act(self, label: str, job: Callable[[], Awaitable[Any]]) -> None:
-        """Run one library call in a worker; say how it went; refresh the status after."""
+    def act(
+        self, label: str, job: Callable[[], Awaitable[Any]],
+        record: Callable[[bool], None] | None = None,
+    ) -> None:  # fmt: skip
+        """Run one library call in a worker; say how it went; refresh the status after.
+
+        ``record`` puts a done action into the session's journal, told whether the
+        cluster had converged when the user acted.
+        """
         app = self
 
         async def run() -> None:
             if app.source is None:
                 app.notify("the cluster is not up yet", severity="warning")
                 return
+            converged = self.converged_now()
             try:
                 answer = await job()
             except DevnetError as exc:
                 app.notify(str(exc), title=f"{label} failed", severity="error", timeout=8)
                 return
+            if record is not None:
+                record(converged)
             app.notify(answer if isinstance(answer, str) else f"{label}: done", timeout=3)
             await self.poll_status()
 
@@ -133,18 +84,16 @@ class Actions(App[int]):
             with contextlib.suppress(DevnetError):  # the next poll will say it
                 app.model.apply_status(await app.source.status(), app.clock())
 
-    def selected_node(self) -> str | None:
-        """The node under the nodes table's cursor."""
-        return self.part(NodesTable).selected_node()
+    def converged_now(self) -> bool:
+        """Whether the context shown has converged (the recorder's cue for a wait)."""
+        verdict = self.model.verdict()
+        return verdict is not None and verdict.converged
 
     def _node_or_say(self) -> str | None:
         node = self.selected_node()
         if node is None:
             self.notify("select a node first", severity="warning")
         return node
-
-    def _context_name(self) -> str | None:
-        return self.model.selected_context()
 
     # --- calls ---------------------------------------------------------------------------
     def action_call(self) -> None:
@@ -159,9 +108,18 @@ class Actions(App[int]):
     async def _traced_call(self, request: CallRequest) -> dict[str, Any]:
         app = self
         assert app.source is not None
-        result = await app.source.call(request.node, request.method, request.args,
-                                       self._context_name())  # fmt: skip
+        context, converged = self._context_name(), self.converged_now()
+        record = functools.partial(app.recorder.call, request.node, context or "",
+                                   request.method, request.args, converged=converged)  # fmt: skip
+        try:
+            result = await app.source.call(request.node, request.method, request.args, context)
+        except DevnetError as exc:
+            if context is not None:
+                record(error=str(exc))
+            raise
         app.history.append(request)
+        if context is not None:
+            record(result=result)
         return result
 
     def action_rerun(self) -> None:
@@ -186,7 +144,8 @@ class Actions(App[int]):
         def go(confirmed: bool | None = True) -> None:
             if confirmed and app.source is not None:
                 source = app.source
-                self.act(f"{action} {node}", lambda: source.node_action(node, action))
+                self.act(f"{action} {node}", lambda: source.node_action(node, action),
+                         lambda c: app.recorder.node_action(action, node, converged=c))  # fmt: skip
 
         if ask:
             app.push_screen(ConfirmScreen(f"{action} {node}?"), go)
@@ -218,16 +177,17 @@ class Actions(App[int]):
                 return
             source = app.source
             if len(groups) < 2:
-                self.act("heal", source.heal)
+                self.act("heal", source.heal, lambda c: app.recorder.heal(converged=c))
             else:
-                self.act("partition", lambda: source.partition(groups))
+                self.act("partition", lambda: source.partition(groups),
+                         lambda c: app.recorder.partition(groups, converged=c))  # fmt: skip
 
         app.push_screen(PartitionScreen(app.model.node_names, current), apply)
 
     def action_heal(self) -> None:
-        source = self.source
+        source, recorder = self.source, self.recorder
         if source is not None:
-            self.act("heal", source.heal)
+            self.act("heal", source.heal, lambda c: recorder.heal(converged=c))
 
     def action_latency(self) -> None:
         app = self
@@ -236,8 +196,10 @@ class Actions(App[int]):
             if fault is None or app.source is None:
                 return
             source = app.source
-            self.act(f"link {fault.sender}>{fault.receiver}", lambda: source.latency(
-                fault.sender, fault.receiver, fault.ms, fault.loss, fault.both))  # fmt: skip
+            label = f"link {fault.sender}>{fault.receiver}"
+            self.act(label, lambda: source.latency(
+                fault.sender, fault.receiver, fault.ms, fault.loss, fault.both),
+                lambda _: app.recorder.not_replayable(label))  # fmt: skip
 
         app.push_screen(LatencyScreen(app.model.node_names, self.selected_node()), apply)
 
@@ -248,7 +210,8 @@ class Actions(App[int]):
             app.notify("no app to redeploy", severity="warning")
             return
         source, name = app.source, str(app.apps[0]["name"])
-        self.act(f"redeploy {name}", lambda: source.redeploy(name))
+        self.act(f"redeploy {name}", lambda: source.redeploy(name),
+                 lambda _: app.recorder.not_replayable(f"redeploy {name}"))  # fmt: skip
 
     def action_reset(self) -> None:
         app = self
@@ -259,7 +222,8 @@ class Actions(App[int]):
 
         def go(confirmed: bool | None) -> None:
             if confirmed:
-                self.act(f"reset {context}", lambda: source.reset(context))
+                self.act(f"reset {context}", lambda: source.reset(context),
+                         lambda _: app.recorder.not_replayable(f"reset {context}"))  # fmt: skip
 
         app.push_screen(ConfirmScreen(f"reset {context}? Its state is lost on every node."), go)
 
@@ -272,113 +236,21 @@ class Actions(App[int]):
             model.bump("nodes", "deltas", "header")
             self.redraw_view()
 
-    # --- views ---------------------------------------------------------------------------
-    def action_help(self) -> None:
-        rows = [(key_label(key), text) for key, _, _, text in KEYS]
-        self.push_screen(HelpScreen(rows, VIEWS))
-
-    def _tabs(self) -> TabbedContent:
-        return self.part(TabbedContent)
-
-    def action_next_tab(self, step: int = 1) -> None:
-        tabs = self._tabs()
-        tabs.active = TABS[(TABS.index(tabs.active) + step) % len(TABS)]
-
-    def action_prev_tab(self) -> None:
-        self.action_next_tab(-1)
-
-    def show_view(self, view: str) -> bool:
-        """Go to ``view`` (``nodes`` focuses the nodes table); False if there is none."""
+    def action_save_workflow(self) -> None:
         app = self
-        if view == "nodes":
-            app.part(NodesTable).focus()
-            return True
-        if view not in VIEWS:
-            return False
-        self._tabs().active = view
-        return True
-
-    def action_scope(self) -> None:
-        app = self
-        app.scope_node = None if app.scope_node else self.selected_node()
-        app.filter = Filter.parse(" ".join(app.filter.words), app.scope_node)
-        app.notify(f"showing {app.scope_node or 'all nodes'}", timeout=2)
-        app.redraw_view()
-
-    def action_pause(self) -> None:
-        app = self
-        paused = not app.part(DeltasTable).paused
-        app.part(DeltasTable).paused = paused
-        for lines in ("#event-lines", "#log-lines"):
-            app.part(LinesView, lines).paused = paused
-        app.notify("paused (space follows again)" if paused else "following", timeout=2)
-
-    def action_filter(self) -> None:
-        self._prompt("/")
-
-    def action_command(self) -> None:
-        self._prompt(":")
-
-    def _prompt(self, mode: str) -> None:
-        prompt = self.part(Input, "#prompt")
-        prompt.remove_class("hidden")
-        prompt.placeholder = "filter: words, node:NAME, level:warning" if mode == "/" else "view"
-        prompt.value = ""
-        prompt.border_title = mode
-        prompt.focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        app = self
-        if event.input.id != "prompt":
+        if not app.recorder.steps:
+            app.notify("nothing recorded yet: calls, partitions, heals and node actions are",
+                       severity="warning")  # fmt: skip
             return
-        text = event.value.strip()
-        if event.input.border_title == ":":
-            if not self.show_view(text.lstrip(":")):
-                app.notify(f"no view {text!r}: {' '.join(VIEWS)}", severity="warning")
-        else:
-            app.filter = Filter.parse(text, app.scope_node)
-            app.redraw_view()
-        self._close_prompt()
-
-    def _close_prompt(self) -> None:
-        app = self
-        app.part(Input, "#prompt").add_class("hidden")
-        app.part(NodesTable).focus()
-
-    def action_clear(self) -> None:
-        app = self
-        if not app.part(Input, "#prompt").has_class("hidden"):
-            self._close_prompt()
-        elif app.filter.words or app.filter.fields:
-            app.filter = Filter(only_node=app.scope_node)
-            app.redraw_view()
-
-    def open_delta(self, delta: str) -> None:
-        """Fetch one delta from a node that has it and show it in full."""
-        app = self
-        record = app.model.delta_index.get(delta)
-        candidates = [record.author, *sorted(record.applied_on)] if record else []
-        candidates += [n for n in app.model.node_names if n not in candidates]
-        running = [n for n in candidates if app.model.nodes[n].state == "ready"]
-
-        async def job() -> None:
-            assert app.source is not None
-            names = {n.public_key: n.name for n in app.model.nodes.values() if n.public_key}
-            for node in running:
-                try:
-                    data = await app.source.delta(node, delta, self._context_name())
-                except DevnetError:
-                    continue
-                applied = record.applied_on | {record.author} if record else set()
-                app.push_screen(DeltaScreen(delta_text(data, applied, names)))
-                return
-            app.notify(f"no running node has delta {delta[:8]}", severity="warning")
-
-        app.run_worker(job(), group="actions")
-
-    def on_row_list_chosen(self, event: RowList.Chosen) -> None:
-        if isinstance(event.rows, DeltasTable):
-            self.open_delta(event.key)
+        app.recorder.finish(converged=self.converged_now())
+        cwd = Path.cwd()
+        try:
+            path = save_session(app.recorder, session_setup(app.model, app.apps, cwd), cwd)
+        except (OSError, ValueError) as exc:
+            app.notify(str(exc), title="not saved", severity="error", timeout=8)
+            return
+        title = f"saved {len(app.recorder.steps)} steps to {path.name}"
+        app.notify(f"replay it: devnet run {path.name}", title=title, timeout=8)
 
     # --- quitting ------------------------------------------------------------------------
     async def action_quit(self) -> None:

@@ -45,6 +45,7 @@ from calimero_devnet.tui.widgets import (
     NodesTable,
     Timeline,
 )
+from calimero_devnet.workflows.record import Recorder
 
 RENDER_HZ = 12  # the live panes: a frame at most ~83 ms after its data
 SUMMARY_HZ = 3  # headline, nodes, detail, timeline, build bar
@@ -79,6 +80,7 @@ class DevnetApp(Actions):
         self.methods: list[Method] = []
         self.apps: list[dict[str, Any]] = []
         self.history: list[CallRequest] = []
+        self.recorder = Recorder()
         self._starter = starter
         self._stats = stats or ProcessStats().sample
         self._tail: LogTail | None = None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from calimero_devnet.cluster.commands.down import leftovers
 from calimero_devnet.cluster.remote import RemoteCluster, pid_alive
@@ -113,3 +113,61 @@ async def test_attached_to_a_detached_cluster_and_quit_leaves_it_up(tmp_path: Pa
     finally:
         down = [*base, "down", "--data-dir", str(data)]
         await asyncio.to_thread(subprocess.run, down, check=False, timeout=60, capture_output=True)
+
+
+async def call_through_the_form(pilot: Pilot[int], key: str, value: str | None = None) -> str:
+    """Type a ``set`` (or, without ``value``, a ``get``) into the call form; its result."""
+    app = pilot.app
+    await pilot.press("c")
+    await until(pilot, lambda: bool(app.screen.query("#arg-key")), "the call form")
+    if value is None:
+        app.screen.query_one("#method", Select).value = "get"
+        await until(pilot, lambda: not app.screen.query("#arg-value"), "the get form")
+    app.screen.query_one("#arg-key", Input).value = key
+    if value is not None:
+        app.screen.query_one("#arg-value", Input).value = value
+    await pilot.press("ctrl+r")
+    result = app.screen.query_one("#result", Static)
+    await until(pilot, lambda: "took " in str(result.render()), "the call's answer")
+    await pilot.press("escape")
+    return str(result.render())
+
+
+def replay_saved_session(folder: Path) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """``devnet run`` on the one session file saved in ``folder``: the file, what it did."""
+    [saved] = folder.glob("devnet-session-*.yml")
+    argv = [sys.executable, "-m", "calimero_devnet.cli", "run", saved.name,
+            "--data-dir", str(folder / "replay")]  # fmt: skip
+    done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, timeout=120,
+                          check=False)  # fmt: skip
+    print(saved.read_text(), done.stdout)  # (shown when the test fails)
+    return saved.read_text(), done
+
+
+async def test_a_recorded_session_replays_with_devnet_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, Overrides(nodes=3, data_dir=tmp_path / "data", fresh=True))
+    app = owner_app(config, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "CONVERGED" in headline(app), "a converged start", 90)
+        await call_through_the_form(pilot, "a", "1")
+        await until(pilot, app.converged_now, "the write everywhere")
+        await pilot.press("p")  # node-3 away, a write on the other side, heal
+        await pilot.pause(0.2)
+        app.screen.query_one("#groups", DataTable).move_cursor(row=2)
+        await pilot.press("space", "enter")
+        await until(pilot, lambda: "PARTITIONED" in headline(app), "the partition")
+        await call_through_the_form(pilot, "b", "2")
+        await pilot.press("h")
+        await until(pilot, lambda: "CONVERGED" in headline(app), "converged after heal", 60)
+        assert '"2"' in await call_through_the_form(pilot, "b")
+        await pilot.press("w")
+        await pilot.pause(0.2)
+        await pilot.press("q", "y")
+        await until(pilot, lambda: not app.is_running, "the app to exit", 60)
+    saved, done = await asyncio.to_thread(replay_saved_session, tmp_path)
+    assert done.returncode == 0, saved + done.stdout + done.stderr
+    for step in ("partition", "heal", "wait_converged", "json_assert"):
+        assert step in done.stdout
