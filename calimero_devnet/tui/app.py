@@ -30,6 +30,7 @@ from calimero_devnet.errors import DevnetError
 from calimero_devnet.tui.actions import Actions
 from calimero_devnet.tui.call import CallRequest, Method
 from calimero_devnet.tui.filters import Filter
+from calimero_devnet.tui.folding import fold
 from calimero_devnet.tui.logtail import LogTail, level_of
 from calimero_devnet.tui.model import TuiModel
 from calimero_devnet.tui.palette import node_colours
@@ -147,7 +148,7 @@ class DevnetApp(Actions):
         if isinstance(status, ClusterStatus):
             self.model.apply_status(status, now)
         else:
-            self.model.apply(event, now)
+            fold(self.model, event, now)
 
     def adopt(self, source: ClusterSource) -> None:
         """The owned cluster exists (before it is ready): actions go to it from now on."""

@@ -31,6 +31,7 @@ from calimero_devnet.cluster.processes.statefile import manager_alive, running_s
 from calimero_devnet.config.load import load_config
 from calimero_devnet.config.model import Overrides
 from calimero_devnet.errors import ToolchainError
+from calimero_devnet.tui.folding import fold
 from calimero_devnet.tui.model import TuiModel
 from calimero_devnet.tui.words import build_line
 
@@ -132,7 +133,7 @@ async def test_a_type_error_is_reported_and_not_deployed_until_fixed(tmp_path: P
         assert {view.app_id for view in (await cluster.status()).views} == {cluster.apps["app"]}
         assert any(first in line for line in describe(failed, {}))  # the headless log
         model = TuiModel("hot", ["node-1", "node-2"])
-        model.apply(failed, 0.0)
+        fold(model, failed, 0.0)
         assert build_line(model.builds["app"]) == (
             f"app: build failed in {failed.seconds:.2f} s: {first}",
             "error",

@@ -20,7 +20,8 @@ from calimero_devnet.cluster.events import (
 from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
 from calimero_devnet.cluster.status import ClusterStatus, ContextView, NodeRef
 from calimero_devnet.tui import model as m
-from calimero_devnet.tui.model import TuiModel, partition_groups
+from calimero_devnet.tui.folding import fold, partition_groups
+from calimero_devnet.tui.model import TuiModel
 from calimero_devnet.tui.words import build_line, headline
 
 NODES = ["node-1", "node-2", "node-3"]
@@ -30,8 +31,8 @@ CTX = "ctx-id"
 def fresh() -> TuiModel:
     model = TuiModel("devnet", list(NODES))
     for i, name in enumerate(NODES):
-        model.apply(NodeReady(name, "127.0.0.1", 2428 + i, f"key-{name}", 100 + i, 0.4), 0.0)
-    model.apply(ClusterReady(1.0, tuple(NODES), (("kv", CTX),)), 0.0)
+        fold(model, NodeReady(name, "127.0.0.1", 2428 + i, f"key-{name}", 100 + i, 0.4), 0.0)
+    fold(model, ClusterReady(1.0, tuple(NODES), (("kv", CTX),)), 0.0)
     return model
 
 
@@ -77,8 +78,8 @@ def test_ready_nodes_carry_pid_port_and_key() -> None:
 
 def test_an_authored_delta_is_kept_and_its_appliers_counted() -> None:
     model = fresh()
-    model.apply(authored("node-1", "d1"), 1.0)
-    model.apply(applied("node-2", "d1"), 1.1)
+    fold(model, authored("node-1", "d1"), 1.0)
+    fold(model, applied("node-2", "d1"), 1.1)
     record = model.deltas["kv"][-1]
     assert (record.author, record.summary, record.actions) == ("node-1", ('items["a"] = "1"',), 2)
     assert record.applied_on == {"node-2"}
@@ -90,7 +91,7 @@ def test_an_authored_delta_is_kept_and_its_appliers_counted() -> None:
 def test_the_delta_buffer_is_bounded_and_its_index_follows() -> None:
     model = fresh()
     for i in range(m.DELTAS_KEPT + 10):
-        model.apply(authored("node-1", f"d{i}"), float(i))
+        fold(model, authored("node-1", f"d{i}"), float(i))
     assert len(model.deltas["kv"]) == m.DELTAS_KEPT
     assert "d0" not in model.delta_index
     assert f"d{m.DELTAS_KEPT + 9}" in model.delta_index
@@ -111,8 +112,8 @@ def test_verdict_turns_and_names_the_lacking_node() -> None:
     first = model.verdict()
     assert first is not None
     assert first.converged
-    model.apply(authored("node-1", "d1", ("h0",)), 2.0)
-    model.apply(applied("node-2", "d1"), 2.0)
+    fold(model, authored("node-1", "d1", ("h0",)), 2.0)
+    fold(model, applied("node-2", "d1"), 2.0)
     model.apply_status(status({"node-1": ("d1",), "node-2": ("d1",), "node-3": ("h0",)}), 3.0)
     verdict = model.verdict()
     assert verdict is not None
@@ -123,8 +124,8 @@ def test_verdict_turns_and_names_the_lacking_node() -> None:
 
 def test_a_crash_and_a_kill_are_told_apart() -> None:
     model = fresh()
-    model.apply(NodeExited("node-2", -9, "SIGKILL", ("boom",)), 1.0)
-    model.apply(NodeKilled("node-3"), 1.0)
+    fold(model, NodeExited("node-2", -9, "SIGKILL", ("boom",)), 1.0)
+    fold(model, NodeKilled("node-3"), 1.0)
     assert model.nodes["node-2"].state == "crashed"
     assert model.nodes["node-2"].pid is None
     assert model.nodes["node-3"].state == "killed"
@@ -133,30 +134,30 @@ def test_a_crash_and_a_kill_are_told_apart() -> None:
 
 def test_builds_deploys_and_refusals() -> None:
     model = fresh()
-    model.apply(BuildFinished("kv", 0.3, "src/index.ts:3:5 - error TS2322"), 1.0)
+    fold(model, BuildFinished("kv", 0.3, "src/index.ts:3:5 - error TS2322"), 1.0)
     assert model.builds["kv"].status == "error"
-    model.apply(BuildFinished("kv", 0.2), 1.5)
-    model.apply(NodeSwitched("kv", 2, "node-2", 1, 3), 1.6)
+    fold(model, BuildFinished("kv", 0.2), 1.5)
+    fold(model, NodeSwitched("kv", 2, "node-2", 1, 3), 1.6)
     assert build_line(model.builds["kv"]) == ("kv: deploying in 0.20 s: 1/3 nodes…", "busy")
-    model.apply(AppDeployed("kv", "app-2", 2, tuple(NODES)), 2.0)
+    fold(model, AppDeployed("kv", "app-2", 2, tuple(NODES)), 2.0)
     assert (model.builds["kv"].status, model.app_versions["app-2"]) == ("ok", ("kv", 2))
     assert build_line(model.builds["kv"])[0] == "kv v2 built in 0.20 s, on 3 node(s)"
-    model.apply(StateRefused("kv", 3, "kv", ("node-1",), "items is now a set"), 3.0)
+    fold(model, StateRefused("kv", 3, "kv", ("node-1",), "items is now a set"), 3.0)
     assert model.builds["kv"].status == "refused"
 
 
 def test_net_rules_give_each_node_its_group() -> None:
     model = fresh()
     rules = {"partitions": [["node-1", "node-2"]], "links": {}, "disconnected": []}
-    model.apply(NetChanged("partitions node-1,node-2", rules), 1.0)
+    fold(model, NetChanged("partitions node-1,node-2", rules), 1.0)
     assert {n: model.nodes[n].group for n in NODES} == {"node-1": "A", "node-2": "A", "node-3": "B"}
-    model.apply(NetChanged("healthy", {"partitions": []}), 2.0)
+    fold(model, NetChanged("healthy", {"partitions": []}), 2.0)
     assert model.nodes["node-3"].group is None
 
 
 def test_rules_as_json_text_are_read_too() -> None:
     model = fresh()
-    model.apply(NetChanged("p", '{"partitions": [["node-3"]]}'), 1.0)  # type: ignore[arg-type]
+    fold(model, NetChanged("p", '{"partitions": [["node-3"]]}'), 1.0)  # type: ignore[arg-type]
     assert model.nodes["node-3"].group == "A"
     assert model.nodes["node-1"].group == "B"
 
@@ -167,7 +168,7 @@ def test_partition_groups_of_a_healthy_network_are_empty() -> None:
 
 def test_steps_before_ready_are_the_progress() -> None:
     model = TuiModel("devnet", ["node-1"])
-    model.apply(Step("building kv-store…"), 0.0)
+    fold(model, Step("building kv-store…"), 0.0)
     assert model.progress == "building kv-store…"
     assert not model.ready
 
@@ -175,7 +176,7 @@ def test_steps_before_ready_are_the_progress() -> None:
 def test_the_timeline_keeps_two_minutes_of_seconds() -> None:
     model = fresh()
     for second in range(m.TIMELINE_S + 30):
-        model.apply(authored("node-1", f"d{second}"), second + 0.5)
+        fold(model, authored("node-1", f"d{second}"), second + 0.5)
         model.tick(second + 1.0)
     assert len(model.timeline) == m.TIMELINE_S
     assert all(count == 1 for _, count, _ in model.timeline)
@@ -191,8 +192,8 @@ def test_versions_move_only_for_the_section_that_changed() -> None:
 
 def test_an_apply_heard_before_its_authored_counts_once_the_author_speaks() -> None:
     model = fresh()
-    model.apply(applied("node-2", "d1"), 1.0)  # node-2's feed overtook node-1's
-    model.apply(authored("node-1", "d1"), 1.1)
+    fold(model, applied("node-2", "d1"), 1.0)  # node-2's feed overtook node-1's
+    fold(model, authored("node-1", "d1"), 1.1)
     assert model.deltas["kv"][-1].applied_on == {"node-2"}
     assert model.early == {}
 

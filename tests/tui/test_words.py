@@ -14,6 +14,7 @@ from calimero_devnet.cluster.events import (
 from calimero_devnet.tui.call import Method, Param, build_args, methods_from_manifest
 from calimero_devnet.tui.dialogs import groups_of, preview
 from calimero_devnet.tui.filters import Filter
+from calimero_devnet.tui.folding import fold
 from calimero_devnet.tui.model import BuildInfo, DeltaRecord, Line
 from calimero_devnet.tui.words import (
     build_line,
@@ -39,8 +40,8 @@ def test_headline_says_converged_with_its_age() -> None:
 def test_headline_says_diverged_and_why() -> None:
     model = fresh()
     model.apply_status(status({n: ("h0",) for n in NODES}), 1.0)
-    model.apply(authored("node-1", "d1", ("h0",)), 2.0)
-    model.apply(applied("node-2", "d1"), 2.0)
+    fold(model, authored("node-1", "d1", ("h0",)), 2.0)
+    fold(model, applied("node-2", "d1"), 2.0)
     model.apply_status(status({"node-1": ("d1",), "node-2": ("d1",), "node-3": ("h0",)}), 3.0)
     text, level = headline(model, 6.0)
     assert level == "error"
@@ -50,8 +51,8 @@ def test_headline_says_diverged_and_why() -> None:
 def test_the_sync_cell_says_who_lacks_deltas_and_who_is_ahead() -> None:
     model = fresh()
     model.apply_status(status({n: ("h0",) for n in NODES}), 1.0)
-    model.apply(authored("node-1", "d1", ("h0",)), 2.0)
-    model.apply(applied("node-2", "d1"), 2.0)
+    fold(model, authored("node-1", "d1", ("h0",)), 2.0)
+    fold(model, applied("node-2", "d1"), 2.0)
     model.apply_status(status({"node-1": ("d1",), "node-2": ("d1",), "node-3": ("h0",)}), 3.0)
     sync = {name: node_row(model, model.nodes[name], 4.0)[-1] for name in NODES}
     assert sync == {"node-1": "ahead", "node-2": "ahead", "node-3": "lacks 1"}
@@ -60,7 +61,7 @@ def test_the_sync_cell_says_who_lacks_deltas_and_who_is_ahead() -> None:
 def test_headline_says_partitioned_while_heads_still_agree() -> None:
     model = fresh()
     model.apply_status(status({n: ("h0",) for n in NODES}), 1.0)
-    model.apply(NetChanged("p", {"partitions": [["node-1", "node-2"]]}), 2.0)
+    fold(model, NetChanged("p", {"partitions": [["node-1", "node-2"]]}), 2.0)
     text, level = headline(model, 4.0)
     assert level == "warning"
     assert text.startswith("PARTITIONED A: node-1 node-2 │ B: node-3")
@@ -69,10 +70,10 @@ def test_headline_says_partitioned_while_heads_still_agree() -> None:
 def test_the_network_says_broker_down_until_it_is_back() -> None:
     model = fresh()
     assert network_summary(model) == "healthy"
-    model.apply(BrokerDown("amqtt", "mqtt://127.0.0.1:1", "killed by SIGKILL", True), 1.0)
+    fold(model, BrokerDown("amqtt", "mqtt://127.0.0.1:1", "killed by SIGKILL", True), 1.0)
     assert network_summary(model) == "broker down (killed by SIGKILL)"
     assert net_text(model).startswith("network: broker down (killed by SIGKILL)\n")
-    model.apply(BrokerBack("amqtt", "mqtt://127.0.0.1:1", 0.4, True), 2.0)
+    fold(model, BrokerBack("amqtt", "mqtt://127.0.0.1:1", 0.4, True), 2.0)
     assert network_summary(model) == "healthy"
     assert [line.level for line in model.lines][-2:] == ["error", "info"]
 
@@ -120,7 +121,7 @@ def test_build_lines_say_failures_and_refusals_in_words() -> None:
     assert "v3 keeps serving" in text
     assert "reset main" in text
     model = fresh()
-    model.apply(BuildFinished("kv", 0.5), 0.0)
+    fold(model, BuildFinished("kv", 0.5), 0.0)
     assert build_line(model.builds["kv"])[1] == "busy"
 
 
