@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 
 from bench.timing import measure
-from calimero_devnet.tui.dag import DagDelta, layout, render
+from calimero_devnet.tui.dag import DagDelta, layout
+from calimero_devnet.tui.dagrender import render
 
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 NODES = 8

@@ -12,7 +12,8 @@ from typing import Any
 
 from rich.text import Text
 
-from calimero_devnet.tui.dag import DagDelta, layout, render
+from calimero_devnet.tui.dag import DagDelta, layout
+from calimero_devnet.tui.dagrender import render
 from calimero_devnet.tui.model import TuiModel
 
 
