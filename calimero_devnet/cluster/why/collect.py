@@ -2,12 +2,14 @@
 
 Every running node is asked, at once, for its record of the context, its DAG and its state
 listing (``admin_why``); a node that answers 404 is not a member and is left out, one that
-does not answer is in the report with why.
+does not answer is in the report with why. ``gather_answers`` keeps the answers as the
+nodes gave them (the failure bundle saves them).
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from calimero_devnet.cluster.nodeclient import AdminError, NodeClient
@@ -21,45 +23,71 @@ if TYPE_CHECKING:
 
 NOT_MEMBER = "is not a member"
 REQUEST_S = 10.0
+PARTS = ("record", "dag", "state")
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """What one member node answered about a context (``error``: it could not say)."""
+
+    node: str
+    parts: dict[str, Any] = field(default_factory=dict)  # "record", "dag", "state" → data
+    error: str | None = None
+
+    def facts(self) -> NodeFacts:
+        """The report's view of these answers."""
+        if self.error is not None:
+            return NodeFacts(self.node, error=self.error)
+        return facts_from_json(self.node, *(self.parts[part] for part in PARTS))
 
 
 async def collect_why(access: ClusterAccess, context: str | None = None) -> list[WhyReport]:
     """The report of the named context (default: every context of the cluster)."""
-    chosen = [access.context_id(context)] if context is not None else None
+    return [report for report, _ in await collect_with_answers(access, context)]
+
+
+async def collect_with_answers(
+    access: ClusterAccess, context: str | None = None
+) -> list[tuple[WhyReport, list[Answers]]]:
+    """Each context's report with the answers it was built from."""
     names = {cid: name for name, cid in access.contexts.items()}
-    ids = chosen if chosen is not None else sorted(set(access.contexts.values()))
-    return [await context_why(access, cid, names.get(cid, "")) for cid in ids]
+    ids = [access.context_id(context)] if context is not None else sorted(names)
+    found = []
+    for cid in ids:
+        answers, left_out = await gather_answers(access, cid)
+        report = why_report(cid, [a.facts() for a in answers], name=names.get(cid, ""),
+                            left_out=left_out)  # fmt: skip
+        found.append((report, answers))
+    return found
 
 
-async def context_why(access: ClusterAccess, context: str, name: str = "") -> WhyReport:
-    """The report of one context over every running node of ``access``."""
+async def gather_answers(
+    access: ClusterAccess, context: str
+) -> tuple[list[Answers], list[tuple[str, str]]]:
+    """Every member's answers, and the nodes left out with why."""
     refs = access.refs()
     running = [ref for ref in refs if ref.running and ref.url]
     left_out = [(ref.name, "is not running") for ref in refs if ref not in running]
-    answers = await asyncio.gather(*(_facts(ref, context, access.token) for ref in running))
-    facts = [found for found in answers if found is not None]
+    answers = await asyncio.gather(*(_answers(ref, context, access.token) for ref in running))
     left_out += [(ref.name, NOT_MEMBER) for ref, found in zip(running, answers, strict=True)
                  if found is None]  # fmt: skip
-    return why_report(context, facts, name=name, left_out=left_out)
+    return [found for found in answers if found is not None], left_out
 
 
-async def _facts(ref: NodeRef, context: str, token: str | None) -> NodeFacts | None:
+async def _answers(ref: NodeRef, context: str, token: str | None) -> Answers | None:
     """What ``ref`` says of ``context`` (None: it does not have it)."""
+    paths = (f"contexts/{context}", f"contexts/{context}/dag", f"contexts/{context}/state")
     async with NodeClient(ref.name, str(ref.url), REQUEST_S, token) as client:
         try:
-            record, dag, state = await asyncio.gather(
-                _data(client, f"contexts/{context}"),
-                _data(client, f"contexts/{context}/dag"),
-                _data(client, f"contexts/{context}/state"),
-            )
+            data = await asyncio.gather(*(client.admin("GET", path) for path in paths))
         except AdminError as exc:
             if exc.status == 404:
                 return None
-            return NodeFacts(ref.name, error=str(exc).removeprefix(f"{ref.name}: "))
+            return Answers(ref.name, error=_without_name(exc, ref.name))
         except ClusterError as exc:
-            return NodeFacts(ref.name, error=str(exc).removeprefix(f"{ref.name}: "))
-    return facts_from_json(ref.name, record, dag, state)
+            return Answers(ref.name, error=_without_name(exc, ref.name))
+    return Answers(ref.name, dict(zip(PARTS, data, strict=True)))
 
 
-async def _data(client: NodeClient, path: str) -> Any:
-    return await client.admin("GET", path)
+def _without_name(exc: Exception, node: str) -> str:
+    return str(exc).removeprefix(f"{node}: ")

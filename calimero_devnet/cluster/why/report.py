@@ -118,11 +118,8 @@ def differing_keys(answered: Sequence[NodeFacts]) -> tuple[KeyDiff, ...]:
 
 def render(report: WhyReport) -> list[str]:
     """The text lines of ``report``."""
-    title = (
-        f"context {report.name} ({report.context})"
-        if report.name
-        else (f"context {report.context}")
-    )
+    named = report.name and not report.context.startswith(report.name)  # not an id's start
+    title = f"context {report.name} ({report.context})" if named else f"context {report.context}"
     names = ", ".join(n.facts.node for n in report.nodes) or "no node"
     left = "".join(f"; {node} {why}" for node, why in report.left_out)
     if report.converged:
