@@ -129,7 +129,7 @@ async def _bundle(cluster: Cluster, trace: BusTrace) -> Path | None:
 
     try:
         bundle = await write_bundle(cluster, trace)
-    except OSError as exc:
+    except (OSError, DevnetError) as exc:  # the run's own outcome must still be reported
         say(f"    ! no failure bundle: {exc}", sys.stderr)
         return None
     for report in bundle.reports:
