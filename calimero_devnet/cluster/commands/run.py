@@ -115,12 +115,17 @@ async def run_workflow(workflow: Workflow, cwd: Path, data_dir: Path | None, *,
                            str(exc))  # fmt: skip
     outcome = FileOutcome(workflow.path, workflow.name, results, time.perf_counter() - started,
                           bundle=bundle)  # fmt: skip
-    if outcome.ok:
-        say(f"  {workflow.path}: passed in {outcome.seconds:.2f} s", sys.stdout)
-    else:
-        where = f"failure bundle: {bundle}" if bundle else f"node logs: {folder / 'nodes'}"
-        say(f"  {FAIL} {workflow.path}: FAILED in {outcome.seconds:.2f} s; {where}", sys.stdout)
+    say(_verdict(outcome, folder), sys.stdout)
     return outcome
+
+
+def _verdict(outcome: FileOutcome, folder: Path) -> str:
+    """The file's last line: passed, or failed and where to look."""
+    if outcome.ok:
+        return f"  {outcome.path}: passed in {outcome.seconds:.2f} s"
+    bundle = outcome.bundle
+    where = f"failure bundle: {bundle}" if bundle else f"node logs: {folder / 'nodes'}"
+    return f"  {FAIL} {outcome.path}: FAILED in {outcome.seconds:.2f} s; {where}"
 
 
 async def _bundle(cluster: Cluster, trace: BusTrace) -> Path | None:
