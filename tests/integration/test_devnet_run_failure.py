@@ -24,9 +24,9 @@ pytestmark = pytest.mark.integration
 BROKEN = REPO / "examples" / "workflows" / "broken" / "never-converges.yml"
 
 
-def devnet(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "calimero_devnet.cli", *argv], cwd=REPO,
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+def devnet(*argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "calimero_devnet.cli", *argv], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
 def kept_until_ready(argv: list[str], out: Path) -> subprocess.Popen[bytes]:
@@ -43,14 +43,15 @@ def kept_until_ready(argv: list[str], out: Path) -> subprocess.Popen[bytes]:
 
 
 def check_why(data_dir: Path) -> list[dict[str, Any]]:
-    """``devnet why`` on the kept cluster: the text and the JSON name the same lacks."""
+    """``devnet why`` on the kept cluster, as text and as JSON (both at once)."""
     text = devnet("why", "--data-dir", str(data_dir))
-    assert text.returncode == 0, text.stdout + text.stderr
-    assert ": NOT converged on node-1, node-2" in text.stdout
-    assert "lacks 2 delta(s)" in text.stdout
     as_json = devnet("why", "--json", "--data-dir", str(data_dir))
-    assert as_json.returncode == 0, as_json.stderr
-    reports: list[dict[str, Any]] = json.loads(as_json.stdout)
+    (out, err), (json_out, json_err) = text.communicate(timeout=60), as_json.communicate(timeout=60)
+    assert text.returncode == 0, out + err
+    assert ": NOT converged on node-1, node-2" in out
+    assert "lacks 2 delta(s)" in out
+    assert as_json.returncode == 0, json_err
+    reports: list[dict[str, Any]] = json.loads(json_out)
     return reports
 
 
