@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
 from calimero_devnet.ids import sha256
+from calimero_devnet.node.collections.digest import DIGEST_KEY
 from calimero_devnet.node.collections.layout import ROOT_KEY, LwwRecord, entry_key, header_key
 from calimero_devnet.node.collections.model import CollectionKind
 from calimero_devnet.node.state.statelist import key_label, list_state, value_preview
@@ -21,6 +22,7 @@ def test_collection_keys_are_named_after_their_field_or_short_id() -> None:
     assert key_label(header_key(CID), {CID: "items"}) == "items (header)"
     assert key_label(entry_key(CID, b"k"), {}).endswith("…[k]")
     assert key_label(ROOT_KEY, {}) == "root document"
+    assert key_label(DIGEST_KEY, {}) == "state digest"
     assert key_label(b"plain-key", {}) == "plain-key"
     assert key_label(b"\xff\x00", {}) == "0xff00"
 

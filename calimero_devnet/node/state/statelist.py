@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from calimero_devnet.ids import sha256
 from calimero_devnet.node.collections import describe
+from calimero_devnet.node.collections.digest import DIGEST_KEY
 from calimero_devnet.node.collections.layout import (
     ENTRY,
     HEADER,
@@ -74,9 +75,11 @@ def list_state(
 
 def key_label(key: bytes, names: Mapping[bytes, str]) -> str:
     """``items[k]`` for a collection entry (``writer`` for a register's one slot),
-    ``items (header)``, ``root document``, else the key's text (or hex)."""
+    ``items (header)``, ``root document``, ``state digest``, else the key's text (or hex)."""
     if key == ROOT_KEY:
         return "root document"
+    if key == DIGEST_KEY:
+        return "state digest"  # derived from every entry: differs whenever one does
     for prefix, shape in ((ENTRY, "{}[{}]"), (HEADER, "{} (header)")):
         if key.startswith(prefix) and len(key) >= len(prefix) + ID_LEN:
             cid, sub = key[len(prefix) : len(prefix) + ID_LEN], key[len(prefix) + ID_LEN :]
