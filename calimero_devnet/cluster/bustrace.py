@@ -45,7 +45,7 @@ class BusTrace:
         """Trace the cluster ``cluster_id`` on the broker at ``broker_url``."""
         self._topics = Topics(cluster_id)
         self.kept: deque[tuple[float, str, int, bytes]] = deque(maxlen=limit)
-        self.seen = 0
+        self.seen = 0  # messages received, kept or since dropped
         client_id = f"devnet/{cluster_id}/trace-{os.getpid()}"
         config = SessionConfig(parse_broker_url(broker_url), client_id=client_id)
         self._session = MqttSession(config, self._on_message, self._on_connect, BusStatistics())

@@ -45,7 +45,9 @@ async def write_bundle(cluster: Cluster, trace: BusTrace | None) -> Bundle:
     (folder / "state").mkdir(parents=True)
     problems = _copy_logs(cluster.data_dir, cluster.node_names, folder / "logs")
     if trace is not None:
-        trace.write(folder / "bus-trace.jsonl")
+        kept = trace.write(folder / "bus-trace.jsonl")
+        if trace.seen > kept:
+            problems.append(f"bus-trace.jsonl holds the last {kept} of {trace.seen} messages")
     found = await collect_with_answers(cluster)
     for report, answers in found:
         for answer in answers:

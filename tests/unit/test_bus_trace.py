@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from calimero_devnet.cluster.bustrace import HEAD_BYTES, trace_entry
+import json
+from pathlib import Path
+
+from calimero_devnet.cluster.bustrace import HEAD_BYTES, BusTrace, trace_entry
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.bus import wire
 from calimero_devnet.node.sync.messages import DeltaBroadcast, FetchRequest, HeadsAnnouncement
@@ -43,3 +46,14 @@ def test_a_delta_names_its_id_and_heads_and_fetches_their_ids() -> None:
 
 def test_garbage_is_undecodable_not_an_error() -> None:
     assert trace_entry(1.0, "ctx/x/delta", 3, b"\x01\x00\xff")["kind"] == "undecodable"
+
+
+def test_the_trace_keeps_the_newest_messages_up_to_its_limit(tmp_path: Path) -> None:
+    trace = BusTrace("mqtt://127.0.0.1:1", "c1", limit=2)  # never connected
+    for message in every_message("node-1")[:3]:
+        trace._on_message("devnet/c1/ctx/x/delta", wire.encode(message))
+    assert trace.write(tmp_path / "t.jsonl") == 2
+    assert trace.seen == 3
+    kept = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert [e["kind"] for e in kept] == ["heads", "fetch-request"]
+    assert kept[0]["topic"] == "ctx/x/delta"
