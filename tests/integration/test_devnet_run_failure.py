@@ -43,10 +43,15 @@ def kept_until_ready(argv: list[str], out: Path) -> subprocess.Popen[bytes]:
 
 
 def check_why(data_dir: Path) -> list[dict[str, Any]]:
-    """``devnet why`` on the kept cluster, as text and as JSON (both at once)."""
+    """``devnet why`` on the kept cluster, as text, as JSON and on an unknown context."""
     text = devnet("why", "--data-dir", str(data_dir))
     as_json = devnet("why", "--json", "--data-dir", str(data_dir))
-    (out, err), (json_out, json_err) = text.communicate(timeout=60), as_json.communicate(timeout=60)
+    unknown = devnet("why", "--context", "nope", "--data-dir", str(data_dir))
+    out, err = text.communicate(timeout=60)
+    json_out, json_err = as_json.communicate(timeout=60)
+    _, unknown_err = unknown.communicate(timeout=60)
+    assert unknown.returncode != 0
+    assert unknown_err.startswith("devnet: error: no context named 'nope' in this cluster")
     assert text.returncode == 0, out + err
     assert ": NOT converged on node-1, node-2" in out
     assert "lacks 2 delta(s)" in out
