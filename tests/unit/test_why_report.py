@@ -106,3 +106,8 @@ def test_facts_read_the_node_answers() -> None:
     assert facts == NodeFacts("node-1", ("h1", "h2"), "R", frozenset({"h1", "h2"}),
                               (Waiting("p", ("x",), ("x",)),), {"6b": value("k", "H", "v")},
                               state_truncated=True)  # fmt: skip
+
+
+def test_a_context_no_running_node_has_says_so_not_converged() -> None:
+    report = why_report(CTX, [], left_out=[("node-1", "is not running")])
+    assert report.text() == f"context {CTX}: no running node has it; node-1 is not running"

@@ -120,8 +120,10 @@ def render(report: WhyReport) -> list[str]:
     """The text lines of ``report``."""
     named = report.name and not report.context.startswith(report.name)  # not an id's start
     title = f"context {report.name} ({report.context})" if named else f"context {report.context}"
-    names = ", ".join(n.facts.node for n in report.nodes) or "no node"
+    names = ", ".join(n.facts.node for n in report.nodes)
     left = "".join(f"; {node} {why}" for node, why in report.left_out)
+    if not report.nodes:
+        return [f"{title}: no running node has it{left}"]
     if report.converged:
         return [f"{title}: converged on {names}{left}"]
     lines = [f"{title}: NOT converged on {names}{left}"]
