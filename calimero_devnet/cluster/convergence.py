@@ -117,7 +117,8 @@ async def _view(client: httpx.AsyncClient, context: str, deadline: float) -> Nod
     return NodeView(name, heads, data.get("rootHash"), int(data.get("pending", 0)))
 
 
-def _state_differences(views: Sequence[NodeView]) -> list[str]:
+def state_differences(views: Sequence[NodeView]) -> list[str]:
+    """How each node differs from what most report: errors, pending deltas, heads, root."""
     problems = [f"{v.node}: {v.error}" for v in views if v.error is not None]
     answered = [v for v in views if v.error is None]
     problems += [f"{v.node}: {v.pending} delta(s) pending" for v in answered if v.pending]
@@ -160,7 +161,7 @@ async def wait_converged(
         views = await asyncio.gather(*(_view(client, text, deadline) for client in clients))
         report = Report(
             text, "heads, root hash and pending deltas", time.monotonic() - started,
-            tuple(views), tuple(_state_differences(views)),
+            tuple(views), tuple(state_differences(views)),
         )  # fmt: skip
         if report.converged:
             return report

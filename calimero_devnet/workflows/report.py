@@ -34,6 +34,7 @@ class FileOutcome:
     results: Sequence[StepResult]
     seconds: float
     error: str = ""
+    bundle: Path | None = None  # the failure bundle, when the steps failed
 
     @property
     def ok(self) -> bool:
@@ -56,6 +57,9 @@ def junit_xml(outcomes: Sequence[FileOutcome]) -> str:
         suite = ET.SubElement(suites, "testsuite", name=outcome.name, tests=str(len(cases)),
                               failures=str(failures), time=f"{outcome.seconds:.3f}",
                               file=str(outcome.path))  # fmt: skip
+        if outcome.bundle is not None:
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="failure-bundle", value=str(outcome.bundle))
         if outcome.error:
             case = ET.SubElement(suite, "testcase", name="start-up", classname=outcome.name)
             ET.SubElement(case, "failure", message=outcome.error)
@@ -65,7 +69,9 @@ def junit_xml(outcomes: Sequence[FileOutcome]) -> str:
                 name=f"{result.where} {result.kind} {result.label}",
             )  # fmt: skip
             if not result.ok:
-                ET.SubElement(case, "failure", message=result.detail or "failed")
+                failure = ET.SubElement(case, "failure", message=result.detail or "failed")
+                if outcome.bundle is not None:
+                    failure.text = f"failure bundle: {outcome.bundle} (why.txt says why)"
             elif result.warning:
                 ET.SubElement(case, "system-out").text = result.warning
     ET.indent(suites)

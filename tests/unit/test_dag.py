@@ -249,3 +249,13 @@ def test_statistics_count_every_kind_of_delta() -> None:
 def test_a_zero_pending_limit_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         CausalDag(max_pending=0)
+
+
+def test_waiting_lists_each_pending_delta_with_the_parents_it_waits_for() -> None:
+    dag: CausalDag[FakeDelta] = CausalDag()
+    a, b, c = chain(3)
+    dag.receive(c, 0)
+    dag.receive(b, 1)
+    assert dag.waiting() == {c.id: frozenset({b.id}), b.id: frozenset({a.id})}
+    applied_in_order(dag, dag.receive(a, 2).ready)
+    assert dag.waiting() == {}

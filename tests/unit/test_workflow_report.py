@@ -34,3 +34,16 @@ def test_junit_has_a_case_per_step_nested_ones_too_and_the_failures() -> None:
     assert failure.get("message") == "boom"
     assert second.get("failures") == "1"
     assert not FileOutcome(Path("b.yml"), "b", [], 0.0, error="x").ok
+
+
+def test_junit_points_at_the_failure_bundle() -> None:
+    bad = StepResult("2", "wait_converged", "Agree", ok=False, seconds=1.0, detail="apart")
+    outcome = FileOutcome(Path("a.yml"), "a", [bad], 2.0, bundle=Path("/d/failure"))
+    suite = ET.fromstring(junit_xml([outcome])).find("testsuite")  # noqa: S314  (our own output)
+    assert suite is not None
+    prop = suite.find("properties/property")
+    assert prop is not None
+    assert (prop.get("name"), prop.get("value")) == ("failure-bundle", "/d/failure")
+    failure = suite.find("testcase/failure")
+    assert failure is not None
+    assert failure.text == "failure bundle: /d/failure (why.txt says why)"

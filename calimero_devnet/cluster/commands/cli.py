@@ -103,6 +103,8 @@ def _add_control(sub: Subparsers) -> None:
     wait.add_argument("--expect", metavar="JSON", help="... and that value is this one")
     wait.add_argument("--timeout", type=float, default=30.0, metavar="S")
     wait.add_argument("--context", metavar="NAME", help="context name or id (default: all)")
+    why = _command(sub, "why", "say why the nodes do not agree on a context", "why", "run_why")
+    why.add_argument("--context", metavar="NAME", help="context name or id (default: all)")
     logs = _command(sub, "logs", "show the nodes' logs, merged", "handlers", "run_logs")
     logs.add_argument("node", nargs="?", help="one node (default: all)")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")

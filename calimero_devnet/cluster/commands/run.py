@@ -35,6 +35,7 @@ _KILLING: set[asyncio.Future[None]] = set()
 STOP_LIMIT_S = 30.0  # a clean stop takes ~1 s; a grace period is 3 s per node at most
 
 if TYPE_CHECKING:
+    from calimero_devnet.cluster.bustrace import BusTrace
     from calimero_devnet.cluster.handle import Cluster
 
 
@@ -78,6 +79,7 @@ async def run_workflow(workflow: Workflow, cwd: Path, data_dir: Path | None, *,
                        keep: bool = False) -> FileOutcome:  # fmt: skip
     """Start the workflow's cluster, run its steps, stop it (unless ``keep``)."""
     # Imported here: a malformed file fails fast, before the cluster library loads (~1 s).
+    from calimero_devnet.cluster.bustrace import BusTrace  # noqa: PLC0415
     from calimero_devnet.cluster.manager import open_cluster  # noqa: PLC0415
     from calimero_devnet.workflows.context import Context  # noqa: PLC0415
     from calimero_devnet.workflows.runner import run_steps  # noqa: PLC0415
@@ -92,13 +94,18 @@ async def run_workflow(workflow: Workflow, cwd: Path, data_dir: Path | None, *,
         for line in step_lines(result, depth):
             say(line, sys.stdout)
 
+    bundle = None
     try:
         async with open_cluster(config_for(workflow, folder), _progress) as cluster:
             say(f"  cluster up in {time.perf_counter() - started:.2f} s ({folder})", sys.stdout)
             ctx = Context(cluster, cwd, workflow.wait_timeout,
                           say=lambda line: say(line, sys.stdout))  # fmt: skip
-            results = await run_steps(ctx, workflow.steps, report)
+            async with BusTrace(cluster.broker_url, cluster.cluster_id).recording() as trace:
+                results = await run_steps(ctx, workflow.steps, report)
+                if not all(result.ok for result in results):
+                    bundle = await _bundle(cluster, trace)
             if keep:
+                cluster.write_state()  # the contexts the steps made, for devnet why/status
                 await _kept(cluster)
             watchdog = asyncio.get_running_loop().call_later(STOP_LIMIT_S, _stop_hung, cluster)
         watchdog.cancel()
@@ -106,10 +113,34 @@ async def run_workflow(workflow: Workflow, cwd: Path, data_dir: Path | None, *,
         say(f"  {FAIL} {workflow.path}: {exc}", sys.stdout)
         return FileOutcome(workflow.path, workflow.name, [], time.perf_counter() - started,
                            str(exc))  # fmt: skip
-    outcome = FileOutcome(workflow.path, workflow.name, results, time.perf_counter() - started)
-    verdict = "passed" if outcome.ok else f"FAILED (node logs: {folder / 'nodes'})"
-    say(f"  {workflow.path}: {verdict} in {outcome.seconds:.2f} s", sys.stdout)
+    outcome = FileOutcome(workflow.path, workflow.name, results, time.perf_counter() - started,
+                          bundle=bundle)  # fmt: skip
+    say(_verdict(outcome, folder), sys.stdout)
     return outcome
+
+
+def _verdict(outcome: FileOutcome, folder: Path) -> str:
+    """The file's last line: passed, or failed and where to look."""
+    if outcome.ok:
+        return f"  {outcome.path}: passed in {outcome.seconds:.2f} s"
+    bundle = outcome.bundle
+    where = f"failure bundle: {bundle}" if bundle else f"node logs: {folder / 'nodes'}"
+    return f"  {FAIL} {outcome.path}: FAILED in {outcome.seconds:.2f} s; {where}"
+
+
+async def _bundle(cluster: Cluster, trace: BusTrace) -> Path | None:
+    """Write the failure bundle and print its why report (None: it could not be written)."""
+    from calimero_devnet.workflows.bundle import write_bundle  # noqa: PLC0415
+
+    try:
+        bundle = await write_bundle(cluster, trace)
+    except (OSError, DevnetError) as exc:  # the run's own outcome must still be reported
+        say(f"    ! no failure bundle: {exc}", sys.stderr)
+        return None
+    for report in bundle.reports:
+        for line in report.text().splitlines():
+            say(f"    {line}", sys.stdout)
+    return bundle.path
 
 
 def _stop_hung(cluster: Cluster) -> None:

@@ -127,6 +127,22 @@ class SyncWaiter:
         engine = self.engine
         return await self._worker.call(lambda _: {c: engine.pending_count(c) for c in contexts})
 
+    async def waiting(
+        self, context: bytes
+    ) -> dict[bytes, tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
+        """Deltas of ``context`` waiting for parents here: id → (the parents it waits for,
+        the unknown ancestors that block it), oldest first; empty if not replicated."""
+        engine = self.engine
+
+        def read() -> dict[bytes, tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
+            dag = engine.dag_of(context)
+            if dag is None:
+                return {}
+            waiting = dag.waiting().items()
+            return {d: (tuple(sorted(ps)), dag.missing_for(d)) for d, ps in waiting}
+
+        return await self._worker.call(lambda _: read())
+
     async def delete(self, context: bytes) -> None:
         """Delete ``context`` from the node and stop replicating it, in one worker job.
 

@@ -44,6 +44,12 @@ class Replication(Protocol):
         """Deltas waiting for parents, per context."""
         ...
 
+    async def waiting(
+        self, context: bytes
+    ) -> dict[bytes, tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
+        """Deltas waiting here: id → (parents it waits for, unknown ancestors blocking it)."""
+        ...
+
     async def delete(self, context: bytes) -> None:
         """Delete a context from the node and stop replicating it, in one worker job."""
         ...

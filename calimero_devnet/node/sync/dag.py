@@ -142,6 +142,10 @@ class CausalDag(Generic[D]):
         """Every unknown id that blocks a pending delta, sorted."""
         return tuple(sorted(self._pending.unknown_blockers()))
 
+    def waiting(self) -> dict[bytes, frozenset[bytes]]:
+        """Every pending delta id with the parents it still waits for, oldest first."""
+        return self._pending.waiting()
+
     def missing_for(self, delta_id: bytes) -> tuple[bytes, ...]:
         """Unknown ids needed before ``delta_id`` can apply: itself, or its missing ancestors."""
         found: set[bytes] = set()

@@ -61,6 +61,10 @@ class PendingDeltas(Generic[D]):
         entry = self._entries.get(delta_id)
         return frozenset() if entry is None else frozenset(entry.blockers)
 
+    def waiting(self) -> dict[bytes, frozenset[bytes]]:
+        """Every waiting delta id with the parents it still waits for, oldest first."""
+        return {delta_id: frozenset(e.blockers) for delta_id, e in self._entries.items()}
+
     def unknown_blockers(self) -> Iterable[bytes]:
         """Blockers that are not themselves waiting here: the ids to fetch."""
         return (b for b in self._waiters if b not in self._entries)
