@@ -211,13 +211,22 @@ class BlobWriter:
             del self._pending[:CHUNK_SIZE]
         return len(data)
 
-    def close(self) -> BlobMeta:
-        """Store the last chunk and the meta; return the finished blob's meta."""
+    def close(self, expected_hash: bytes | None = None) -> BlobMeta:
+        """Store the last chunk and the meta; return the finished blob's meta.
+
+        Raises:
+            ParseError: the content's sha256 is not ``expected_hash`` (nothing is stored).
+        """
         if self._pending:
             self._links.append(self._store.put_chunk(bytes(self._pending)))
             self._pending.clear()
         meta = BlobMeta(blob_id_of(self._links), self.size, self._digest.digest(),
                         tuple(self._links))  # fmt: skip
+        if expected_hash is not None and meta.hash != expected_hash:
+            raise ParseError(
+                f"the uploaded content hashes to {meta.hash.hex()}, not the expected "
+                f"{expected_hash.hex()}: nothing was stored"
+            )
         self._store.install(meta)
         return meta
 
