@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from calimero_devnet.node.runtime import (
     LoadedApp,
     Runtime,
 )
-from calimero_devnet.node.runtime.std_blobs import EXTENSION
+from calimero_devnet.node.runtime.std_blobs import BLOB_IMPORTS, EXTENSION
 from tests.node.host_abi_helpers import CONTEXT, make_env, module_with
 
 _IMPORTS = """
@@ -210,3 +211,14 @@ def _fails_with(host: NodeBlobHost, method: str, data: bytes, **limits: int) -> 
     with pytest.raises(GuestError) as caught:
         _call(host, method, data, **limits)
     return str(caught.value)
+
+
+def test_the_js_glue_declares_the_imports_as_the_host_defines_them() -> None:
+    header = (Path(__file__).parents[2] / "toolchain/runtime/calimero_host.h").read_text()
+    kinds = {"uint64_t": "i64", "uint32_t": "i32", "int32_t": "i32"}
+    declared = {}
+    pattern = r"CALIMERO_IMPORT\((blob_\w+)\)\s+(\w+)\s+\w+\(([^)]*)\)"
+    for name, result, params in re.findall(pattern, header):
+        args = [p.split()[0] for p in params.split(",") if p.strip() not in ("", "void")]
+        declared[name] = f"{' '.join(kinds[a] for a in args)} -> {kinds[result]}".strip()
+    assert declared == {imp.name: imp.canonical for imp in BLOB_IMPORTS}
