@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import httpx
+import pytest
 
 from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.blobs.store import CHUNK_SIZE
@@ -52,6 +53,16 @@ async def test_a_blob_uploaded_on_one_node_downloads_from_another(
         assert head.content == b""
         listed = await admin(b, "GET", "blobs")
         assert listed == {"blobs": [{"blob_id": blob, "size": len(DATA)}]}
+
+
+async def test_an_upload_is_announced_only_to_a_context_the_node_is_in(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with http_nodes(tmp_path, 1) as (_, (a,)):
+        stranger = to_b58(bytes(range(32)))
+        uploaded = await a.put(f"/admin-api/blobs?context_id={stranger}", content=b"x")
+        assert uploaded.status_code == 200
+        assert f"not announced to {stranger}, a context this node is not in" in caplog.text
 
 
 async def test_upload_with_a_wrong_hash_stores_nothing(tmp_path: Path) -> None:

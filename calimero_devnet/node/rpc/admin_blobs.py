@@ -5,7 +5,8 @@ announcing the blob to ``context_id``'s other nodes when given (``hash``: the ba
 sha256 the content must have); ``GET /admin-api/blobs`` → ``{"data": {"blobs": [...]}}``;
 ``GET /admin-api/blobs/<id>[?context_id=]`` → the bytes (with ``context_id``, a blob not
 here is first fetched from that context's nodes); ``HEAD`` → the same headers only;
-``DELETE`` → ``{"blob_id", "deleted": true}``. Headers: ``Content-Length``,
+``DELETE`` → ``{"blob_id", "deleted": true}``. As upstream, an upload is announced only to a
+context this node is in (another ``context_id`` is logged and skipped). Headers: ``Content-Length``,
 ``Content-Type`` (sniffed), ``ETag`` and ``X-Blob-Hash`` (hex sha256), ``X-Blob-ID``,
 ``X-Blob-MIME-Type``. Blob and context ids are base58.
 """
@@ -13,16 +14,19 @@ here is first fetched from that context's nodes); ``HEAD`` → the same headers 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiohttp import web
 
-from calimero_devnet.errors import ParseError
+from calimero_devnet.errors import ContextNotFound, ParseError
 from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.blobs.host import NodeBlobHost
 from calimero_devnet.node.blobs.network import BlobNetwork
 from calimero_devnet.node.blobs.store import CHUNK_SIZE, BlobMeta, BlobNotFound, BlobStore
 from calimero_devnet.node.rpc.replies import ok
 from calimero_devnet.node.rpc.worker import CoreWorker
+
+log = logging.getLogger(__name__)
 
 BLOB_NETWORK = web.AppKey("blob_network", BlobNetwork)
 
@@ -75,9 +79,19 @@ class BlobRoutes:
             await asyncio.to_thread(writer.write, piece)
         meta = await asyncio.to_thread(writer.close, expected)
         network = request.app.get(BLOB_NETWORK)
-        if context is not None and network is not None:
+        if context is not None and network is not None and await self._member_of(context):
             await network.announce(meta.blob_id, context, meta.size)
         return ok({"blob_id": to_b58(meta.blob_id), "size": meta.size})
+
+    async def _member_of(self, context: bytes) -> bool:
+        """As upstream, announce only to a context this node takes part in (else log it)."""
+        try:
+            await self._worker.call(lambda core: core.context(context))
+        except ContextNotFound:
+            log.warning("blob upload: not announced to %s, a context this node is not in",
+                        to_b58(context))  # fmt: skip
+            return False
+        return True
 
     async def list(self, _: web.Request) -> web.Response:
         """Every blob on this node."""
