@@ -151,10 +151,12 @@ def blob_read(call: CallState, fd: int, buf: int) -> int:
     """Fill Buffer ``buf`` with the next bytes of read handle ``fd``; answer how many."""
     (ptr, length) = call.buffers(buf)[0]
     call.check_len(length, "blob_read buffer", limit=call.limits.max_blob_chunk)
+    if length == 0:
+        return 0  # before the handle is looked at, as upstream
     handle = _get(call, fd, "blob_read")
     if handle.sink is not None:
         call.trap(f"blob_read: handle {fd} was opened for writing, not reading")
-    if handle.source is None or length == 0:
+    if handle.source is None:
         return 0
     call.read(ptr, length)  # bounds first: a bad buffer must not advance the reader
     data = handle.source.read(length)
