@@ -79,3 +79,13 @@ async def test_nobody_has_it_answers_false(tmp_path: Path) -> None:
         await _until(lambda: bool(net["b"].providers(b"\x01" * 32)))
         assert not await net["b"].fetch(b"\x01" * 32, CTX)
         assert not await net["b"].fetch(b"\x02" * 32, None)  # no candidates at all
+
+
+async def test_concurrent_fetches_of_one_blob_share_the_transfer(tmp_path: Path) -> None:
+    async with nodes(tmp_path, "a", "b") as net:
+        meta = net["a"]._store.put(DATA)
+        await net["a"].announce(meta.blob_id, CTX, meta.size)
+        await _until(lambda: "a" in net["b"].providers(meta.blob_id))
+        both = await asyncio.gather(*(net["b"].fetch(meta.blob_id, CTX) for _ in range(2)))
+        assert both == [True, True]
+        assert net["b"]._store.read_all(meta.blob_id) == DATA

@@ -56,6 +56,7 @@ class BlobNetwork:
         self._seen: dict[bytes, set[str]] = defaultdict(set)
         self._waiting: dict[_Key, asyncio.Future[BlobResponse]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._fetching: dict[bytes, asyncio.Task[bool]] = {}
 
     # receiving (event loop)
     def saw(self, message: BusMessage) -> None:
@@ -112,9 +113,21 @@ class BlobNetwork:
             return False
 
     async def fetch(self, blob_id: bytes, context: bytes | None) -> bool:
-        """Make ``blob_id`` local, from the first node that has it intact; False if none."""
+        """Make ``blob_id`` local, from the first node that has it intact; False if none.
+
+        Concurrent fetches of one blob share one transfer (a call and a download, say).
+        """
         if self._store.has(blob_id):
             return True
+        running = self._fetching.get(blob_id)
+        if running is None:
+            running = self._fetching[blob_id] = self._loop.create_task(
+                self._fetch(blob_id, context)
+            )
+            running.add_done_callback(lambda _: self._fetching.pop(blob_id, None))
+        return await asyncio.shield(running)
+
+    async def _fetch(self, blob_id: bytes, context: bytes | None) -> bool:
         for peer, peer_context in self._candidates(blob_id, context):
             try:
                 if await self._fetch_from(peer, peer_context, blob_id):
