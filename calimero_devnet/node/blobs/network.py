@@ -8,9 +8,9 @@ that is itself inside a call.
 Who has a blob: the nodes that announced it (``BlobAnnouncement``), then every other node
 seen on the context's topics (a node that joined after the announcement still finds it).
 Fetching asks one node at a time for chunk 0 (which brings the chunk ids, size and hash),
-then each further chunk; every chunk must hash to its id, the ids to the blob id and the
-whole content to the hash, or that node's copy is dropped and the next node is tried. The
-blob becomes visible only once complete (``BlobStore.install``).
+then for the other chunks (four requests in flight); every chunk must hash to its id, the
+ids to the blob id and the whole content to the hash, or that node's copy is dropped and
+the next node is tried. The blob becomes visible only once complete (``BlobStore.install``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_S = 5.0
 FETCH_TIMEOUT_S = 30.0
+FETCH_WINDOW = 4  # chunk requests in flight to one node
 NO_CONTEXT = bytes(32)
 BLOB_MESSAGES = (BlobAnnouncement, BlobRequest, BlobResponse)
 
@@ -155,25 +156,40 @@ class BlobNetwork:
         first = await self._request(peer, context, blob_id, 0)
         if not first.found:
             return False
-        if blob_id_of(first.links) != blob_id:
+        links = first.links
+        if blob_id_of(links) != blob_id:
             log.warning("blob %s: %s sent chunk ids of another blob", to_b58(blob_id), peer)
             return False
-        digest, size = hashlib.sha256(), 0
-        for index, chunk_id in enumerate(first.links):
-            reply = first if index == 0 else await self._request(peer, context, blob_id, index)
-            if not reply.found or hashlib.sha256(reply.data).digest() != chunk_id:
+        window = asyncio.Semaphore(FETCH_WINDOW)
+
+        async def chunk(index: int) -> int | None:
+            if index == 0:
+                reply = first
+            else:
+                async with window:
+                    reply = await self._request(peer, context, blob_id, index)
+            if not reply.found or hashlib.sha256(reply.data).digest() != links[index]:
                 log.warning("blob %s: chunk %d from %s is damaged", to_b58(blob_id), index, peer)
-                return False
-            digest.update(reply.data)
-            size += len(reply.data)
+                return None
             await asyncio.to_thread(self._store.put_chunk, reply.data)
-        if digest.digest() != first.hash or size != first.size:
+            return len(reply.data)
+
+        sizes = await asyncio.gather(*(chunk(i) for i in range(len(links))))
+        if any(size is None for size in sizes):
+            return False
+        meta = BlobMeta(blob_id, sum(s or 0 for s in sizes), first.hash, links)
+        if await asyncio.to_thread(self._content_hash, meta) != first.hash:
             log.warning("blob %s: the content from %s fails its hash", to_b58(blob_id), peer)
             return False
-        meta = BlobMeta(blob_id, size, first.hash, first.links)
         await asyncio.to_thread(self._store.install, meta)
-        log.info("blob %s fetched from %s (%d bytes)", to_b58(blob_id), peer, size)
+        log.info("blob %s fetched from %s (%d bytes)", to_b58(blob_id), peer, meta.size)
         return True
+
+    def _content_hash(self, meta: BlobMeta) -> bytes:
+        digest = hashlib.sha256()
+        for piece in self._store.iter_bytes(meta):
+            digest.update(piece)
+        return digest.digest()
 
     async def _request(self, peer: str, context: bytes, blob_id: bytes, index: int) -> BlobResponse:
         key = (blob_id, index, peer)
