@@ -24,6 +24,7 @@ from aiohttp import web
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.config import NodeConfig
 from calimero_devnet.node.manager_watch import watch_manager
+from calimero_devnet.node.rpc.admin_blobs import BLOB_NETWORK
 from calimero_devnet.node.rpc.admin_sync import REPLICATION
 from calimero_devnet.node.rpc.events import EventHub
 from calimero_devnet.node.rpc.server import RpcServer, build_app, listen
@@ -136,6 +137,8 @@ class NodeService:
         transport = await self._bus.enter_async_context(opening)
         self.replicator = app[REPLICATION] = Replicator(self._worker, transport)
         await self.replicator.start()
+        if self.replicator.blobs is not None:
+            app[BLOB_NETWORK] = self.replicator.blobs
         log.info("node %s replicates over %s", self.config.name, self.config.broker or "a bus")
 
     def _tasks(self) -> dict[str, Coroutine[Any, Any, None]]:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from calimero_devnet.workflows import actions_apps as apps
+from calimero_devnet.workflows import actions_blobs as blobs
 from calimero_devnet.workflows import actions_nodes as nodes
 from calimero_devnet.workflows import actions_waits as waits
 from calimero_devnet.workflows.context import Context
@@ -35,6 +36,8 @@ ACTIONS: dict[str, Action] = {
     "heal": nodes.heal,
     "partition_peers": nodes.partition_peers,
     "heal_peers": nodes.heal_peers,
+    "upload_blob": blobs.upload_blob,
+    "download_blob": blobs.download_blob,
 }
 
 __all__ = ["ACTIONS", "Action", "Context"]

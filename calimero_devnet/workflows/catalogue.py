@@ -2,7 +2,7 @@
 
 ``STEPS`` lists the types ``devnet run`` runs: merobox's (with merobox's field names) and
 our extensions. ``NOT_HERE`` lists merobox's types that need node features this devnet
-does not have (namespaces and groups, identities and invitations, auth, blobs, TEE, Docker):
+does not have (namespaces and groups, identities and invitations, auth, TEE, Docker):
 a file using one fails before anything starts, naming them. Any other type is a typo.
 """
 
@@ -64,6 +64,8 @@ STEPS: dict[str, StepSpec] = {
     "start_node": _spec("nodes", "wait_for_ready wait_timeout"),
     "partition_peers": _spec("node peers"),
     "heal_peers": _spec("node peers"),
+    "upload_blob": _spec("node file_path", "context_id"),
+    "download_blob": _spec("node blob_id", "context_id output_path expected_size expected_sha256"),
     # devnet extensions
     "partition": _spec("groups", extension=True),
     "heal": _spec(extension=True),
@@ -91,7 +93,7 @@ NOT_HERE = frozenset(
     cascade_namespace_application assert_cascade_complete assert_migration_complete
     get_group_upgrade_status get_cascade_status get_migration_status abort_migration
     retry_group_upgrade resync_context list_proposals get_proposal get_proposal_approvers
-    upload_blob download_blob delete_blob delete_blob_on_disk pause_container
+    delete_blob delete_blob_on_disk pause_container
     unpause_container restart_container disconnect_node connect_node inject_network_fault
     assert_log_present assert_log_absent assert_api_response fuzzy_test
     set_tee_admission_policy tee_fleet_join assert_tee_member assert_not_member

@@ -9,10 +9,14 @@ from typing import Any
 class StepFailed(Exception):
     """A step did not do what it says; ``response`` is the error report outputs may read."""
 
-    def __init__(self, message: str, response: dict[str, Any] | None = None) -> None:
-        """Say why; keep what ``outputs:`` may capture from the failure."""
+    def __init__(
+        self, message: str, response: dict[str, Any] | None = None, *, excusable: bool = True
+    ) -> None:
+        """Say why; keep what ``outputs:`` may capture from the failure. ``excusable``
+        False: ``expected_failure`` does not cover it (wrong bytes, not missing ones)."""
         super().__init__(message)
         self.response = response if response is not None else {"error": message}
+        self.excusable = excusable
 
 
 @dataclass(slots=True)

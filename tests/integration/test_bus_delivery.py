@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.cluster.processes.broker import BrokerHandle
+from calimero_devnet.node.blobs.messages import BlobAnnouncement
 from calimero_devnet.node.bus import wire
 from calimero_devnet.node.bus.mqtt import open_mqtt_transport
 from calimero_devnet.node.bus.net_rules import HEALTHY
@@ -30,6 +31,7 @@ from tests.integration.bus_helpers import (
 from tests.unit.bus_samples import CTX, OTHER_CTX, every_message, sample_delta
 
 pytestmark = pytest.mark.integration
+BROADCASTS = (DeltaBroadcast, HeadsAnnouncement, MembersUpdate, BlobAnnouncement)
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -37,7 +39,9 @@ async def test_every_message_type_crosses_the_bus_in_order(broker: BrokerHandle)
     async with open_nodes(broker, new_cluster(), "a", "b") as (a, b):
         messages = every_message("a")
         for message in messages:
-            if isinstance(message, DeltaBroadcast | HeadsAnnouncement | MembersUpdate):
+            if isinstance(
+                message, DeltaBroadcast | HeadsAnnouncement | MembersUpdate | BlobAnnouncement
+            ):
                 await a.broadcast(message)
             else:
                 await a.send("b", message)

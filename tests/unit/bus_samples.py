@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
 from calimero_devnet.node.bus.transport import BusMessage
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.clock import Hlc
@@ -47,4 +48,10 @@ def every_message(sender: str = "node-1", context: bytes = CTX) -> list[BusMessa
         SnapshotResponse(sender, context, snapshot),
         SnapshotResponse(sender, context, None),
         create_members_update(AUTHOR, sender, context, [AUTHOR.public_key, b"\x08" * 32]),
+        BlobAnnouncement(sender, context, b"\x09" * 32, 3),
+        BlobRequest(sender, context, b"\x09" * 32, 0, reply_to=sender),
+        BlobResponse(
+            sender, context, b"\x09" * 32, 0, True, 3, b"\x0a" * 32, (b"\x0b" * 32,), b"abc"
+        ),
+        BlobResponse(sender, context, b"\x09" * 32, 0, False, 0, bytes(32), (), b""),
     ]

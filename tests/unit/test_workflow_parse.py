@@ -140,9 +140,9 @@ def test_every_unsupported_step_is_listed_before_anything_runs(tmp_path: Path) -
     context_id: x
     method: get
     executor_public_key: '{{key}}'
-  - type: upload_blob
+  - type: delete_blob
     node: n-1
-    file_path: x
+    blob_id: x
   - type: install_application
     node: n-1
     package: com.calimero.kv-store
@@ -151,7 +151,7 @@ def test_every_unsupported_step_is_listed_before_anything_runs(tmp_path: Path) -
     message = error_of(path)
     assert message.startswith(f"{path}: uses steps devnet run does not support: ")
     assert "create_identity at line 12 (step 2" in message
-    assert "upload_blob at line 21 (step 4" in message
+    assert "delete_blob at line 21 (step 4" in message
     assert "install_application at line 24 (step 5: installs from a registry" in message
 
 

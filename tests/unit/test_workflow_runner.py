@@ -148,3 +148,20 @@ def test_a_failed_capture_fails_the_step(tmp_path: Path, fake: FakeNodes) -> Non
 
 def test_step_failed_keeps_its_response_for_outputs() -> None:
     assert StepFailed("x").response == {"error": "x"}
+
+
+def test_expected_failure_does_not_excuse_wrong_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def download(ctx: Context, fields: dict[str, Any], _: StepResult) -> dict[str, Any]:
+        if fields["blob_id"] == "missing":
+            raise StepFailed("blob missing not retrieved (404)")
+        raise StepFailed("size mismatch: expected 3 bytes, got 2", excusable=False)
+
+    monkeypatch.setitem(ACTIONS, "download_blob", download)
+    step = (
+        "  - type: download_blob\n    node: n-2\n    blob_id: {blob}\n    expected_failure: true\n"
+    )
+    results, _, _ = run(tmp_path, step.format(blob="missing") + step.format(blob="short"))
+    assert [r.ok for r in results] == [True, False]
+    assert "size mismatch" in results[1].detail

@@ -40,6 +40,15 @@ CALIMERO_IMPORT(emit_with_handler) void env_emit_with_handler(uint64_t event, ui
 CALIMERO_IMPORT(xcall) void env_xcall(uint64_t xcall);
 CALIMERO_IMPORT(ed25519_verify) int32_t env_ed25519_verify(uint64_t sig, uint64_t pk, uint64_t msg);
 
+/* blobs (upstream's blob_* imports): handles are u64 fds */
+CALIMERO_IMPORT(blob_create) uint64_t env_blob_create(void);
+CALIMERO_IMPORT(blob_open) uint64_t env_blob_open(uint64_t id);
+CALIMERO_IMPORT(blob_read) uint64_t env_blob_read(uint64_t fd, uint64_t buf);
+CALIMERO_IMPORT(blob_write) uint64_t env_blob_write(uint64_t fd, uint64_t data);
+CALIMERO_IMPORT(blob_close) uint32_t env_blob_close(uint64_t fd, uint64_t id);
+CALIMERO_IMPORT(blob_announce_to_context) uint32_t env_blob_announce_to_context(uint64_t id,
+                                                                               uint64_t ctx);
+
 /* root document (§6) */
 CALIMERO_IMPORT(persist_root_state) void env_persist_root_state(uint64_t doc, uint64_t created_at,
                                                                 uint64_t updated_at);

@@ -186,6 +186,8 @@ fail:
 
 extern const JSCFunctionListEntry cal_host_special[];
 extern const int cal_host_special_len;
+extern const JSCFunctionListEntry cal_host_blob[];
+extern const int cal_host_blob_len;
 
 #define G(js, fn, args, res) {#js, (void *)fn, args, res, 0}
 #define V(js, fn, args) {#js, (void *)fn, args, R_NONE, 1}
@@ -256,6 +258,7 @@ void cal_install_host(JSContext *ctx) {
     JSValue host = JS_NewObject(ctx);
     JS_SetPropertyFunctionList(ctx, host, g_generic, N_SPECS);
     JS_SetPropertyFunctionList(ctx, host, cal_host_special, cal_host_special_len);
+    JS_SetPropertyFunctionList(ctx, host, cal_host_blob, cal_host_blob_len);
     JSValue global = JS_GetGlobalObject(ctx);
     JS_DefinePropertyValueStr(ctx, global, "__host", host, 0);
     JS_FreeValue(ctx, global);

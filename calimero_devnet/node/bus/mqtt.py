@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from calimero_devnet.errors import ConfigError, ParseError
+from calimero_devnet.node.blobs.messages import BlobAnnouncement
 from calimero_devnet.node.bus import wire
 from calimero_devnet.node.bus.inbox import Inbox
 from calimero_devnet.node.bus.link import LinkState
@@ -47,6 +48,7 @@ _BROADCASTS: dict[type, tuple[str, int]] = {
     DeltaBroadcast: ("delta", 1),
     HeadsAnnouncement: ("heads", 0),
     MembersUpdate: ("members", 1),
+    BlobAnnouncement: ("blobs", 1),
 }
 
 

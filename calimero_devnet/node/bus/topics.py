@@ -5,6 +5,7 @@ Every topic sits under ``devnet/<cluster-id>/``; contexts appear in base58::
     ctx/<ctx>/delta      DeltaBroadcast       QoS1
     ctx/<ctx>/heads      HeadsAnnouncement    QoS0
     ctx/<ctx>/members    MembersUpdate        QoS1
+    ctx/<ctx>/blobs      BlobAnnouncement     QoS1
     node/<node>/req      requests and replies addressed to <node>   QoS1
     node/<node>/status   retained presence text ("offline" is the last will)   QoS1
     node/<node>/feed     JSON telemetry       QoS0
@@ -21,7 +22,7 @@ from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.bus.wire import check_name
 
 DEFAULT_PORT = 1883
-CONTEXT_KINDS = ("delta", "heads", "members")
+CONTEXT_KINDS = ("delta", "heads", "members", "blobs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class Topics:
         self.net = self.prefix + "ctl/net"
 
     def context(self, context: bytes, kind: str) -> str:
-        """The topic of ``kind`` (delta, heads or members) broadcasts of ``context``."""
+        """The topic of ``kind`` (delta, heads, members or blobs) broadcasts of ``context``."""
         return f"{self.prefix}ctx/{to_b58(context)}/{kind}"
 
     def context_filter(self, context: bytes) -> str:

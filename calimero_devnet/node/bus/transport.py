@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, TypeAlias
 
+from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
 from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.node.sync.membership import MembersUpdate
@@ -39,8 +40,17 @@ from calimero_devnet.node.sync.messages import (
     SnapshotResponse,
 )
 
-Broadcast: TypeAlias = DeltaBroadcast[CausalDelta] | HeadsAnnouncement | MembersUpdate
-Direct: TypeAlias = FetchRequest | FetchResponse[CausalDelta] | SnapshotRequest | SnapshotResponse
+Broadcast: TypeAlias = (
+    DeltaBroadcast[CausalDelta] | HeadsAnnouncement | MembersUpdate | BlobAnnouncement
+)
+Direct: TypeAlias = (
+    FetchRequest
+    | FetchResponse[CausalDelta]
+    | SnapshotRequest
+    | SnapshotResponse
+    | BlobRequest
+    | BlobResponse
+)
 BusMessage: TypeAlias = Broadcast | Direct
 
 OnConnect: TypeAlias = Callable[[], Awaitable[None]]

@@ -19,10 +19,11 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Annotated, Any
 
-from pyborsh import U8, Borsh, BorshError, Bytes
+from pyborsh import U8, U32, U64, Borsh, BorshError, Bytes
 from pydantic import BaseModel
 
 from calimero_devnet.errors import ParseError
+from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
 from calimero_devnet.node.bus.transport import BusMessage
 from calimero_devnet.node.state import delta as delta_codec
 from calimero_devnet.node.sync.membership import MembersUpdate
@@ -54,6 +55,9 @@ class Tag(IntEnum):
     SNAPSHOT_REQUEST = 4
     SNAPSHOT_RESPONSE = 5
     MEMBERS = 6
+    BLOB_ANNOUNCE = 7
+    BLOB_REQUEST = 8
+    BLOB_RESPONSE = 9
 
 
 class _Envelope(Borsh, BaseModel):
@@ -109,6 +113,27 @@ class _MembersWire(_Envelope):
     signature: Annotated[bytes, Bytes(64)]
 
 
+class _BlobAnnounceWire(_Envelope):
+    blob_id: _Id
+    size: Annotated[int, U64]
+
+
+class _BlobRequestWire(_Envelope):
+    blob_id: _Id
+    index: Annotated[int, U32]
+    reply_to: str
+
+
+class _BlobResponseWire(_Envelope):
+    blob_id: _Id
+    index: Annotated[int, U32]
+    found: bool
+    size: Annotated[int, U64]
+    hash: _Id
+    links: list[_Id]
+    data: _Blob
+
+
 _MODELS: dict[Tag, type[_Envelope]] = {
     Tag.DELTA: _DeltaWire,
     Tag.HEADS: _HeadsWire,
@@ -117,6 +142,9 @@ _MODELS: dict[Tag, type[_Envelope]] = {
     Tag.SNAPSHOT_REQUEST: _SnapshotRequestWire,
     Tag.SNAPSHOT_RESPONSE: _SnapshotResponseWire,
     Tag.MEMBERS: _MembersWire,
+    Tag.BLOB_ANNOUNCE: _BlobAnnounceWire,
+    Tag.BLOB_REQUEST: _BlobRequestWire,
+    Tag.BLOB_RESPONSE: _BlobResponseWire,
 }
 
 
@@ -199,6 +227,23 @@ _ENCODERS: dict[type, tuple[Tag, Callable[[Any], dict[str, Any]]]] = {
         Tag.MEMBERS,
         lambda m: {"members": list(m.members), "signer": m.signer, "signature": m.signature},
     ),
+    BlobAnnouncement: (Tag.BLOB_ANNOUNCE, lambda m: {"blob_id": m.blob_id, "size": m.size}),
+    BlobRequest: (
+        Tag.BLOB_REQUEST,
+        lambda m: {"blob_id": m.blob_id, "index": m.index, "reply_to": m.reply_to},
+    ),
+    BlobResponse: (
+        Tag.BLOB_RESPONSE,
+        lambda m: {
+            "blob_id": m.blob_id,
+            "index": m.index,
+            "found": m.found,
+            "size": m.size,
+            "hash": m.hash,
+            "links": list(m.links),
+            "data": m.data,
+        },
+    ),
 }
 
 _DECODERS: dict[Tag, Callable[[str, bytes, Any], BusMessage]] = {
@@ -211,6 +256,11 @@ _DECODERS: dict[Tag, Callable[[str, bytes, Any], BusMessage]] = {
     Tag.SNAPSHOT_REQUEST: lambda s, c, w: SnapshotRequest(s, c, w.reply_to),
     Tag.SNAPSHOT_RESPONSE: lambda s, c, w: SnapshotResponse(s, c, _snapshot(w.snapshot)),
     Tag.MEMBERS: lambda s, c, w: MembersUpdate(s, c, tuple(w.members), w.signer, w.signature),
+    Tag.BLOB_ANNOUNCE: lambda s, c, w: BlobAnnouncement(s, c, w.blob_id, w.size),
+    Tag.BLOB_REQUEST: lambda s, c, w: BlobRequest(s, c, w.blob_id, w.index, w.reply_to),
+    Tag.BLOB_RESPONSE: lambda s, c, w: BlobResponse(
+        s, c, w.blob_id, w.index, w.found, w.size, w.hash, tuple(w.links), w.data
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from calimero_devnet.errors import ContextNotFound, DevnetError, NodeError
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
 from calimero_devnet.node.bus.transport import BusMessage
 from calimero_devnet.node.replication.apply import DeltaApplier
 from calimero_devnet.node.replication.feed import (
@@ -165,6 +166,8 @@ class ReplicaEngine:
     # message handling
     def _handle_one(self, message: BusMessage, now: int) -> None:
         self._reads.sender = message.sender
+        if isinstance(message, BlobAnnouncement | BlobRequest | BlobResponse):
+            return  # the Replicator hands these to the BlobNetwork on the event loop
         if isinstance(message, MembersUpdate):
             if self.members.on_update(message):  # a joiner: show it our heads without delay
                 self._run(self.sync.announce(now), "", now)

@@ -19,6 +19,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from calimero_devnet.errors import ConfigError
+from calimero_devnet.node.blobs.host import NodeBlobHost
+from calimero_devnet.node.blobs.network import BLOB_MESSAGES, BlobNetwork
 from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.bus.mqtt import open_mqtt_transport
 from calimero_devnet.node.bus.transport import BusMessage, Transport
@@ -77,6 +79,7 @@ class Replicator(SyncWaiter):
         self._feed_dropped = 0
         self._decode_errors = 0
         self._link_said = "connecting"
+        self.blobs: BlobNetwork | None = None
 
     async def start(self) -> None:
         """Build the engine on the worker thread and hook the transport's (re)connects."""
@@ -92,6 +95,7 @@ class Replicator(SyncWaiter):
         self.engine = await self._worker.call(
             lambda core: ReplicaEngine(_node_core(core), sink, config)
         )
+        self.blobs = _blob_network(self._worker.core, self._transport)
         self._transport.on_connect.append(self._on_connect)
         self._transport.on_link.append(self._on_link)
         self._on_link(self._transport.link())  # it may have connected already
@@ -113,7 +117,13 @@ class Replicator(SyncWaiter):
 
     # tasks
     async def _receive(self) -> None:
+        blobs = self.blobs
         async for message in self._transport.incoming():
+            if blobs is not None:
+                blobs.saw(message)
+                if isinstance(message, BLOB_MESSAGES):
+                    blobs.handle(message)  # answered in the loop: never waits for the core
+                    continue
             await self._inbox.put(message)  # back-pressure onto the transport's bounded inbox
 
     async def _process(self) -> None:
@@ -221,6 +231,15 @@ def open_bus(config: NodeConfig) -> AbstractAsyncContextManager[Transport]:
 
 def _handler(engine: ReplicaEngine, batch: list[BusMessage]) -> Callable[[Core], None]:
     return lambda _: engine.handle(batch, time.time_ns())
+
+
+def _blob_network(core: Core, transport: Transport) -> BlobNetwork | None:
+    """The node's ``BlobNetwork``, plugged into its blob host; None for a core without blobs."""
+    host = getattr(core, "blobs", None)
+    if not isinstance(host, NodeBlobHost):
+        return None
+    host.network = network = BlobNetwork(transport, host.store)
+    return network
 
 
 def _node_core(core: Core) -> NodeCore:

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
+from calimero_devnet.node.rpc.admin_blobs import BlobRoutes
 from calimero_devnet.node.rpc.admin_deltas import delta_routes
 from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
 from calimero_devnet.node.rpc.admin_sync import bus_state, join, sync, sync_status, with_pending
@@ -99,6 +100,7 @@ class AdminApi:
             delete_route(self._worker),
             *delta_routes(self._worker),  # devnet extension: what the TUI shows of deltas
             *why_routes(self._worker),  # devnet extension: what `devnet why` compares
+            *BlobRoutes(self._worker).routes(),
         ]
 
     async def health(self, request: web.Request) -> web.Response:

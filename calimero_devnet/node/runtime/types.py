@@ -30,6 +30,8 @@ class Limits:
     max_event_data: int = 16 * 1024
     max_events: int = 100
     max_xcalls: int = 8
+    max_blob_handles: int = 100
+    max_blob_chunk: int = 10 * MiB
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar
 
 from calimero_devnet.errors import FunctionCallError
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.runtime.std_blobs import EXTENSION as BLOBS
 from calimero_devnet.node.runtime.types import CallEnv, CallOutcome, Limits
 from calimero_devnet.node.state.clock import NodeClock
 from calimero_devnet.node.state.js_apps import CallCollections
@@ -65,6 +66,8 @@ class CallSeat:
     store: NodeStore
     clock: NodeClock
     executor_id: bytes
+    blobs: object | None = None
+    """The ``BlobHost`` the blob imports use (``blobs.host.NodeBlobHost``); None: none."""
 
 
 @dataclass
@@ -94,6 +97,8 @@ def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes)
         private=private,
         extensions=collections.extensions(),
     )
+    if seat.blobs is not None:
+        env.extensions[BLOBS] = seat.blobs
     outcome = seat.runtime.call(app, method, input, env)
     if outcome.app_error is not None:
         raise app_error(ctx, method, outcome.app_error)

@@ -27,6 +27,8 @@ from calimero_devnet.errors import (
     Uninitialized,
 )
 from calimero_devnet.ids import sha256, to_b58
+from calimero_devnet.node.blobs.host import NodeBlobHost
+from calimero_devnet.node.blobs.store import BlobStore
 from calimero_devnet.node.state import deltalog
 from calimero_devnet.node.state.apps import AppRegistry
 from calimero_devnet.node.state.argcheck import check_args, manifest_methods
@@ -94,6 +96,8 @@ class NodeCore:
         self.clock = seat.clock
         self.runtime = seat.runtime
         self._seat = seat
+        self.blobs = seat.blobs if isinstance(seat.blobs, NodeBlobHost) else None
+        """The node's blobs (store and network), shared with the event loop: thread-safe."""
         self._commits = CommitWriter(seat, identity)
         self._apps = AppRegistry(store, seat.runtime, name)
         self._names = deltalog.CollectionNames()
@@ -112,7 +116,7 @@ class NodeCore:
         """Open the node whose data lives in ``home`` (created on first start).
 
         Args:
-            home: the node's directory; the store is ``home/store``.
+            home: the node's directory; the store is ``home/store``, blobs ``home/blobs``.
             name: the node's name in messages and logs.
             index: the node's devnet index 0..1023 (low bits of every timestamp); when
                 None it is derived from the identity, which may collide between nodes.
@@ -131,10 +135,12 @@ class NodeCore:
             )  # fmt: skip
             if runtime is None:
                 runtime = _default_runtime(module_cache or home / "wasm-cache")
+            blobs = NodeBlobHost(BlobStore(home / "blobs"))
         except BaseException:
             store.close()
             raise
-        return cls(name, store, identity, CallSeat(runtime, store, clock, identity.public_key))
+        seat = CallSeat(runtime, store, clock, identity.public_key, blobs)
+        return cls(name, store, identity, seat)
 
     def close(self) -> None:
         """Persist the clock and close the store."""

@@ -97,5 +97,56 @@ export function ed25519Verify(signature: Uint8Array, publicKey: Uint8Array, mess
   return host().ed25519_verify(signature, publicKey, message);
 }
 
+/** Starts a new blob; returns its handle (a file descriptor for this call). */
+export function blobCreate(): bigint {
+  return host().blob_create();
+}
+
+/**
+ * Opens blob `blobId` (32 bytes) for reading; a blob this node lacks is first fetched from a
+ * node of the context that announced it. A blob found nowhere still gets a handle, whose
+ * reads return 0 bytes (as upstream).
+ */
+export function blobOpen(blobId: Uint8Array): bigint {
+  return host().blob_open(blobId);
+}
+
+/** Reads the next bytes of blob `fd` into `buffer`; returns how many (0n at the end). */
+export function blobRead(fd: bigint, buffer: Uint8Array): bigint {
+  return host().blob_read(fd, buffer);
+}
+
+/** Appends `data` (at most 10 MiB per call) to blob `fd`; returns the bytes written. */
+export function blobWrite(fd: bigint, data: Uint8Array): bigint {
+  return host().blob_write(fd, data);
+}
+
+/** Closes blob `fd`; returns the blob's 32-byte id (content-addressed, as upstream's). */
+export function blobClose(fd: bigint): Uint8Array {
+  const blobId = new Uint8Array(32);
+  if (!host().blob_close(fd, blobId)) {
+    throw new Error('Failed to close blob');
+  }
+  return blobId;
+}
+
+/**
+ * Tells the context's other nodes that this node has blob `blobId`, so they can fetch it.
+ * As upstream, only the current context is accepted (another one answers false).
+ */
+export function blobAnnounceToContext(blobId: Uint8Array, targetContextId: Uint8Array): boolean {
+  if (blobId.length !== 32) {
+    throw new Error('blobId must be exactly 32 bytes');
+  }
+  if (targetContextId.length !== 32) {
+    throw new Error('targetContextId must be exactly 32 bytes');
+  }
+  const current = contextId();
+  if (!current.every((byte, i) => byte === targetContextId[i])) {
+    return false;
+  }
+  return host().blob_announce_to_context(blobId, targetContextId);
+}
+
 /** Bytes helpers (ids travel as hex or base58 in JSON). */
 export { toHex as bytesToHex, fromHex as hexToBytes, toBase58 as bytesToBase58, utf8 as utf8Encode };

@@ -29,6 +29,12 @@ export interface Host {
   emit_with_handler(kind: Bytes, data: Bytes, handler: Bytes | null): void;
   xcall(contextId: Bytes, method: Bytes, params: Bytes): void;
   ed25519_verify(signature: Bytes, publicKey: Bytes, message: Bytes): boolean;
+  blob_create(): bigint;
+  blob_open(blobId: Bytes): bigint;
+  blob_read(fd: bigint | number, buffer: Uint8Array): bigint;
+  blob_write(fd: bigint | number, data: Bytes): bigint;
+  blob_close(fd: bigint | number, blobIdOut: Uint8Array): boolean;
+  blob_announce_to_context(blobId: Bytes, contextId: Bytes): boolean;
   persist_root_state(doc: Bytes, createdAt: bigint | number, updatedAt: bigint | number): void;
   read_root_state(): Uint8Array | null;
   flush_delta(): boolean;

@@ -1,0 +1,1 @@
+"""Provides the node's content-addressed blob store and its replication over the bus."""
