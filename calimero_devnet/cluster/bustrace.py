@@ -29,12 +29,12 @@ from calimero_devnet.ids import to_b58
 from calimero_devnet.node.bus.session import MqttSession, SessionConfig
 from calimero_devnet.node.bus.topics import Topics, parse_broker_url
 from calimero_devnet.node.bus.transport import BusStatistics
+from calimero_devnet.node.bus.wire import Tag
 
 TRACE_LIMIT = 20_000  # messages kept, the oldest dropped first
 HEAD_BYTES = 640  # envelope + a delta id, or up to 18 ids
 IDS_SHOWN = 16
-KINDS = ("delta", "heads", "fetch-request", "fetch-response", "snapshot-request",
-         "snapshot-response", "members")  # fmt: skip
+KINDS = tuple(tag.name.lower().replace("_", "-") for tag in sorted(Tag))
 _ID_LISTS = {"heads", "fetch-request"}
 
 
