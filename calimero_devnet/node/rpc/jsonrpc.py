@@ -27,6 +27,7 @@ from calimero_devnet.node.rpc.replies import (
     read_body,
     too_large_message,
 )
+from calimero_devnet.node.rpc.rpc_errors import rpc_error
 from calimero_devnet.node.rpc.worker import CoreWorker
 from calimero_devnet.node.state.deltalog import event_view
 
@@ -101,8 +102,8 @@ def decode_output(raw: bytes | None) -> Any:
 
 
 def error_response(rid: Any, exc: NodeError) -> Response:
-    """Build a JSON-RPC error response (HOST-ABI §7 shape)."""
-    return {"jsonrpc": "2.0", "id": rid, "error": exc.to_json()}
+    """Build a JSON-RPC error response (upstream's shapes: ``rpc_errors``)."""
+    return {"jsonrpc": "2.0", "id": rid, "error": rpc_error(exc)}
 
 
 class JsonRpcHandler:
