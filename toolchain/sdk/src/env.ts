@@ -68,19 +68,27 @@ export function randomBytes(n: number | Uint8Array): Uint8Array {
   return host().random_bytes(n);
 }
 
-/** Reads node-local raw storage (not replicated, not part of the state). */
+/*
+ * The storage* functions reach the context's node-local storage (the host's
+ * private_storage_* imports): never replicated, not part of the state or its root hash,
+ * kept by every call that does not fail (views included), deleted with the context.
+ */
+
+/** Reads the context's node-local storage (not replicated, not part of the state). */
 export function storageRead(key: Key): Uint8Array | null {
-  return host().storage_read(key);
+  return host().private_storage_read(key);
 }
 
-/** Writes node-local raw storage; returns true if the key existed. */
+/** Writes the context's node-local storage; returns true if the key existed. */
 export function storageWrite(key: Key, value: Key): boolean {
-  return host().storage_write(key, value) !== null;
+  const existed = host().private_storage_read(key) !== null;
+  host().private_storage_write(key, value);
+  return existed;
 }
 
-/** Removes a key of node-local raw storage; returns true if it existed. */
+/** Removes a key of the context's node-local storage; returns true if it existed. */
 export function storageRemove(key: Key): boolean {
-  return host().storage_remove(key) !== null;
+  return host().private_storage_remove(key) !== null;
 }
 
 /**
