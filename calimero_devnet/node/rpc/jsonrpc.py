@@ -2,7 +2,8 @@
 
 Devnet extension: ``"trace": true`` in the ``execute`` params answers
 ``{"output", "trace": {"logs", "events", "fuelUsed", "durationMs", "delta", "root"}}``;
-without it the result is upstream's ``{"output"}``.
+without it the result is upstream's ``{"output"}``. A call that queued cross-context calls
+also answers ``"xcalls"``: how each went, with its output or its error.
 
 HTTP status: 400 when the body is not JSON, 413 when it is over the size limit, 204 for a
 notification (or a batch of them); every other answer, errors included, is a 200 carrying a
@@ -33,6 +34,7 @@ from calimero_devnet.node.state.deltalog import event_view
 
 if TYPE_CHECKING:
     from calimero_devnet.node.state.results import ExecuteResult
+    from calimero_devnet.node.state.xcalls import XCallResult
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,17 @@ def trace_json(result: ExecuteResult) -> dict[str, Any]:
         "delta": None if result.delta is None else to_b58(result.delta.id),
         "root": None if result.root_hash is None else to_b58(result.root_hash),
     }
+
+
+def xcall_json(result: XCallResult) -> dict[str, Any]:
+    """One queued cross-context call as the calling call's answer reports it (devnet)."""
+    answer: dict[str, Any] = {"contextId": to_b58(result.context_id), "method": result.method,
+                              "depth": result.depth}  # fmt: skip
+    if result.error is not None:
+        answer["error"] = rpc_error(result.error)
+    else:
+        answer["output"] = decode_output(result.output)
+    return answer
 
 
 def decode_output(raw: bytes | None) -> Any:
@@ -179,6 +192,8 @@ class JsonRpcHandler:
             lambda core: core.execute(call.context_id, call.method, call.args)
         )
         answer: dict[str, Any] = {"output": decode_output(result.output)}
+        if result.xcalls:
+            answer["xcalls"] = [xcall_json(xcall) for xcall in result.xcalls]
         if call.trace:
             answer["trace"] = trace_json(result)
         return answer
