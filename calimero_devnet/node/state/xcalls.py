@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from calimero_devnet.errors import FunctionCallError, NodeError
 from calimero_devnet.ids import to_b58
 
 if TYPE_CHECKING:
     from calimero_devnet.node.runtime.types import XCall
-    from calimero_devnet.node.state.results import ExecuteResult
 
 MAX_DEPTH = 3
 
@@ -35,7 +34,21 @@ class XCallResult:
     error: NodeError | None = None
 
 
-Execute = Callable[[bytes, str, bytes, int], "ExecuteResult"]
+class Ran(Protocol):
+    """What ``Execute`` returns (an ``ExecuteResult``)."""
+
+    @property
+    def output(self) -> bytes | None:
+        """The call's return bytes."""
+        ...
+
+    @property
+    def xcalls(self) -> tuple[XCallResult, ...]:
+        """How the calls it queued went."""
+        ...
+
+
+Execute = Callable[[bytes, str, bytes, int], Ran]
 """Runs one call ``(context, method, args, depth)`` as ``NodeCore.execute`` does."""
 
 
