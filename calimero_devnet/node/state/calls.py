@@ -93,6 +93,7 @@ def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes)
         random_bytes=os.urandom,
         private=private,
         extensions=collections.extensions(),
+        members=_members(seat.store, ctx),
     )
     outcome = seat.runtime.call(app, method, input, env)
     if outcome.app_error is not None:
@@ -104,6 +105,11 @@ def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes)
             method, to_b58(ctx), len(outcome.writes),
         )  # fmt: skip
     return RanCall(outcome, private, collections)
+
+
+def _members(store: NodeStore, ctx: bytes) -> tuple[bytes, ...]:
+    record = store.context(ctx)
+    return () if record is None else tuple(record.members)
 
 
 def app_error(ctx: bytes, method: str, raw: bytes) -> FunctionCallError:
