@@ -34,6 +34,7 @@ def test_members_are_the_nodes_that_hold_the_context(tmp_path: Path) -> None:
         ctx = start(core, build.wasm_path)
         me = to_b58(core.public_key)
         assert call(core, ctx, "getAllMembers") == [me]
+        assert call(core, ctx, "getFoundedBy") == [me]  # init runs as the only member
         assert call(core, ctx, "isMember", {"publicKeyBase58": me}) is True
         assert call(core, ctx, "isMember", {"publicKeyBase58": to_b58(bytes(32))}) is False
 

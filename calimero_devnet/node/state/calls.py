@@ -93,7 +93,7 @@ def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes)
         random_bytes=os.urandom,
         private=private,
         extensions=collections.extensions(),
-        members=_members(seat.store, ctx),
+        members=_members(seat, ctx),
     )
     outcome = seat.runtime.call(app, method, input, env)
     if outcome.app_error is not None:
@@ -107,9 +107,10 @@ def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes)
     return RanCall(outcome, private, collections)
 
 
-def _members(store: NodeStore, ctx: bytes) -> tuple[bytes, ...]:
-    record = store.context(ctx)
-    return () if record is None else tuple(record.members)
+def _members(seat: CallSeat, ctx: bytes) -> tuple[bytes, ...]:
+    record = seat.store.context(ctx)
+    # No record yet: this node is creating the context (init), and is its only member.
+    return (seat.executor_id,) if record is None else tuple(record.members)
 
 
 def app_error(ctx: bytes, method: str, raw: bytes) -> FunctionCallError:
