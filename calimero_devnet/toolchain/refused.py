@@ -31,13 +31,13 @@ def check_bundle(bundle: Path, app: str) -> None:
     """Refuse the bundle of ``app`` if it calls a function the devnet does not serve.
 
     Raises:
-        ToolchainError: one line per refused function: its name and why.
+        ToolchainError: one line naming each refused function and why.
     """
     names = refused_calls(bundle.read_text(encoding="utf-8", errors="replace"))
     if not names:
         return
-    lines = [f"  env.{name}: {WHY.get(name, 'not served by devnet nodes')}" for name in names]
+    reasons = "; ".join(f"env.{name}: {WHY.get(name, 'not served here')}" for name in names)
     raise ToolchainError(
-        f"{app} calls upstream SDK functions a devnet node does not serve; remove these calls "
-        "(they are refused here rather than failing at run time):\n" + "\n".join(lines)
+        f"{app} calls upstream SDK functions a devnet node does not serve, refused now rather "
+        f"than failing when the call runs; remove these calls. {reasons}"
     )
