@@ -25,7 +25,7 @@ _NODE_ERRORS: dict[str, type[NodeError]] = {
     for kind in (
         errors.ParseError, errors.ContextNotFound, errors.ApplicationNotFound,
         errors.MethodNotFound, errors.Uninitialized, errors.InvalidModule,
-        errors.FunctionCallError,
+        errors.InvalidArgs, errors.FunctionCallError,
     )
 }  # fmt: skip
 
@@ -98,9 +98,12 @@ def node_error(error: Any) -> NodeError:
     if not isinstance(error, dict):
         return NodeError(f"malformed JSON-RPC error: {error!r}")
     data = error.get("data")
+    if error.get("type") == "CallError" and isinstance(data, dict):
+        data = data.get("data")  # upstream's {"type": reason, "data": ...}: ours is the text
     text = data if isinstance(data, str) else json.dumps(data)
-    kind = _NODE_ERRORS.get(str(error.get("type")), NodeError)
-    return kind(text if data is not None else str(error.get("type")), data)
+    precise = error.get("kind", error.get("type"))  # devnet's own kind, beside upstream's type
+    kind = _NODE_ERRORS.get(str(precise), NodeError)
+    return kind(text if data is not None else str(precise), data)
 
 
 class NodeClient:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from calimero_devnet.errors import ToolchainError
-from calimero_devnet.toolchain import bundle, link
+from calimero_devnet.toolchain import bundle, link, refused
 from calimero_devnet.toolchain.cache import locked
 from calimero_devnet.toolchain.ensure import Toolchain, ensure_toolchain
 from calimero_devnet.toolchain.linetable import embed_line_table
@@ -120,6 +120,7 @@ def _build(
     work, clock = out / WORK, _Clock()
     js, wasm = out / f"{name}.js", out / f"{name}.wasm"
     bundle.run_esbuild(tools.node.esbuild, app_dir, entry, js, tools.root / "sdk" / "src")
+    refused.check_bundle(js, name)
     embed_line_table(js, app_dir, tools.root / "sdk" / "src")  # panics name TS lines
     clock.lap("esbuild")
     described = bundle.run_qjsc(tools.engine.qjsc, js, work / "app.qbc", work / "describe.json")

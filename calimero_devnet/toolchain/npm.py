@@ -67,6 +67,17 @@ def npm_dir(cache: Path, toolchain: Path) -> Path:
 def install(cache: Path, toolchain: Path) -> None:
     """Run ``npm ci`` for ``toolchain/package-lock.json`` into the cache (caller holds the lock)."""
     target = npm_dir(cache, toolchain)
+    npm_ci(toolchain, target, what="npm ci (esbuild, typescript, wizer, binaryen)")
+    tools(target)  # fail now, not at the first build, if a platform package is missing
+    write_stamp(target, {"lock": str(toolchain / "package-lock.json")})
+
+
+def npm_ci(source: Path, target: Path, *, what: str) -> None:
+    """Install ``source``'s ``package-lock.json`` afresh into ``target`` (``npm ci``).
+
+    Raises:
+        ToolchainError: npm is missing or ``npm ci`` failed.
+    """
     npm = shutil.which("npm")
     if npm is None:
         raise ToolchainError(
@@ -75,12 +86,10 @@ def install(cache: Path, toolchain: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     for name in ("package.json", "package-lock.json"):
-        shutil.copy2(toolchain / name, target / name)
-    # esbuild's install script only swaps its JS shim for the binary we call directly.
+        shutil.copy2(source / name, target / name)
+    # Install scripts stay off: esbuild's only swaps its JS shim for the binary we call.
     run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-        what="npm ci (esbuild, typescript, wizer, binaryen)", cwd=target)  # fmt: skip
-    tools(target)  # fail now, not at the first build, if a platform package is missing
-    write_stamp(target, {"lock": str(toolchain / "package-lock.json")})
+        what=what, cwd=target)  # fmt: skip
 
 
 def tools(target: Path) -> NodeTools:

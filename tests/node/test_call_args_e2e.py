@@ -45,7 +45,8 @@ async def test_misfitting_arguments_are_refused_and_nothing_is_committed(
     ctx = await deploy(node, kv_build.wasm_path.read_bytes(), tmp_path)
     _, before = await node.admin("GET", "contexts")
     answer = await node.execute(ctx, method, args)
-    assert answer["error"]["type"] == "InvalidArgs", answer
+    error = answer["error"]
+    assert (error["type"], error["kind"]) == ("FunctionCallError", "InvalidArgs"), answer
     assert expected in answer["error"]["data"]
     _, after = await node.admin("GET", "contexts")
     assert after == before  # same root, heads and delta count

@@ -63,9 +63,11 @@ async def test_set_then_get(node: Harness, kv: bytes) -> None:
 
 async def test_call_errors(node: Harness, kv: bytes) -> None:
     missing = await node.execute(kv, "remove_everything")
-    assert missing["error"]["type"] == "MethodNotFound"
+    assert missing["error"]["type"] == "FunctionCallError"  # as upstream: its client knows it
+    assert missing["error"]["kind"] == "MethodNotFound"
     unknown = await node.execute(bytes(32), "get", {"key": "a"})
-    assert unknown["error"]["type"] == "ContextNotFound"
+    assert unknown["error"]["type"] == "CallError"
+    assert unknown["error"]["data"]["type"] == "ContextNotFound"
 
 
 async def test_app_error_carries_its_json(node: Harness, kv: bytes) -> None:

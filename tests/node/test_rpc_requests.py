@@ -79,12 +79,15 @@ async def test_core_errors_keep_their_type_and_data(node: Harness, ctx: bytes) -
         "data": {"kind": "NotFound", "data": "zz"},
     }
     missing = await node.execute(ctx, "nope")
-    assert missing["error"]["type"] == "MethodNotFound"
+    assert missing["error"]["type"] == "FunctionCallError"
+    assert missing["error"]["kind"] == "MethodNotFound"
     assert "echo" in missing["error"]["data"]
     unknown = await node.execute(bytes(32), "echo")
-    assert unknown["error"]["type"] == "ContextNotFound"
-    fresh = await node.execute(ctx, "fresh", rid=8)
-    assert fresh == {"jsonrpc": "2.0", "id": 8, "error": {"type": "Uninitialized"}}
+    assert unknown["error"]["type"] == "CallError"
+    assert unknown["error"]["data"]["type"] == "ContextNotFound"
+    assert "not found" in unknown["error"]["data"]["data"]  # our message, kept
+    fresh = (await node.execute(ctx, "fresh", rid=8))["error"]
+    assert (fresh["type"], fresh["data"]["type"]) == ("CallError", "Uninitialized")
 
 
 async def test_a_core_bug_is_a_plain_error_not_a_crash(node: Harness, ctx: bytes) -> None:
@@ -160,7 +163,8 @@ async def test_batch_answers_each_request_with_an_id(node: Harness, ctx: bytes) 
     assert status == 200
     assert [a["id"] for a in answers] == [1, None, 2]
     assert "result" in answers[0]
-    assert [a["error"]["type"] for a in answers[1:]] == ["ParseError", "MethodNotFound"]
+    kinds = [a["error"].get("kind", a["error"]["type"]) for a in answers[1:]]
+    assert kinds == ["ParseError", "MethodNotFound"]
     assert await node.rpc([notification]) == (204, None)
 
 

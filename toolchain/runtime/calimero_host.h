@@ -35,6 +35,13 @@ CALIMERO_IMPORT(storage_read) int32_t env_storage_read(uint64_t key, uint64_t re
 CALIMERO_IMPORT(storage_write) int32_t env_storage_write(uint64_t key, uint64_t val, uint64_t reg);
 CALIMERO_IMPORT(storage_remove) int32_t env_storage_remove(uint64_t key, uint64_t reg);
 CALIMERO_IMPORT(commit) void env_commit(uint64_t root, uint64_t artifact);
+/* node-local storage of the context, never replicated (env.storage* and private entries) */
+CALIMERO_IMPORT(private_storage_read) int32_t env_private_read(uint64_t key, uint64_t reg);
+CALIMERO_IMPORT(private_storage_write) int32_t env_private_write(uint64_t key, uint64_t val);
+CALIMERO_IMPORT(private_storage_remove) int32_t env_private_remove(uint64_t key, uint64_t reg);
+/* the running context's members as the node stores them (upstream's context_* reads) */
+CALIMERO_IMPORT(context_is_member) int32_t env_context_is_member(uint64_t public_key);
+CALIMERO_IMPORT(context_members) void env_context_members(uint64_t reg);
 CALIMERO_IMPORT(emit) void env_emit(uint64_t event);
 CALIMERO_IMPORT(emit_with_handler) void env_emit_with_handler(uint64_t event, uint64_t handler);
 CALIMERO_IMPORT(xcall) void env_xcall(uint64_t xcall);

@@ -143,6 +143,12 @@ static JSValue shape_result(JSContext *ctx, const HostSpec *s, int32_t st) {
 
 static const HostSpec SPECS[];
 
+/* context_members returns nothing: give it the status shape the table calls through. */
+static int32_t context_members_status(uint64_t reg) {
+    env_context_members(reg);
+    return 1;
+}
+
 static JSValue host_generic(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
     const HostSpec *s = &SPECS[magic];
     Bytes bytes[4];
@@ -196,6 +202,11 @@ static const HostSpec SPECS[] = {
     G(storage_write, env_storage_write, "bbr", R_OPT_BYTES),
     G(storage_remove, env_storage_remove, "br", R_OPT_BYTES),
     V(commit, env_commit, "bb"),
+    G(private_storage_read, env_private_read, "br", R_OPT_BYTES),
+    G(private_storage_write, env_private_write, "bb", R_BOOL),
+    G(private_storage_remove, env_private_remove, "br", R_OPT_BYTES),
+    G(context_is_member, env_context_is_member, "b", R_BOOL),
+    G(context_members, context_members_status, "r", R_BYTES),
     G(ed25519_verify, env_ed25519_verify, "bbb", R_BOOL),
     V(persist_root_state, env_persist_root_state, "buu"),
     G(read_root_state, env_read_root_state, "r", R_OPT_BYTES),

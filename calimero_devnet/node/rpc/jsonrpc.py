@@ -2,7 +2,8 @@
 
 Devnet extension: ``"trace": true`` in the ``execute`` params answers
 ``{"output", "trace": {"logs", "events", "fuelUsed", "durationMs", "delta", "root"}}``;
-without it the result is upstream's ``{"output"}``.
+without it the result is upstream's ``{"output"}``. A call that queued cross-context calls
+also answers ``"xcalls"``: how each went, with its output or its error.
 
 HTTP status: 400 when the body is not JSON, 413 when it is over the size limit, 204 for a
 notification (or a batch of them); every other answer, errors included, is a 200 carrying a
@@ -27,11 +28,13 @@ from calimero_devnet.node.rpc.replies import (
     read_body,
     too_large_message,
 )
+from calimero_devnet.node.rpc.rpc_errors import rpc_error
 from calimero_devnet.node.rpc.worker import CoreWorker
 from calimero_devnet.node.state.deltalog import event_view
 
 if TYPE_CHECKING:
     from calimero_devnet.node.state.results import ExecuteResult
+    from calimero_devnet.node.state.xcalls import XCallResult
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,17 @@ def trace_json(result: ExecuteResult) -> dict[str, Any]:
     }
 
 
+def xcall_json(result: XCallResult) -> dict[str, Any]:
+    """One queued cross-context call as the calling call's answer reports it (devnet)."""
+    answer: dict[str, Any] = {"contextId": to_b58(result.context_id), "method": result.method,
+                              "depth": result.depth}  # fmt: skip
+    if result.error is not None:
+        answer["error"] = rpc_error(result.error)
+    else:
+        answer["output"] = decode_output(result.output)
+    return answer
+
+
 def decode_output(raw: bytes | None) -> Any:
     """Turn a call's return bytes into JSON: parsed if JSON, else the UTF-8 text."""
     if raw is None:
@@ -101,8 +115,8 @@ def decode_output(raw: bytes | None) -> Any:
 
 
 def error_response(rid: Any, exc: NodeError) -> Response:
-    """Build a JSON-RPC error response (HOST-ABI §7 shape)."""
-    return {"jsonrpc": "2.0", "id": rid, "error": exc.to_json()}
+    """Build a JSON-RPC error response (upstream's shapes: ``rpc_errors``)."""
+    return {"jsonrpc": "2.0", "id": rid, "error": rpc_error(exc)}
 
 
 class JsonRpcHandler:
@@ -178,6 +192,8 @@ class JsonRpcHandler:
             lambda core: core.execute(call.context_id, call.method, call.args)
         )
         answer: dict[str, Any] = {"output": decode_output(result.output)}
+        if result.xcalls:
+            answer["xcalls"] = [xcall_json(xcall) for xcall in result.xcalls]
         if call.trace:
             answer["trace"] = trace_json(result)
         return answer

@@ -30,6 +30,7 @@ from calimero_devnet.node.runtime.loader import (
     method_names,
 )
 from calimero_devnet.node.runtime.std_blobs import BLOB_IMPORTS
+from calimero_devnet.node.runtime.std_context import CONTEXT_IMPORTS
 from calimero_devnet.node.runtime.std_core import CORE_IMPORTS
 from calimero_devnet.node.runtime.std_misc import MISC_IMPORTS
 from calimero_devnet.node.runtime.std_storage import STORAGE_IMPORTS
@@ -39,7 +40,8 @@ from calimero_devnet.node.runtime.types import CallEnv, CallOutcome, Limits
 log = logging.getLogger(__name__)
 
 STANDARD_IMPORTS: tuple[HostImport, ...] = (
-    CORE_IMPORTS + STORAGE_IMPORTS + MISC_IMPORTS + BLOB_IMPORTS + WASI_IMPORTS
+    CORE_IMPORTS + STORAGE_IMPORTS + MISC_IMPORTS + BLOB_IMPORTS + CONTEXT_IMPORTS
+    + WASI_IMPORTS
 )
 _DEFAULT_LIMITS = Limits()
 _ENGINE_CONFIG = "consume_fuel=1"  # part of the disk-cache key: keep in step with __init__

@@ -83,6 +83,8 @@ class CallEnv:
     random_bytes: Callable[[int], bytes]
     private: PrivateStorage | None = None
     extensions: dict[str, object] = field(default_factory=dict)
+    members: tuple[bytes, ...] = ()
+    """The running context's members as this node stores them (``context_*`` reads)."""
 
 
 @dataclass(slots=True)

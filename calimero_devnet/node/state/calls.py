@@ -96,6 +96,7 @@ def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes)
         random_bytes=os.urandom,
         private=private,
         extensions=collections.extensions(),
+        members=_members(seat, ctx),
     )
     if seat.blobs is not None:
         env.extensions[BLOBS] = seat.blobs
@@ -109,6 +110,12 @@ def run_call(seat: CallSeat, app: object, ctx: bytes, method: str, input: bytes)
             method, to_b58(ctx), len(outcome.writes),
         )  # fmt: skip
     return RanCall(outcome, private, collections)
+
+
+def _members(seat: CallSeat, ctx: bytes) -> tuple[bytes, ...]:
+    record = seat.store.context(ctx)
+    # No record yet: this node is creating the context (init), and is its only member.
+    return (seat.executor_id,) if record is None else tuple(record.members)
 
 
 def app_error(ctx: bytes, method: str, raw: bytes) -> FunctionCallError:

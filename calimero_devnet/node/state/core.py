@@ -12,6 +12,7 @@ random. Either way a context id looks like upstream's (a public key).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -50,6 +51,9 @@ from calimero_devnet.node.state.identity import NodeIdentity, public_key_from_se
 from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 from calimero_devnet.node.state.store import NodeStore
+from calimero_devnet.node.state.xcalls import XCallResult, run_xcalls
+
+log = logging.getLogger(__name__)
 
 
 class ContextAlreadyExists(NodeError):
@@ -282,11 +286,16 @@ class NodeCore:
     def execute(self, ctx_id: bytes, method: str, args: bytes) -> ExecuteResult:
         """Run ``method`` on a context; persist and announce it if it committed.
 
-        A JS app's call commits when it changes host collections (``js_apps``).
+        A JS app's call commits when it changes host collections (``js_apps``). The
+        cross-context calls it queued run after it (``xcalls``); how they went is in the
+        result's ``xcalls``, and their failures never fail this call.
 
         Raises:
             ContextNotFound, MethodNotFound, Uninitialized, FunctionCallError.
         """
+        return self._execute(ctx_id, method, args, 0)
+
+    def _execute(self, ctx_id: bytes, method: str, args: bytes, depth: int) -> ExecuteResult:
         record = self._context_record(ctx_id)
         app = self._apps.loaded(record.application_id)
         if not record.initialized and method != SYNC_NEXT and method in app.methods:
@@ -303,7 +312,8 @@ class NodeCore:
             after = self._commits.applied(record, ran)
             return self._result(ran, None, after.root_hash)
         after, delta = self._commits.local(record, ran)
-        return self._result(ran, delta, after.root_hash)
+        xcalls = run_xcalls(ran.outcome.xcalls, depth, self._execute, log.warning)
+        return self._result(ran, delta, after.root_hash, xcalls)
 
     def apply_delta(self, delta: CausalDelta) -> CommitNotice | None:
         """Apply a peer's delta that the sync layer verified and whose parents are applied.
@@ -328,11 +338,14 @@ class NodeCore:
         return unsubscribe
 
     # helpers
-    def _result(self, ran: RanCall, delta: CausalDelta | None, root: bytes | None) -> ExecuteResult:
+    def _result(
+        self, ran: RanCall, delta: CausalDelta | None, root: bytes | None,
+        xcalls: tuple[XCallResult, ...] = (),
+    ) -> ExecuteResult:  # fmt: skip
         out = ran.outcome
         return ExecuteResult(
             out.returned, tuple(out.events), tuple(out.logs), delta, root,
-            fuel_used=out.fuel_used, duration_s=out.duration_s,
+            fuel_used=out.fuel_used, duration_s=out.duration_s, xcalls=xcalls,
         )  # fmt: skip
 
     def _context_record(self, ctx_id: bytes) -> ContextRecord:

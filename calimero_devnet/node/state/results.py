@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.node.state.records import AppRecord, ContextRecord
+from calimero_devnet.node.state.xcalls import XCallResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,8 @@ class ContextInfo:
 class ExecuteResult:
     """What one ``execute`` produced; ``delta`` is None for calls that did not commit.
 
-    ``fuel_used`` and ``duration_s`` are the runtime's measures of the call (a trace).
+    ``fuel_used`` and ``duration_s`` are the runtime's measures of the call (a trace);
+    ``xcalls`` how the cross-context calls it queued went (``xcalls.py``), nested ones too.
     """
 
     output: bytes | None
@@ -67,6 +69,7 @@ class ExecuteResult:
     root_hash: bytes | None
     fuel_used: int = 0
     duration_s: float = 0.0
+    xcalls: tuple[XCallResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import { host } from './internal/host';
 import { fromHex, toBase58, toHex, toId, utf8 } from './internal/bytes';
 import { hasLineTable } from './internal/stack';
 import { toWire } from './internal/codec';
+import { refused } from './internal/refused';
 export { emit, emitWithHandler } from './internal/events';
 
 type Key = Uint8Array | string;
@@ -68,19 +69,27 @@ export function randomBytes(n: number | Uint8Array): Uint8Array {
   return host().random_bytes(n);
 }
 
-/** Reads node-local raw storage (not replicated, not part of the state). */
+/*
+ * The storage* functions reach the context's node-local storage (the host's
+ * private_storage_* imports): never replicated, not part of the state or its root hash,
+ * kept by every call that does not fail (views included), deleted with the context.
+ */
+
+/** Reads the context's node-local storage (not replicated, not part of the state). */
 export function storageRead(key: Key): Uint8Array | null {
-  return host().storage_read(key);
+  return host().private_storage_read(key);
 }
 
-/** Writes node-local raw storage; returns true if the key existed. */
+/** Writes the context's node-local storage; returns true if the key existed. */
 export function storageWrite(key: Key, value: Key): boolean {
-  return host().storage_write(key, value) !== null;
+  const existed = host().private_storage_read(key) !== null;
+  host().private_storage_write(key, value);
+  return existed;
 }
 
-/** Removes a key of node-local raw storage; returns true if it existed. */
+/** Removes a key of the context's node-local storage; returns true if it existed. */
 export function storageRemove(key: Key): boolean {
-  return host().storage_remove(key) !== null;
+  return host().private_storage_remove(key) !== null;
 }
 
 /**
@@ -90,6 +99,53 @@ export function storageRemove(key: Key): boolean {
 export function xcall(context: Uint8Array | string, method: string, params: unknown = {}): void {
   const body = params instanceof Uint8Array || typeof params === 'string' ? params : toWire(params);
   host().xcall(toId(context, 'xcall context id'), method, body);
+}
+
+/** True if `publicKey` (32 bytes, or hex / base58) is a member of this context on this node. */
+export function contextIsMember(publicKey: Uint8Array | string): boolean {
+  return host().context_is_member(toId(publicKey, 'contextIsMember public key'));
+}
+
+/** The members of this context as this node knows them (32-byte public keys). */
+export function contextMembers(): Uint8Array[] {
+  const raw = host().context_members();
+  const count = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(0, true);
+  const members: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) members.push(raw.slice(4 + 32 * i, 36 + 32 * i));
+  return members;
+}
+
+/*
+ * Upstream's context governance: a devnet has none (members join a context by `devnet
+ * join`, every node may, and contexts are made by the admin API), so `devnet build` refuses
+ * an app that calls these, naming each; they are declared so that the type check passes
+ * and the build can say why.
+ */
+
+/** Upstream: invites a member after the call. Refused by `devnet build`. */
+export function contextAddMember(_publicKey: Uint8Array): void {
+  refused('__calimero_refused__:contextAddMember');
+}
+
+/** Upstream: removes a member after the call. Refused by `devnet build`. */
+export function contextRemoveMember(_publicKey: Uint8Array): void {
+  refused('__calimero_refused__:contextRemoveMember');
+}
+
+/** Upstream: creates a child context after the call. Refused by `devnet build`. */
+export function contextCreate(_protocol: Uint8Array, _applicationId: Uint8Array,
+                              _initArgs: Uint8Array, _alias: Uint8Array): void {
+  refused('__calimero_refused__:contextCreate');
+}
+
+/** Upstream: deletes a context after the call. Refused by `devnet build`. */
+export function contextDelete(_contextId: Uint8Array): void {
+  refused('__calimero_refused__:contextDelete');
+}
+
+/** Upstream: the context id of a child context's alias. Refused by `devnet build`. */
+export function contextResolveAlias(_alias: Uint8Array): Uint8Array | null {
+  return refused('__calimero_refused__:contextResolveAlias');
 }
 
 /** Verifies an Ed25519 signature (64 bytes) by `publicKey` (32 bytes) over `message`. */

@@ -14,5 +14,7 @@ export { State, Logic, Init, View, Event } from './internal/registry';
 export type { MethodKind } from './internal/registry';
 export { emit, emitWithHandler } from './internal/events';
 export * from './collections/index';
+export { createPrivateEntry, PrivateEntryHandle } from './private';
+export type { PrivateKey } from './private';
 export type { u64, i64, u128, i128, u32, i32, u8 } from './types';
 export * as env from './env';

@@ -25,6 +25,12 @@ export interface Host {
   storage_write(key: Bytes, value: Bytes): Uint8Array | null;
   storage_remove(key: Bytes): Uint8Array | null;
   commit(rootHash: Bytes, artifact: Bytes): void;
+  private_storage_read(key: Bytes): Uint8Array | null;
+  private_storage_write(key: Bytes, value: Bytes): boolean;
+  private_storage_remove(key: Bytes): Uint8Array | null;
+  context_is_member(publicKey: Bytes): boolean;
+  /** Borsh `Vec<[u8; 32]>`: u32 LE count, then 32 bytes per member. */
+  context_members(): Uint8Array;
   emit(kind: Bytes, data: Bytes): void;
   emit_with_handler(kind: Bytes, data: Bytes, handler: Bytes | null): void;
   xcall(contextId: Bytes, method: Bytes, params: Bytes): void;

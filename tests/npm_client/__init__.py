@@ -1,0 +1,1 @@
+"""Upstream's JavaScript client, installed for the test that drives a node with it."""
