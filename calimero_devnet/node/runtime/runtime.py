@@ -40,8 +40,7 @@ from calimero_devnet.node.runtime.types import CallEnv, CallOutcome, Limits
 log = logging.getLogger(__name__)
 
 STANDARD_IMPORTS: tuple[HostImport, ...] = (
-    CORE_IMPORTS + STORAGE_IMPORTS + MISC_IMPORTS + BLOB_IMPORTS + CONTEXT_IMPORTS
-    + WASI_IMPORTS
+    CORE_IMPORTS + STORAGE_IMPORTS + MISC_IMPORTS + BLOB_IMPORTS + CONTEXT_IMPORTS + WASI_IMPORTS
 )
 _DEFAULT_LIMITS = Limits()
 _ENGINE_CONFIG = "consume_fuel=1"  # part of the disk-cache key: keep in step with __init__
