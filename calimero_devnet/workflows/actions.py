@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from calimero_devnet.workflows import actions_apps as apps
+from calimero_devnet.workflows import actions_identity as identity
 from calimero_devnet.workflows import actions_nodes as nodes
 from calimero_devnet.workflows import actions_waits as waits
 from calimero_devnet.workflows.context import Context
@@ -19,6 +20,10 @@ ACTIONS: dict[str, Action] = {
     "create_context": apps.create_context,
     "create_mesh": apps.create_mesh,
     "join_context": apps.join_context,
+    "join": apps.join_context,
+    "create_identity": identity.create_identity,
+    "invite_identity": identity.invite_identity,
+    "invite": identity.invite_identity,
     "call": apps.call,
     "wait": waits.wait,
     "wait_for_sync": waits.wait_for_sync,

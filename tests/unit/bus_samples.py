@@ -7,6 +7,7 @@ from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.clock import Hlc
 from calimero_devnet.node.state.delta import CausalDelta, create_delta
 from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.membership import create_members_update
 from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
@@ -47,4 +48,7 @@ def every_message(sender: str = "node-1", context: bytes = CTX) -> list[BusMessa
         SnapshotResponse(sender, context, snapshot),
         SnapshotResponse(sender, context, None),
         create_members_update(AUTHOR, sender, context, [AUTHOR.public_key, b"\x08" * 32]),
+        AppRequest(sender, context, b"\x09" * 32, reply_to=sender),
+        AppResponse(sender, context, b"\x09" * 32, b"\0asm\x01\0\0\0"),
+        AppResponse(sender, context, b"\x09" * 32, b""),
     ]

@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeAlias
 
 from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.membership import MembersUpdate
 from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
@@ -40,7 +41,14 @@ from calimero_devnet.node.sync.messages import (
 )
 
 Broadcast: TypeAlias = DeltaBroadcast[CausalDelta] | HeadsAnnouncement | MembersUpdate
-Direct: TypeAlias = FetchRequest | FetchResponse[CausalDelta] | SnapshotRequest | SnapshotResponse
+Direct: TypeAlias = (
+    FetchRequest
+    | FetchResponse[CausalDelta]
+    | SnapshotRequest
+    | SnapshotResponse
+    | AppRequest
+    | AppResponse
+)
 BusMessage: TypeAlias = Broadcast | Direct
 
 OnConnect: TypeAlias = Callable[[], Awaitable[None]]

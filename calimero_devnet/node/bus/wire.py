@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from calimero_devnet.errors import ParseError
 from calimero_devnet.node.bus.transport import BusMessage
 from calimero_devnet.node.state import delta as delta_codec
+from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.membership import MembersUpdate
 from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
@@ -54,6 +55,8 @@ class Tag(IntEnum):
     SNAPSHOT_REQUEST = 4
     SNAPSHOT_RESPONSE = 5
     MEMBERS = 6
+    APP_REQUEST = 7
+    APP_RESPONSE = 8
 
 
 class _Envelope(Borsh, BaseModel):
@@ -109,6 +112,16 @@ class _MembersWire(_Envelope):
     signature: Annotated[bytes, Bytes(64)]
 
 
+class _AppRequestWire(_Envelope):
+    application: _Id
+    reply_to: str
+
+
+class _AppResponseWire(_Envelope):
+    application: _Id
+    wasm: _Blob
+
+
 _MODELS: dict[Tag, type[_Envelope]] = {
     Tag.DELTA: _DeltaWire,
     Tag.HEADS: _HeadsWire,
@@ -117,6 +130,8 @@ _MODELS: dict[Tag, type[_Envelope]] = {
     Tag.SNAPSHOT_REQUEST: _SnapshotRequestWire,
     Tag.SNAPSHOT_RESPONSE: _SnapshotResponseWire,
     Tag.MEMBERS: _MembersWire,
+    Tag.APP_REQUEST: _AppRequestWire,
+    Tag.APP_RESPONSE: _AppResponseWire,
 }
 
 
@@ -199,6 +214,11 @@ _ENCODERS: dict[type, tuple[Tag, Callable[[Any], dict[str, Any]]]] = {
         Tag.MEMBERS,
         lambda m: {"members": list(m.members), "signer": m.signer, "signature": m.signature},
     ),
+    AppRequest: (
+        Tag.APP_REQUEST,
+        lambda m: {"application": m.application, "reply_to": m.reply_to},
+    ),
+    AppResponse: (Tag.APP_RESPONSE, lambda m: {"application": m.application, "wasm": m.wasm}),
 }
 
 _DECODERS: dict[Tag, Callable[[str, bytes, Any], BusMessage]] = {
@@ -211,6 +231,8 @@ _DECODERS: dict[Tag, Callable[[str, bytes, Any], BusMessage]] = {
     Tag.SNAPSHOT_REQUEST: lambda s, c, w: SnapshotRequest(s, c, w.reply_to),
     Tag.SNAPSHOT_RESPONSE: lambda s, c, w: SnapshotResponse(s, c, _snapshot(w.snapshot)),
     Tag.MEMBERS: lambda s, c, w: MembersUpdate(s, c, tuple(w.members), w.signer, w.signature),
+    Tag.APP_REQUEST: lambda s, c, w: AppRequest(s, c, w.application, w.reply_to),
+    Tag.APP_RESPONSE: lambda s, c, w: AppResponse(s, c, w.application, w.wasm),
 }
 
 

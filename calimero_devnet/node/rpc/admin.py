@@ -25,6 +25,7 @@ from aiohttp import web
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.rpc.admin_deltas import delta_routes
+from calimero_devnet.node.rpc.admin_identity import identity_routes
 from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
 from calimero_devnet.node.rpc.admin_sync import bus_state, join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.replies import (
@@ -97,6 +98,7 @@ class AdminApi:
             switch_route(self._worker),  # devnet extension: hot redeploy
             delete_route(self._worker),
             *delta_routes(self._worker),  # devnet extension: what the TUI shows of deltas
+            *identity_routes(self._worker),  # identities, invitations, join by invitation
         ]
 
     async def health(self, request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from calimero_devnet.errors import (
     ContextNotFound,
     FunctionCallError,
+    InvalidExecutor,
     NodeError,
     StateIncompatible,
     Uninitialized,
@@ -44,7 +46,9 @@ from calimero_devnet.node.state.commits import CommitWriter, Listener
 from calimero_devnet.node.state.consistency import check_context
 from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
+from calimero_devnet.node.state.identities import HeldIdentities
 from calimero_devnet.node.state.identity import NodeIdentity, public_key_from_seed
+from calimero_devnet.node.state.invitation import Invitation, sign_invitation
 from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 from calimero_devnet.node.state.store import NodeStore
@@ -97,6 +101,7 @@ class NodeCore:
         self._commits = CommitWriter(seat, identity)
         self._apps = AppRegistry(store, seat.runtime, name)
         self._names = deltalog.CollectionNames()
+        self.identities = HeldIdentities(store, identity, name)
 
     @classmethod
     def open(
@@ -248,6 +253,38 @@ class NodeCore:
         """Return every inconsistency between a context's record and its deltas (none: [])."""
         return check_context(self.store, self._context_record(ctx_id))
 
+    # identities and invitations
+    def generate_identity(self) -> bytes:
+        """Create an identity whose private key stays on this node; return its public key."""
+        return self.identities.generate().public_key
+
+    def require_identity(self, public_key: bytes, what: str) -> None:
+        """Raise ``InvalidExecutor`` unless this node holds the private key of ``public_key``."""
+        self.identities.require(public_key, what)
+
+    def invite(self, ctx_id: bytes, inviter: bytes, invitee: bytes) -> Invitation:
+        """Make ``invitee`` a member of a context and return its signed invitation.
+
+        Raises:
+            ContextNotFound; InvalidExecutor: this node holds no key for ``inviter``, or
+                ``inviter`` is not a member of the context.
+        """
+        record = self._context_record(ctx_id)
+        signer = self.identities.require(inviter, "inviter")
+        if inviter not in record.members:
+            raise InvalidExecutor(
+                f"inviter {to_b58(inviter)} is not a member of context {to_b58(ctx_id)} on "
+                f"node {self.name}: invite as a member (memberPublicKey of create_context)"
+            )
+        if invitee not in record.members:
+            self._write_record(
+                record.model_copy(update={"members": sorted({*record.members, invitee})})
+            )
+        return sign_invitation(
+            signer, context=ctx_id, application=record.application_id, invitee=invitee,
+            node=self.name,
+        )  # fmt: skip
+
     # deltas (read-only views)
     def delta(self, ctx_id: bytes, delta_id: bytes) -> DeltaDetail:
         """One stored delta of a context, decoded, its signature re-checked.
@@ -273,15 +310,20 @@ class NodeCore:
         return self._names.of(self.store, ctx_id)
 
     # calls
-    def execute(self, ctx_id: bytes, method: str, args: bytes) -> ExecuteResult:
+    def execute(
+        self, ctx_id: bytes, method: str, args: bytes, executor: bytes | None = None
+    ) -> ExecuteResult:
         """Run ``method`` on a context; persist and announce it if it committed.
 
-        A JS app's call commits when it changes host collections (``js_apps``).
+        A JS app's call commits when it changes host collections (``js_apps``). The call
+        runs as ``executor`` (default: the node's own key) and its delta is signed by it.
 
         Raises:
-            ContextNotFound, MethodNotFound, Uninitialized, FunctionCallError.
+            ContextNotFound, MethodNotFound, Uninitialized, FunctionCallError;
+            InvalidExecutor: the node holds no key for ``executor`` or it is no member.
         """
         record = self._context_record(ctx_id)
+        signer = self.identities.signer_for(record, executor)
         app = self._apps.loaded(record.application_id)
         if not record.initialized and method != SYNC_NEXT and method in app.methods:
             raise Uninitialized(
@@ -292,11 +334,14 @@ class NodeCore:
         data = args if method == SYNC_NEXT else (args or b"{}")
         if method != SYNC_NEXT:
             _check_call_args(app, method, data)
-        ran = run_call(self._seat, app, ctx_id, method, data)
+        seat = self._seat
+        if signer is not self.identity:
+            seat = replace(seat, executor_id=signer.public_key)
+        ran = run_call(seat, app, ctx_id, method, data)
         if method == SYNC_NEXT:
             after = self._commits.applied(record, ran)
             return self._result(ran, None, after.root_hash)
-        after, delta = self._commits.local(record, ran)
+        after, delta = self._commits.local(record, ran, signer=signer)
         return self._result(ran, delta, after.root_hash)
 
     def apply_delta(self, delta: CausalDelta) -> CommitNotice | None:

@@ -1,0 +1,65 @@
+"""Provides the identity and invitation routes of the admin API, in upstream's shapes.
+
+- ``POST /admin-api/identity/context``: create an identity whose private key stays in this
+  node's store; answers ``{"publicKey"}``.
+- ``POST /admin-api/contexts/invite`` ``{"contextId", "inviterId", "inviteeId"}``: the
+  inviter (a member whose key this node holds) makes the invitee a member and signs an
+  invitation; answers the payload string.
+- ``POST /admin-api/contexts/join`` ``{"invitationPayload"}``: this node (which must hold
+  the invitee's key) fetches the context's app from the inviter's node if it lacks it, and
+  joins; answers ``{"contextId", "memberPublicKey"}`` (the invitee). Needs ``--broker``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from calimero_devnet.errors import ParseError
+from calimero_devnet.ids import from_b58, to_b58
+from calimero_devnet.node.rpc.admin_sync import NO_BUS, REPLICATION
+from calimero_devnet.node.rpc.replies import fail, json_kind, ok, read_json_object
+from calimero_devnet.node.rpc.worker import CoreWorker
+from calimero_devnet.node.state.invitation import decode_invitation
+
+
+def _key(body: dict[str, Any], field: str) -> bytes:
+    value = body.get(field)
+    if not isinstance(value, str):
+        raise ParseError(f"{field} must be a base58 string, got {json_kind(value)}")
+    return from_b58(value, field)
+
+
+def identity_routes(worker: CoreWorker) -> list[web.RouteDef]:
+    """The three routes, over ``worker``'s core."""
+
+    async def generate(_: web.Request) -> web.Response:
+        public_key = await worker.call(lambda core: core.generate_identity())
+        return ok({"publicKey": to_b58(public_key)})
+
+    async def invite(request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        ctx, inviter = _key(body, "contextId"), _key(body, "inviterId")
+        invitee = _key(body, "inviteeId")
+        invitation = await worker.call(lambda core: core.invite(ctx, inviter, invitee))
+        replication = request.app.get(REPLICATION)
+        if replication is not None:
+            await replication.invited(ctx)
+        return ok(invitation.encode())
+
+    async def join(request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        invitation = decode_invitation(body.get("invitationPayload"))
+        invitee = invitation.invitee
+        await worker.call(lambda core: core.require_identity(invitee, "invitee"))
+        replication = request.app.get(REPLICATION)
+        if replication is None:
+            return fail(501, NO_BUS)
+        return ok(await replication.join_invited(invitation))
+
+    return [
+        web.post("/admin-api/identity/context", generate),
+        web.post("/admin-api/contexts/invite", invite),
+        web.post("/admin-api/contexts/join", join),
+    ]
