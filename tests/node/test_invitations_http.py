@@ -52,8 +52,15 @@ async def invite(a: httpx.AsyncClient, b: httpx.AsyncClient, wasm: Path) -> tupl
 async def test_an_invited_identity_joins_without_the_app_and_writes_as_itself(
     tmp_path: Path, wasm: Path
 ) -> None:
-    async with http_nodes(tmp_path, 2) as (_, (a, b)):
-        ctx, payload, invitee = await invite(a, b, wasm)
+    async with http_nodes(tmp_path, 3) as (_, (a, b, c)):
+        app = await install(a, wasm)
+        created = await admin(a, "POST", "contexts", {"applicationId": app})
+        ctx, inviter = created["contextId"], created["memberPublicKey"]
+        await install(c, wasm)
+        await admin(c, "POST", f"contexts/{ctx}/join")  # the old way, before the invitation
+        invitee = (await admin(b, "POST", "identity/context"))["publicKey"]
+        body = {"contextId": ctx, "inviterId": inviter, "inviteeId": invitee}
+        payload = await admin(a, "POST", "contexts/invite", body)
         assert invitee in (await admin(a, "GET", f"contexts/{ctx}"))["members"]
         joined = await admin(b, "POST", "contexts/join", {"invitationPayload": payload})
         assert joined == {"contextId": ctx, "memberPublicKey": invitee}
@@ -64,7 +71,8 @@ async def test_an_invited_identity_joins_without_the_app_and_writes_as_itself(
         head = (await admin(b, "GET", f"contexts/{ctx}"))["dagHeads"][0]
         delta = await admin(b, "GET", f"contexts/{ctx}/deltas/{head}")
         assert (delta["author"], delta["signatureValid"]) == (invitee, True)
-        await wait_value([a, b], ctx, "get", {"key": "k"}, expected="v", timeout=10)
+        # n2 learnt of the invitee from n0's member list, so it accepts the invitee's delta
+        await wait_value([a, b, c], ctx, "get", {"key": "k"}, expected="v", timeout=10)
 
 
 async def test_calls_as_a_key_the_node_lacks_or_a_non_member_are_refused(

@@ -1,0 +1,115 @@
+"""The identity steps and ``call`` as an executor: what they send to a node, what they export."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+
+from calimero_devnet.workflows.actions import ACTIONS
+from calimero_devnet.workflows.catalogue import NOT_HERE, STEPS
+from calimero_devnet.workflows.context import Context
+from calimero_devnet.workflows.results import StepFailed, StepResult
+
+CTX, KEY, INVITER = "CtxId", "InviteeKey", "InviterKey"
+
+
+class FakeClient:
+    """Answers admin requests as a node would; records them and the executes."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.sent: list[tuple[str, str, Any]] = []
+
+    async def admin(self, verb: str, path: str, body: Any = None) -> Any:
+        self.sent.append((verb, path, body))
+        return self.answers[path]
+
+    async def execute(self, context_id: str, method: str, args: Any, *, executor: Any) -> Any:
+        self.sent.append(("execute", method, executor))
+        return "done"
+
+
+class FakeContext(Context):
+    def __init__(self, client: FakeClient, tmp_path: Path) -> None:
+        rollout = SimpleNamespace(contexts={})
+        super().__init__(cast(Any, SimpleNamespace(rollout=rollout)), tmp_path, 5.0)
+        self.fake = client
+
+    def client(self, node: str) -> Any:
+        return self.fake
+
+
+def run(ctx: Context, step: str, **fields: Any) -> dict[str, Any]:
+    result = StepResult("step 1", step, step, ok=True, seconds=0.0)
+
+    async def go() -> dict[str, Any]:
+        return await ACTIONS[step](ctx, fields, result)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def client() -> FakeClient:
+    return FakeClient({
+        "identity/context": {"publicKey": KEY},
+        "contexts/invite": "PayloadB58",
+        "contexts/join": {"contextId": CTX, "memberPublicKey": KEY},
+    })  # fmt: skip
+
+
+def test_create_identity_exports_the_public_key(tmp_path: Path, client: FakeClient) -> None:
+    ctx = FakeContext(client, tmp_path)
+    assert run(ctx, "create_identity", node="n-2") == {"publicKey": KEY}
+    assert client.sent == [("POST", "identity/context", {})]
+    assert ctx.values["public_key_n-2"] == KEY
+
+
+@pytest.mark.parametrize("step", ["invite_identity", "invite"])
+def test_an_invitation_is_asked_in_upstreams_shape(
+    tmp_path: Path, client: FakeClient, step: str
+) -> None:
+    ctx = FakeContext(client, tmp_path)
+    fields = {"node": "n-1", "context_id": CTX, "granter_id": INVITER, "grantee_id": KEY}
+    assert run(ctx, step, **fields, capability="member") == {"invitation": "PayloadB58"}
+    body = {"contextId": CTX, "inviterId": INVITER, "inviteeId": KEY}
+    assert client.sent == [("POST", "contexts/invite", body)]
+    assert ctx.values[f"invitation_data_n-1_{KEY}"] == "PayloadB58"
+
+
+@pytest.mark.parametrize("step", ["join_context", "join"])
+def test_joining_by_invitation_sends_the_payload(
+    tmp_path: Path, client: FakeClient, step: str
+) -> None:
+    ctx = FakeContext(client, tmp_path)
+    out = run(ctx, step, node="n-2", context_id=CTX, invitee_id=KEY, invitation="PayloadB58")
+    assert out == {"contextId": CTX, "memberPublicKey": KEY, "memberIdentity": KEY}
+    assert client.sent == [("POST", "contexts/join", {"invitationPayload": "PayloadB58"})]
+    assert ctx.members[CTX] == ["n-2"]
+
+
+def test_an_invitation_for_another_identity_fails_the_join(
+    tmp_path: Path, client: FakeClient
+) -> None:
+    ctx = FakeContext(client, tmp_path)
+    with pytest.raises(StepFailed, match=f"the invitation is for {KEY}, not for Someone"):
+        run(ctx, "join_context", node="n-2", context_id=CTX, invitee_id="Someone",
+            invitation="PayloadB58")  # fmt: skip
+
+
+def test_call_runs_as_the_executor_public_key(tmp_path: Path, client: FakeClient) -> None:
+    ctx = FakeContext(client, tmp_path)
+    run(ctx, "call", node="n-2", context_id=CTX, method="set", executor_public_key=KEY)
+    run(ctx, "call", node="n-2", context_id=CTX, method="get")
+    assert client.sent == [("execute", "set", KEY), ("execute", "get", None)]
+
+
+def test_the_identity_steps_run_and_are_not_listed_as_missing() -> None:
+    for step in ("create_identity", "invite_identity", "invite", "join"):
+        assert step in STEPS
+        assert step in ACTIONS
+        assert step not in NOT_HERE
+    assert STEPS["join_context"].optional == {"invitee_id", "invitation"}
