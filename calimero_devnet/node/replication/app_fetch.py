@@ -45,13 +45,16 @@ class AppFetch:
         reply = AppResponse(self._node, message.context, message.application, wasm)
         self._out.send(message.reply_to, reply)
 
-    def on_response(self, message: AppResponse) -> None:
-        """Install the app a peer sent, if we asked that peer and the hash matches."""
+    def on_response(self, message: AppResponse) -> tuple[bytes, NodeError | None] | None:
+        """Install the app a peer sent, if we asked that peer and the hash matches; return
+        how the fetch ended (None: the answer was not one we wait for)."""
         app = message.application
         if self._asked.get(app) != message.sender:
-            return  # unsolicited, or from a peer we did not ask
+            return None  # unsolicited, or from a peer we did not ask
         del self._asked[app]
-        self._out.settle_app(app, self._install(message))
+        error = self._install(message)
+        self._out.settle_app(app, error)
+        return app, error
 
     def _install(self, message: AppResponse) -> NodeError | None:
         app, where = to_b58(message.application), f"node {message.sender}"

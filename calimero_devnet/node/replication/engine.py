@@ -77,6 +77,7 @@ class ReplicaEngine:
         self.joins = JoinFlow(core, self.sync, self.members, self._out)
         self._reads.joins = self.joins
         self.apps = AppFetch(core, self.config.node, self._out)
+        self.joins.fetch = self.apps
         self.screen = Screen(
             self.config,
             (self.members, self.joins, self._reads, self.applier.backoff),
@@ -203,7 +204,10 @@ class ReplicaEngine:
             self.apps.on_request(message)
             return
         if isinstance(message, AppResponse):
-            self.apps.on_response(message)
+            ended = self.apps.on_response(message)
+            for held in self.joins.resume(*ended) if ended is not None else ():
+                self._touched.add(held.context)
+                self._run(self.sync.handle(held, now), held.sender, now)
             return
         screened = self.screen.check(message, now)
         if screened is None:
