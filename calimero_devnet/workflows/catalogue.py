@@ -38,6 +38,8 @@ def _spec(
     )
 
 
+_NS = "namespace_id group_id recursive"  # merobox's newer namespace invitations
+
 # Keys every step may carry (merobox's "common step keys").
 COMMON = frozenset({"type", "name", "description", "outputs", "expected_failure", "expected_error"})
 
@@ -47,9 +49,10 @@ STEPS: dict[str, StepSpec] = {
     "create_mesh": _spec("context_node application_id nodes", "params"),
     "join_context": _spec("node context_id", "invitee_id invitation"),
     "create_identity": _spec("node"),
-    "invite_identity": _spec("node context_id granter_id grantee_id", "capability"),
-    "invite": _spec("node context_id granter_id grantee_id", "capability"),
-    "join": _spec("node context_id invitation", "invitee_id"),
+    # merobox's context-invitation form; the namespace form is refused in steps_check
+    "invite_identity": _spec("node", "context_id granter_id grantee_id capability " + _NS),
+    "invite": _spec("node", "context_id granter_id grantee_id capability " + _NS),
+    "join": _spec("node", "context_id invitation invitee_id " + _NS),
     "call": _spec(
         "node context_id method", "args executor_public_key allow_failure", "unauthenticated"
     ),

@@ -12,7 +12,9 @@ import pytest
 from calimero_devnet.workflows.actions import ACTIONS
 from calimero_devnet.workflows.catalogue import NOT_HERE, STEPS
 from calimero_devnet.workflows.context import Context
+from calimero_devnet.workflows.parse import parse_workflow
 from calimero_devnet.workflows.results import StepFailed, StepResult
+from tests.unit.test_workflow_parse import INSTALL, error_of, write
 
 CTX, KEY, INVITER = "CtxId", "InviteeKey", "InviterKey"
 
@@ -113,3 +115,65 @@ def test_the_identity_steps_run_and_are_not_listed_as_missing() -> None:
         assert step in ACTIONS
         assert step not in NOT_HERE
     assert STEPS["join_context"].optional == {"invitee_id", "invitation"}
+
+
+FLOW = """\
+  - type: create_context
+    node: n-1
+    application_id: '{{app_id}}'
+    outputs:
+      context_id: contextId
+      member_key: memberPublicKey
+  - type: create_identity
+    node: n-2
+  - type: invite_identity
+    node: n-1
+    context_id: '{{context_id}}'
+    granter_id: '{{member_key}}'
+    grantee_id: '{{public_key_n-2}}'
+    capability: member
+    outputs:
+      invitation: invitation
+  - type: join_context
+    node: n-2
+    context_id: '{{context_id}}'
+    invitee_id: '{{public_key_n-2}}'
+    invitation: '{{invitation}}'
+  - type: call
+    node: n-2
+    context_id: '{{context_id}}'
+    executor_public_key: '{{public_key_n-2}}'
+    method: set
+"""
+
+
+def test_merobox_s_invitation_flow_parses_with_its_own_variables(tmp_path: Path) -> None:
+    flow = parse_workflow(write(tmp_path, INSTALL + FLOW), tmp_path)
+    kinds = [step.kind for step in flow.steps]
+    assert kinds == ["install_application", "create_context", "create_identity",
+                     "invite_identity", "join_context", "call"]  # fmt: skip
+
+
+def test_the_namespace_form_of_invite_and_join_is_listed_as_unsupported(tmp_path: Path) -> None:
+    steps = (
+        INSTALL
+        + """\
+  - type: invite
+    node: n-1
+    namespace_id: ns
+  - type: join
+    node: n-2
+    group_id: ns
+    invitation: x
+"""
+    )
+    message = error_of(write(tmp_path, steps))
+    assert "uses steps devnet run does not support" in message
+    assert "invite at line 12 (step 2: invites into a namespace (namespace_id/group_id)" in message
+    assert "join at line 15 (step 3: joins a namespace" in message
+
+
+def test_an_invitation_without_its_grantee_names_the_field(tmp_path: Path) -> None:
+    steps = INSTALL + "  - type: invite_identity\n    node: n-1\n    context_id: c\n"
+    steps += "    granter_id: g\n"
+    assert error_of(write(tmp_path, steps)).endswith("'grantee_id' is required")
