@@ -98,11 +98,11 @@ class JoinFlow:
         except ParseError as exc:
             self._out.log(logging.WARNING, f"refused a snapshot from {message.sender}: {exc}")
             return replace(message, snapshot=None)  # the sync core asks the next peer
-        if self._core.store.app(info.application_id) is None and self.fetch is not None:
-            self._held[context] = (info.application_id, message)
-            self.fetch.request(info.application_id, context, message.sender)
-            return None  # ``resume`` hands it on once the app is here
         if self._core.store.app(info.application_id) is None:
+            if self.fetch is not None:
+                self._held[context] = (info.application_id, message)
+                self.fetch.request(info.application_id, context, message.sender)
+                return None  # ``resume`` hands it on once the app is here
             app = to_b58(info.application_id)
             self.cancel(
                 context,
