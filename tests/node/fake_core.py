@@ -79,6 +79,9 @@ class FakeCore:
     def generate_identity(self) -> bytes:
         raise NotImplementedError("the fake core holds no identities")
 
+    def owned_identities(self, ctx_id: bytes) -> list[bytes]:
+        raise NotImplementedError("the fake core holds no identities")
+
     def require_identity(self, public_key: bytes, what: str) -> None:
         raise NotImplementedError("the fake core holds no identities")
 

@@ -73,6 +73,10 @@ async def test_an_invited_identity_joins_without_the_app_and_writes_as_itself(
         assert (delta["author"], delta["signatureValid"]) == (invitee, True)
         # n2 learnt of the invitee from n0's member list, so it accepts the invitee's delta
         await wait_value([a, b, c], ctx, "get", {"key": "k"}, expected="v", timeout=10)
+        assert invitee in (await admin(c, "GET", f"contexts/{ctx}/identities"))["identities"]
+        assert invitee in (await admin(b, "GET", f"contexts/{ctx}/identities-owned"))["identities"]
+        owned_by_a = await admin(a, "GET", f"contexts/{ctx}/identities-owned")
+        assert owned_by_a == {"identities": [inviter]}
 
 
 async def test_calls_as_a_key_the_node_lacks_or_a_non_member_are_refused(
@@ -90,7 +94,7 @@ async def test_calls_as_a_key_the_node_lacks_or_a_non_member_are_refused(
         }
         answer = await rpc(a, ctx, "set", {"key": "k", "value": "v"}, executorPublicKey=invitee)
         assert answer["error"]["type"] == "InvalidExecutor"  # a member, but its key is on n1
-        held = (await admin(a, "POST", "identity/context"))["publicKey"]
+        held = (await admin(a, "POST", "dev/identity/context"))["publicKey"]  # upstream's alias
         answer = await rpc(a, ctx, "set", {"key": "k", "value": "v"}, executorPublicKey=held)
         assert answer["error"]["data"].startswith(f"executor {held} is not a member of context")
         assert (await admin(a, "GET", f"contexts/{ctx}"))["dagHeads"] == before

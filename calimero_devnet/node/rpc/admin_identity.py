@@ -8,6 +8,10 @@
 - ``POST /admin-api/contexts/join`` ``{"invitationPayload"}``: this node (which must hold
   the invitee's key) fetches the context's app from the inviter's node if it lacks it, and
   joins; answers ``{"contextId", "memberPublicKey"}`` (the invitee). Needs ``--broker``.
+- ``GET /admin-api/contexts/<id>/identities``: ``{"identities"}``, every member;
+  ``.../identities-owned``: the members whose keys this node holds.
+
+Upstream also serves the first three under ``/admin-api/dev/``; so do we.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def _key(body: dict[str, Any], field: str) -> bytes:
 
 
 def identity_routes(worker: CoreWorker) -> list[web.RouteDef]:
-    """The three routes, over ``worker``'s core."""
+    """The identity routes, over ``worker``'s core."""
 
     async def generate(_: web.Request) -> web.Response:
         public_key = await worker.call(lambda core: core.generate_identity())
@@ -58,8 +62,25 @@ def identity_routes(worker: CoreWorker) -> list[web.RouteDef]:
             return fail(501, NO_BUS)
         return ok(await replication.join_invited(invitation))
 
+    async def identities(request: web.Request) -> web.Response:
+        ctx = from_b58(request.match_info["id"], "context id")
+        info = await worker.call(lambda core: core.context(ctx))
+        return ok({"identities": [to_b58(key) for key in info.members]})
+
+    async def owned(request: web.Request) -> web.Response:
+        ctx = from_b58(request.match_info["id"], "context id")
+        keys = await worker.call(lambda core: core.owned_identities(ctx))
+        return ok({"identities": [to_b58(key) for key in keys]})
+
+    routes = []
+    for prefix in ("/admin-api", "/admin-api/dev"):
+        routes += [
+            web.post(f"{prefix}/identity/context", generate),
+            web.post(f"{prefix}/contexts/invite", invite),
+            web.post(f"{prefix}/contexts/join", join),
+        ]
     return [
-        web.post("/admin-api/identity/context", generate),
-        web.post("/admin-api/contexts/invite", invite),
-        web.post("/admin-api/contexts/join", join),
+        *routes,
+        web.get("/admin-api/contexts/{id}/identities", identities),
+        web.get("/admin-api/contexts/{id}/identities-owned", owned),
     ]

@@ -60,6 +60,10 @@ class Core(Protocol):
         """Create an identity whose private key stays on this node; return its public key."""
         ...
 
+    def owned_identities(self, ctx_id: bytes) -> list[bytes]:
+        """The members of a context whose private keys this node holds."""
+        ...
+
     def require_identity(self, public_key: bytes, what: str) -> None:
         """Raise ``InvalidExecutor`` unless this node holds the private key of ``public_key``."""
         ...

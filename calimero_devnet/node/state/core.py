@@ -258,6 +258,15 @@ class NodeCore:
         """Create an identity whose private key stays on this node; return its public key."""
         return self.identities.generate().public_key
 
+    def owned_identities(self, ctx_id: bytes) -> list[bytes]:
+        """The members of a context whose private keys this node holds.
+
+        Raises:
+            ContextNotFound.
+        """
+        record = self._context_record(ctx_id)
+        return [key for key in record.members if self.identities.get(key) is not None]
+
     def require_identity(self, public_key: bytes, what: str) -> None:
         """Raise ``InvalidExecutor`` unless this node holds the private key of ``public_key``."""
         self.identities.require(public_key, what)
