@@ -1,9 +1,10 @@
 """Provides the app and context steps: install_application, create_context, create_mesh,
 join_context and call, over the node admin API and JSON-RPC (``NodeClient``).
 
-Joining without an invitation needs the context's app on the joiner: the run installs the
-``.wasm`` it installed earlier there first. Joining by invitation (``invitation``) leaves
-that to the node, which fetches the app from the inviter's node.
+Before a join without an invitation the run installs the ``.wasm`` it installed earlier on
+the joiner, from the file (a node lacking it would fetch it from the member it joins from).
+Joining by invitation (``invitation``) leaves the app to the node, which fetches it from
+the inviter's node.
 """
 
 from __future__ import annotations
