@@ -24,6 +24,8 @@ ACTIONS: dict[str, Action] = {
     "create_identity": identity.create_identity,
     "invite_identity": identity.invite_identity,
     "invite": identity.invite_identity,
+    "invite_open": identity.invite_open,
+    "join_open": identity.join_open,
     "call": apps.call,
     "wait": waits.wait,
     "wait_for_sync": waits.wait_for_sync,

@@ -47,3 +47,23 @@ async def join_by_invitation(ctx: Context, fields: Response) -> Response:
     member = data["memberPublicKey"]
     ctx.values[f"join_member_public_key_{node}_{member}"] = member
     return {"contextId": cid, "memberPublicKey": member, "memberIdentity": member}
+
+
+async def invite_open(ctx: Context, fields: Response, _: StepResult) -> Response:
+    """``granter_id`` signs an open invitation into ``context_id``: ``invitation`` (an object)."""
+    node = str(fields["node"])
+    body = {"contextId": fields["context_id"], "inviterId": fields["granter_id"],
+            "validForBlocks": fields.get("valid_for_blocks", 1000)}  # fmt: skip
+    invitation = await ctx.client(node).admin("POST", "contexts/invite_by_open_invitation", body)
+    ctx.values[f"open_invitation_{node}_{fields['context_id']}"] = invitation
+    return {"invitation": invitation}
+
+
+async def join_open(ctx: Context, fields: Response, _: StepResult) -> Response:
+    """``node`` joins with an open ``invitation`` as ``invitee_id``: ``contextId``,
+    ``memberPublicKey``."""
+    node, invitee = str(fields["node"]), str(fields["invitee_id"])
+    body = {"invitation": fields["invitation"], "newMemberPublicKey": invitee}
+    data: Response = await ctx.client(node).admin("POST", "contexts/join_by_open_invitation", body)
+    ctx.add_member(str(data["contextId"]), node)
+    return {"contextId": data["contextId"], "memberPublicKey": data["memberPublicKey"]}

@@ -2,7 +2,7 @@
 
 ``STEPS`` lists the types ``devnet run`` runs: merobox's (with merobox's field names) and
 our extensions. ``NOT_HERE`` lists merobox's types that need node features this devnet
-does not have (namespaces and groups, open invitations, auth, blobs, TEE, Docker):
+does not have (namespaces and groups, auth, blobs, TEE, Docker):
 a file using one fails before anything starts, naming them. Any other type is a typo.
 """
 
@@ -53,6 +53,8 @@ STEPS: dict[str, StepSpec] = {
     "invite_identity": _spec("node", "context_id granter_id grantee_id capability " + _NS),
     "invite": _spec("node", "context_id granter_id grantee_id capability " + _NS),
     "join": _spec("node", "context_id invitation invitee_id " + _NS),
+    "invite_open": _spec("node context_id granter_id", "valid_for_blocks"),
+    "join_open": _spec("node", "invitee_id invitation " + _NS),
     "call": _spec(
         "node context_id method", "args executor_public_key allow_failure", "unauthenticated"
     ),
@@ -92,7 +94,7 @@ NOT_HERE = frozenset(
     set_group_metadata get_group_metadata set_member_metadata get_member_metadata
     set_context_metadata get_context_metadata detach_context_from_group sync_group
     register_group_signing_key delete_group delete_namespace
-    invite_open join_open create_group create_group_invitation join_group account_create
+    create_group create_group_invitation join_group account_create
     account_pair account_revoke account_show node_exec sign_warrant perform_intent login
     refresh ws_connect ws_subscribe assert_ws_event upgrade_group
     cascade_namespace_application assert_cascade_complete assert_migration_complete

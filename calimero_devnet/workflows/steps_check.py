@@ -165,10 +165,15 @@ def _join(raw: Located, _: Path) -> Problem | None:
     return _needs(raw, ("context_id", "invitation"), "joins")
 
 
+def _join_open(raw: Located, _: Path) -> Problem | None:
+    return _needs(raw, ("invitee_id", "invitation"), "joins")
+
+
 _CHECKS: dict[str, Callable[[Located, Path], Problem | None]] = {
     "invite_identity": _invite,
     "invite": _invite,
     "join": _join,
+    "join_open": _join_open,
     "install_application": _install,
     "wait_for_sync": _wait_for_sync,
     "repeat": _repeat,

@@ -19,6 +19,7 @@ from calimero_devnet.ids import sha256
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
 from calimero_devnet.node.state.invitation import Invitation
+from calimero_devnet.node.state.open_invitation import OpenInvitation
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 
 WASM_MAGIC = b"\0asm\x01\0\0\0"
@@ -81,6 +82,9 @@ class FakeCore:
 
     def owned_identities(self, ctx_id: bytes) -> list[bytes]:
         raise NotImplementedError("the fake core holds no identities")
+
+    def invite_open(self, ctx_id: bytes, inviter: bytes, valid_for_s: int) -> OpenInvitation:
+        raise NotImplementedError("the fake core sends no invitations")
 
     def require_identity(self, public_key: bytes, what: str) -> None:
         raise NotImplementedError("the fake core holds no identities")

@@ -148,3 +148,29 @@ async def test_deltas_of_a_non_member_or_with_a_forged_author_are_refused(
         assert "signature" in reasons[1], reasons
         assert (await admin(a, "GET", f"contexts/{ctx}"))["dagHeads"] == heads
         assert stranger_delta not in (await admin(a, "GET", f"contexts/{ctx}/deltas"))["heads"]
+
+
+async def test_an_open_invitation_lets_a_key_of_the_joiner_in(tmp_path: Path, wasm: Path) -> None:
+    async with http_nodes(tmp_path, 3) as (_, (a, b, c)):
+        app = await install(a, wasm)
+        created = await admin(a, "POST", "contexts", {"applicationId": app})
+        ctx, inviter = created["contextId"], created["memberPublicKey"]
+        await install(c, wasm)
+        await admin(c, "POST", f"contexts/{ctx}/join")
+        body = {"contextId": ctx, "inviterId": inviter, "validForBlocks": 60}
+        opened = await admin(a, "POST", "contexts/invite_by_open_invitation", body)
+        assert opened["invitation"]["context_id"] == ctx
+        newcomer = (await admin(b, "POST", "identity/context"))["publicKey"]
+        forged = {**opened, "invitation": {**opened["invitation"], "expiration_timestamp": 1}}
+        refused = await b.post(
+            "/admin-api/contexts/join_by_open_invitation",
+            json={"invitation": forged, "newMemberPublicKey": newcomer},
+        )
+        assert refused.status_code == 400
+        assert "signature does not hold" in refused.json()["error"]
+        body = {"invitation": opened, "newMemberPublicKey": newcomer}
+        joined = await admin(b, "POST", "contexts/join_by_open_invitation", body)
+        assert joined == {"contextId": ctx, "memberPublicKey": newcomer}
+        answer = await rpc(b, ctx, "set", {"key": "k", "value": "open"}, executorPublicKey=newcomer)
+        assert "result" in answer, answer
+        await wait_value([a, b, c], ctx, "get", {"key": "k"}, expected="open", timeout=15)

@@ -60,6 +60,8 @@ def client() -> FakeClient:
         "identity/context": {"publicKey": KEY},
         "contexts/invite": "PayloadB58",
         "contexts/join": {"contextId": CTX, "memberPublicKey": KEY},
+        "contexts/invite_by_open_invitation": {"invitation": {"context_id": CTX}},
+        "contexts/join_by_open_invitation": {"contextId": CTX, "memberPublicKey": KEY},
     })  # fmt: skip
 
 
@@ -102,6 +104,23 @@ def test_an_invitation_for_another_identity_fails_the_join(
             invitation="PayloadB58")  # fmt: skip
 
 
+def test_open_invitations_are_asked_and_used_in_upstreams_shape(
+    tmp_path: Path, client: FakeClient
+) -> None:
+    ctx = FakeContext(client, tmp_path)
+    opened = run(ctx, "invite_open", node="n-1", context_id=CTX, granter_id=INVITER)
+    assert opened == {"invitation": {"invitation": {"context_id": CTX}}}
+    joined = run(ctx, "join_open", node="n-2", invitee_id=KEY, invitation=opened["invitation"])
+    assert joined == {"contextId": CTX, "memberPublicKey": KEY}
+    body = {"contextId": CTX, "inviterId": INVITER, "validForBlocks": 1000}
+    assert client.sent == [
+        ("POST", "contexts/invite_by_open_invitation", body),
+        ("POST", "contexts/join_by_open_invitation",
+         {"invitation": opened["invitation"], "newMemberPublicKey": KEY}),
+    ]  # fmt: skip
+    assert ctx.members[CTX] == ["n-2"]
+
+
 def test_call_runs_as_the_executor_public_key(tmp_path: Path, client: FakeClient) -> None:
     ctx = FakeContext(client, tmp_path)
     run(ctx, "call", node="n-2", context_id=CTX, method="set", executor_public_key=KEY)
@@ -110,7 +129,8 @@ def test_call_runs_as_the_executor_public_key(tmp_path: Path, client: FakeClient
 
 
 def test_the_identity_steps_run_and_are_not_listed_as_missing() -> None:
-    for step in ("create_identity", "invite_identity", "invite", "join"):
+    for step in ("create_identity", "invite_identity", "invite", "join", "invite_open",
+                 "join_open"):  # fmt: skip
         assert step in STEPS
         assert step in ACTIONS
         assert step not in NOT_HERE

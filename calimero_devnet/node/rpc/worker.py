@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
     from calimero_devnet.node.state.invitation import Invitation
+    from calimero_devnet.node.state.open_invitation import OpenInvitation
     from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ class Core(Protocol):
 
     def owned_identities(self, ctx_id: bytes) -> list[bytes]:
         """The members of a context whose private keys this node holds."""
+        ...
+
+    def invite_open(self, ctx_id: bytes, inviter: bytes, valid_for_s: int) -> OpenInvitation:
+        """An open invitation into a context, signed by ``inviter``."""
         ...
 
     def require_identity(self, public_key: bytes, what: str) -> None:

@@ -49,6 +49,7 @@ from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
 from calimero_devnet.node.state.identities import HeldIdentities
 from calimero_devnet.node.state.identity import NodeIdentity, public_key_from_seed
 from calimero_devnet.node.state.invitation import Invitation, sign_invitation
+from calimero_devnet.node.state.open_invitation import OpenInvitation, sign_open_invitation
 from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 from calimero_devnet.node.state.store import NodeStore
@@ -279,12 +280,7 @@ class NodeCore:
                 ``inviter`` is not a member of the context.
         """
         record = self._context_record(ctx_id)
-        signer = self.identities.require(inviter, "inviter")
-        if inviter not in record.members:
-            raise InvalidExecutor(
-                f"inviter {to_b58(inviter)} is not a member of context {to_b58(ctx_id)} on "
-                f"node {self.name}: invite as a member (memberPublicKey of create_context)"
-            )
+        signer = self._inviter(record, inviter)
         if invitee not in record.members:
             self._write_record(
                 record.model_copy(update={"members": sorted({*record.members, invitee})})
@@ -293,6 +289,28 @@ class NodeCore:
             signer, context=ctx_id, application=record.application_id, invitee=invitee,
             node=self.name,
         )  # fmt: skip
+
+    def invite_open(self, ctx_id: bytes, inviter: bytes, valid_for_s: int) -> OpenInvitation:
+        """An open invitation into a context, signed by ``inviter``; members do not change.
+
+        Raises:
+            ContextNotFound; InvalidExecutor: as for ``invite``.
+        """
+        record = self._context_record(ctx_id)
+        signer = self._inviter(record, inviter)
+        return sign_open_invitation(
+            signer, context=ctx_id, application=record.application_id, node=self.name,
+            valid_for_s=valid_for_s,
+        )  # fmt: skip
+
+    def _inviter(self, record: ContextRecord, inviter: bytes) -> NodeIdentity:
+        signer = self.identities.require(inviter, "inviter")
+        if inviter not in record.members:
+            raise InvalidExecutor(
+                f"inviter {to_b58(inviter)} is not a member of context {to_b58(record.id)} on "
+                f"node {self.name}: invite as a member (memberPublicKey of create_context)"
+            )
+        return signer
 
     # deltas (read-only views)
     def delta(self, ctx_id: bytes, delta_id: bytes) -> DeltaDetail:
