@@ -51,7 +51,7 @@ def test_trailing_bytes_and_truncation_are_refused(data: bytes) -> None:
     [
         (b"", "too short"),
         (b"\x02\x01", "wire version 2"),
-        (b"\x01\x09", "unknown tag 9"),
+        (b"\x01\x63", "unknown tag 99"),
         (b"\x01\x01\x03\x00\x00\x00a/b" + CTX + bytes(4), "sender 'a/b'"),
         (b"\x01\x01\x00\x00\x00\x00" + CTX + bytes(4), "sender ''"),
         (b"\x01\x01\x02\x00\x00\x00\xff\xfe" + CTX + bytes(4), "malformed"),

@@ -55,8 +55,8 @@ class Tag(IntEnum):
     SNAPSHOT_REQUEST = 4
     SNAPSHOT_RESPONSE = 5
     MEMBERS = 6
-    APP_REQUEST = 7
-    APP_RESPONSE = 8
+    APP_REQUEST = 10  # after the blob messages (7..9)
+    APP_RESPONSE = 11
 
 
 class _Envelope(Borsh, BaseModel):
