@@ -18,6 +18,7 @@ there is one. ``NodeError`` subclasses carry the JSON-RPC error ``type`` users s
         ├── Uninitialized       the context has no state yet (``init`` never ran)
         ├── InvalidModule       the bytes are not a WASM module that fits the host ABI
         ├── InvalidArgs         the call's arguments do not fit the method's ABI types
+        ├── InvalidExecutor     the node holds no key of the executor, or it is no member
         └── FunctionCallError   the app trapped, panicked, ran out of fuel or memory,
                                 or returned its own error
 """
@@ -127,6 +128,13 @@ class InvalidArgs(NodeError):
 
     type_name = "InvalidArgs"
     http_status = 400
+
+
+class InvalidExecutor(NodeError):
+    """A call names an executor this node holds no key of, or one that is not a member."""
+
+    type_name = "InvalidExecutor"
+    http_status = 403
 
 
 class StateIncompatible(NodeError):

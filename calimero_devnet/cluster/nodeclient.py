@@ -25,7 +25,7 @@ _NODE_ERRORS: dict[str, type[NodeError]] = {
     for kind in (
         errors.ParseError, errors.ContextNotFound, errors.ApplicationNotFound,
         errors.MethodNotFound, errors.Uninitialized, errors.InvalidModule,
-        errors.InvalidArgs, errors.FunctionCallError,
+        errors.InvalidArgs, errors.FunctionCallError, errors.InvalidExecutor,
     )
 }  # fmt: skip
 
@@ -198,14 +198,18 @@ class NodeClient:
             if exc.status != 404:
                 raise
 
-    async def execute(self, context_id: str, method: str, args: Any = None) -> Any:
-        """Run ``method`` with JSON ``args`` on a context; return its output.
+    async def execute(
+        self, context_id: str, method: str, args: Any = None, *, executor: str | None = None
+    ) -> Any:
+        """Run ``method`` with JSON ``args`` on a context (as ``executor``, a public key the
+        node holds; default the node's own); return its output.
 
         Raises:
             NodeError: the node's JSON-RPC error, as its own class.
             ClusterError: the node is unreachable.
         """
-        return (await self._execute(context_id, method, args, trace=False))["output"]
+        answer = await self._execute(context_id, method, args, trace=False, executor=executor)
+        return answer["output"]
 
     async def execute_traced(self, context_id: str, method: str, args: Any = None) -> Any:
         """Run ``method`` traced (devnet): the whole result, ``{"output", "trace": {...}}``.
@@ -230,9 +234,13 @@ class NodeClient:
         data: dict[str, Any] = await self.admin("GET", path)
         return data
 
-    async def _execute(self, context_id: str, method: str, args: Any, *, trace: bool) -> Any:
+    async def _execute(
+        self, context_id: str, method: str, args: Any, *, trace: bool, executor: str | None = None
+    ) -> Any:
         params: dict[str, Any] = {"contextId": context_id, "method": method,
                                   "argsJson": args or {}}  # fmt: skip
+        if executor is not None:
+            params["executorPublicKey"] = executor
         if trace:
             params["trace"] = True  # only then: an upstream node would not know it
         body = {"jsonrpc": "2.0", "id": 1, "method": "execute", "params": params}

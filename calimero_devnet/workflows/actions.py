@@ -8,6 +8,7 @@ from typing import Any
 
 from calimero_devnet.workflows import actions_apps as apps
 from calimero_devnet.workflows import actions_blobs as blobs
+from calimero_devnet.workflows import actions_identity as identity
 from calimero_devnet.workflows import actions_nodes as nodes
 from calimero_devnet.workflows import actions_waits as waits
 from calimero_devnet.workflows.context import Context
@@ -20,6 +21,12 @@ ACTIONS: dict[str, Action] = {
     "create_context": apps.create_context,
     "create_mesh": apps.create_mesh,
     "join_context": apps.join_context,
+    "join": apps.join_context,
+    "create_identity": identity.create_identity,
+    "invite_identity": identity.invite_identity,
+    "invite": identity.invite_identity,
+    "invite_open": identity.invite_open,
+    "join_open": identity.join_open,
     "call": apps.call,
     "wait": waits.wait,
     "wait_for_sync": waits.wait_for_sync,

@@ -1,8 +1,10 @@
 """Provides the app and context steps: install_application, create_context, create_mesh,
 join_context and call, over the node admin API and JSON-RPC (``NodeClient``).
 
-A joiner must hold the context's app; the run installs the ``.wasm`` it installed earlier
-on the joiner first (upstream nodes fetch it from a peer; ours do not yet).
+Before a join without an invitation the run installs the ``.wasm`` it installed earlier on
+the joiner, from the file (a node lacking it would fetch it from the member it joins from).
+Joining by invitation (``invitation``) leaves the app to the node, which fetches it from
+the inviter's node.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from calimero_devnet.cluster.deploy import install as deploy
 from calimero_devnet.cluster.processes.supervisor import module_cache_dir
 from calimero_devnet.config.model import AppSettings
 from calimero_devnet.errors import NodeError
+from calimero_devnet.workflows.actions_identity import join_by_invitation
 from calimero_devnet.workflows.context import Context
 from calimero_devnet.workflows.results import StepFailed, StepResult
 
@@ -70,7 +73,10 @@ async def create_context(ctx: Context, fields: Response, _: StepResult) -> Respo
 
 
 async def join_context(ctx: Context, fields: Response, _: StepResult) -> Response:
-    """Have ``node`` join ``context_id`` from a member's snapshot: ``memberIdentity``."""
+    """Have ``node`` join ``context_id`` from a member's snapshot: ``memberIdentity``; with
+    ``invitation``, join by it (``actions_identity.join_by_invitation``)."""
+    if fields.get("invitation") is not None:
+        return await join_by_invitation(ctx, fields)
     node, cid = str(fields["node"]), str(fields["context_id"])
     await _join(ctx, node, cid)
     return {"contextId": cid, "memberIdentity": await _public_key(ctx, node)}
@@ -116,8 +122,11 @@ async def call(ctx: Context, fields: Response, result: StepResult) -> Response:
     """Run ``method(args)`` on ``node`` in ``context_id``: ``result`` is ``{"output": ...}``."""
     client = ctx.client(str(fields["node"]))
     try:
-        output = await client.execute(str(fields["context_id"]), str(fields["method"]),
-                                      fields.get("args") or {})  # fmt: skip
+        executor = fields.get("executor_public_key")
+        output = await client.execute(
+            str(fields["context_id"]), str(fields["method"]), fields.get("args") or {},
+            executor=None if executor is None else str(executor),
+        )  # fmt: skip
     except NodeError as exc:
         error = {"type": exc.type_name, "data": exc.data if exc.data is not None else str(exc)}
         if fields.get("allow_failure"):

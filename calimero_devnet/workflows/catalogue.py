@@ -2,7 +2,7 @@
 
 ``STEPS`` lists the types ``devnet run`` runs: merobox's (with merobox's field names) and
 our extensions. ``NOT_HERE`` lists merobox's types that need node features this devnet
-does not have (namespaces and groups, identities and invitations, auth, TEE, Docker):
+does not have (namespaces and groups, auth, TEE, Docker):
 a file using one fails before anything starts, naming them. Any other type is a typo.
 """
 
@@ -38,6 +38,8 @@ def _spec(
     )
 
 
+_NS = "namespace_id group_id recursive"  # merobox's newer namespace invitations
+
 # Keys every step may carry (merobox's "common step keys").
 COMMON = frozenset({"type", "name", "description", "outputs", "expected_failure", "expected_error"})
 
@@ -45,7 +47,14 @@ STEPS: dict[str, StepSpec] = {
     "install_application": _spec("node", "path package version", "dev"),
     "create_context": _spec("node application_id", "params", "group_id service_name"),
     "create_mesh": _spec("context_node application_id nodes", "params"),
-    "join_context": _spec("node context_id"),
+    "join_context": _spec("node context_id", "invitee_id invitation"),
+    "create_identity": _spec("node"),
+    # merobox's context-invitation form; the namespace form is refused in steps_check
+    "invite_identity": _spec("node", "context_id granter_id grantee_id capability " + _NS),
+    "invite": _spec("node", "context_id granter_id grantee_id capability " + _NS),
+    "join": _spec("node", "context_id invitation invitee_id " + _NS),
+    "invite_open": _spec("node context_id granter_id", "valid_for_blocks"),
+    "join_open": _spec("node", "invitee_id invitation " + _NS),
     "call": _spec(
         "node context_id method", "args executor_public_key allow_failure", "unauthenticated"
     ),
@@ -78,7 +87,7 @@ STEPS: dict[str, StepSpec] = {
 NOT_HERE = frozenset(
     """
     uninstall_application get_application list_application_versions delete_context
-    create_identity join_subgroup_inheritance create_namespace create_namespace_invitation
+    join_subgroup_inheritance create_namespace create_namespace_invitation
     join_namespace create_group_in_namespace reparent_group list_namespaces node_identity
     list_namespace_groups list_subgroups get_group_info list_group_contexts list_group_members
     add_group_members remove_group_members update_member_role set_member_capabilities
@@ -86,8 +95,8 @@ NOT_HERE = frozenset(
     set_subgroup_visibility set_default_visibility leave_context leave_group leave_namespace
     set_group_metadata get_group_metadata set_member_metadata get_member_metadata
     set_context_metadata get_context_metadata detach_context_from_group sync_group
-    register_group_signing_key delete_group delete_namespace invite invite_identity join
-    invite_open join_open create_group create_group_invitation join_group account_create
+    register_group_signing_key delete_group delete_namespace
+    create_group create_group_invitation join_group account_create
     account_pair account_revoke account_show node_exec sign_warrant perform_intent login
     refresh ws_connect ws_subscribe assert_ws_event upgrade_group
     cascade_namespace_application assert_cascade_complete assert_migration_complete

@@ -148,7 +148,32 @@ def _partition(raw: Located, _: Path) -> Problem | None:
     return None
 
 
+def _needs(raw: Located, fields: tuple[str, ...], what: str) -> Problem | None:
+    """Refuse merobox's namespace form of an invitation step; require the context form."""
+    if "namespace_id" in raw or "group_id" in raw:
+        return Problem(f"{what} a namespace (namespace_id/group_id): there are no namespaces "
+                       f"here; give {', '.join(fields)}", True)  # fmt: skip
+    missing = [key for key in fields if key not in raw]
+    return Problem(f"{missing[0]!r} is required") if missing else None
+
+
+def _invite(raw: Located, _: Path) -> Problem | None:
+    return _needs(raw, ("context_id", "granter_id", "grantee_id"), "invites into")
+
+
+def _join(raw: Located, _: Path) -> Problem | None:
+    return _needs(raw, ("context_id", "invitation"), "joins")
+
+
+def _join_open(raw: Located, _: Path) -> Problem | None:
+    return _needs(raw, ("invitee_id", "invitation"), "joins")
+
+
 _CHECKS: dict[str, Callable[[Located, Path], Problem | None]] = {
+    "invite_identity": _invite,
+    "invite": _invite,
+    "join": _join,
+    "join_open": _join_open,
     "install_application": _install,
     "wait_for_sync": _wait_for_sync,
     "repeat": _repeat,

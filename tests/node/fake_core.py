@@ -18,6 +18,8 @@ from calimero_devnet.errors import (
 from calimero_devnet.ids import sha256
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
+from calimero_devnet.node.state.invitation import Invitation
+from calimero_devnet.node.state.open_invitation import OpenInvitation
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 
 WASM_MAGIC = b"\0asm\x01\0\0\0"
@@ -75,7 +77,24 @@ class FakeCore:
             raise ContextNotFound(f"context {ctx_id.hex()[:8]} not found")
         return self.ctxs[ctx_id]
 
-    def execute(self, ctx_id: bytes, method: str, args: bytes) -> ExecuteResult:
+    def generate_identity(self) -> bytes:
+        raise NotImplementedError("the fake core holds no identities")
+
+    def owned_identities(self, ctx_id: bytes) -> list[bytes]:
+        raise NotImplementedError("the fake core holds no identities")
+
+    def invite_open(self, ctx_id: bytes, inviter: bytes, valid_for_s: int) -> OpenInvitation:
+        raise NotImplementedError("the fake core sends no invitations")
+
+    def require_identity(self, public_key: bytes, what: str) -> None:
+        raise NotImplementedError("the fake core holds no identities")
+
+    def invite(self, ctx_id: bytes, inviter: bytes, invitee: bytes) -> Invitation:
+        raise NotImplementedError("the fake core sends no invitations")
+
+    def execute(
+        self, ctx_id: bytes, method: str, args: bytes, executor: bytes | None = None
+    ) -> ExecuteResult:
         self.context(ctx_id)
         self.calls.append((method, args))
         outputs: dict[str, Callable[[], bytes | None]] = {

@@ -67,11 +67,26 @@ async def test_a_joiner_copies_the_state_byte_for_byte_and_never_runs_init(
         assert await b.replicator.join(ctx) == answer  # joining again changes nothing
 
 
-async def test_joining_needs_the_app_installed_and_names_it(tmp_path: Path) -> None:
+async def test_a_joiner_without_the_app_fetches_it_from_the_member_it_joins_from(
+    tmp_path: Path,
+) -> None:
+    async with replicas(tmp_path, 2) as (_, (a, b)):
+        ctx = await create_kv_context(a)
+        app = (await a.run(lambda core: core.context(ctx))).application_id
+        await b.replicator.join(ctx)
+        assert (await b.run(lambda core: core.application(app))).source == "peer:n0"
+        await b.execute(ctx, "set", key="from-b", value="1")
+        assert (await converge([a, b], ctx))["from-b"] == "1"
+
+
+async def test_a_join_whose_member_cannot_give_the_app_names_it_and_can_be_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with replicas(tmp_path, 2) as (network, (a, b)):
         ctx = await create_kv_context(a)
         app = (await a.run(lambda core: core.context(ctx))).application_id
-        with pytest.raises(ApplicationNotFound, match=f"runs application {to_b58(app)}"):
+        monkeypatch.setattr(a.core.store, "app_blob", lambda _: None)  # its bytes are lost
+        with pytest.raises(ApplicationNotFound, match=f"does not have application {to_b58(app)}"):
             await b.replicator.join(ctx)
         with pytest.raises(ContextNotFound):
             await b.run(lambda core: core.context(ctx))

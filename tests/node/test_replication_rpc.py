@@ -72,13 +72,12 @@ async def test_join_write_and_wait_for_convergence_over_http(tmp_path: Path, was
     async with http_nodes(tmp_path, 3) as (_, (a, b, c)):
         app = await install(a, wasm)
         ctx = (await admin(a, "POST", "contexts", {"applicationId": app}))["contextId"]
-        refused = await b.post(f"/admin-api/contexts/{ctx}/join")
-        assert refused.status_code == 404
-        assert f"runs application {app}" in refused.json()["error"]
-        for joiner in (b, c):
-            await install(joiner, wasm)
-            joined = await admin(joiner, "POST", f"contexts/{ctx}/join")
-            assert joined["contextId"] == ctx
+        joined = await admin(b, "POST", f"contexts/{ctx}/join")  # without the app: fetched
+        assert joined["contextId"] == ctx
+        apps = (await admin(b, "GET", "applications"))["apps"]
+        assert [(x["id"], x["source"]) for x in apps] == [(app, "peer:n0")]
+        await install(c, wasm)
+        assert (await admin(c, "POST", f"contexts/{ctx}/join"))["contextId"] == ctx
         for n, client in enumerate((a, b, c)):
             await execute(client, ctx, "set", {"key": f"k{n}", "value": str(n)})
         await execute(b, ctx, "set", {"key": "k", "value": "v"})

@@ -49,8 +49,16 @@ async def test_execute_reserialises_args_compactly(node: Harness, ctx: bytes) ->
     args = {"key": "ключ", "value": [1, 2.5, None, True]}
     answer = await node.execute(ctx, "echo", args, rid="a")
     assert answer == {"jsonrpc": "2.0", "id": "a", "result": {"output": args}}
-    _, sent = await node.rpc(call(ctx, argsJson=args, executorPublicKey="ignored"))
+    _, sent = await node.rpc(call(ctx, argsJson=args))
     assert sent["result"]["output"] == args
+
+
+async def test_a_malformed_executor_key_is_a_parse_error(node: Harness, ctx: bytes) -> None:
+    _, sent = await node.rpc(call(ctx, executorPublicKey="not-a-key"))
+    assert sent["error"]["type"] == "ParseError"
+    assert "params.executorPublicKey" in sent["error"]["data"]
+    _, sent = await node.rpc(call(ctx, executorPublicKey=7))
+    assert sent["error"]["data"] == "params.executorPublicKey must be a base58 string, got a number"
 
 
 async def test_absent_or_null_args_become_empty_object(

@@ -8,6 +8,7 @@ from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.clock import Hlc
 from calimero_devnet.node.state.delta import CausalDelta, create_delta
 from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.membership import create_members_update
 from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
@@ -54,4 +55,7 @@ def every_message(sender: str = "node-1", context: bytes = CTX) -> list[BusMessa
             sender, context, b"\x09" * 32, 0, True, 3, b"\x0a" * 32, (b"\x0b" * 32,), b"abc"
         ),
         BlobResponse(sender, context, b"\x09" * 32, 0, False, 0, bytes(32), (), b""),
+        AppRequest(sender, context, b"\x09" * 32, reply_to=sender),
+        AppResponse(sender, context, b"\x09" * 32, b"\0asm\x01\0\0\0"),
+        AppResponse(sender, context, b"\x09" * 32, b""),
     ]

@@ -131,10 +131,10 @@ def test_repeat_counters_exist_only_inside_the_repeat(tmp_path: Path) -> None:
 
 def test_every_unsupported_step_is_listed_before_anything_runs(tmp_path: Path) -> None:
     path = write(tmp_path, INSTALL + """\
-  - type: create_identity
+  - type: create_namespace
     node: n-2
     outputs:
-      key: publicKey
+      key: namespaceId
   - type: call
     node: n-1
     context_id: x
@@ -150,7 +150,7 @@ def test_every_unsupported_step_is_listed_before_anything_runs(tmp_path: Path) -
 """)  # fmt: skip
     message = error_of(path)
     assert message.startswith(f"{path}: uses steps devnet run does not support: ")
-    assert "create_identity at line 12 (step 2" in message
+    assert "create_namespace at line 12 (step 2" in message
     assert "delete_blob at line 21 (step 4" in message
     assert "install_application at line 24 (step 5: installs from a registry" in message
 

@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeAlias
 from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
 from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.membership import MembersUpdate
 from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
@@ -50,6 +51,8 @@ Direct: TypeAlias = (
     | SnapshotResponse
     | BlobRequest
     | BlobResponse
+    | AppRequest
+    | AppResponse
 )
 BusMessage: TypeAlias = Broadcast | Direct
 

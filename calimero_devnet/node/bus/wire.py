@@ -26,6 +26,7 @@ from calimero_devnet.errors import ParseError
 from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
 from calimero_devnet.node.bus.transport import BusMessage
 from calimero_devnet.node.state import delta as delta_codec
+from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.membership import MembersUpdate
 from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
@@ -58,6 +59,8 @@ class Tag(IntEnum):
     BLOB_ANNOUNCE = 7
     BLOB_REQUEST = 8
     BLOB_RESPONSE = 9
+    APP_REQUEST = 10  # after the blob messages (7..9)
+    APP_RESPONSE = 11
 
 
 class _Envelope(Borsh, BaseModel):
@@ -134,6 +137,16 @@ class _BlobResponseWire(_Envelope):
     data: _Blob
 
 
+class _AppRequestWire(_Envelope):
+    application: _Id
+    reply_to: str
+
+
+class _AppResponseWire(_Envelope):
+    application: _Id
+    wasm: _Blob
+
+
 _MODELS: dict[Tag, type[_Envelope]] = {
     Tag.DELTA: _DeltaWire,
     Tag.HEADS: _HeadsWire,
@@ -145,6 +158,8 @@ _MODELS: dict[Tag, type[_Envelope]] = {
     Tag.BLOB_ANNOUNCE: _BlobAnnounceWire,
     Tag.BLOB_REQUEST: _BlobRequestWire,
     Tag.BLOB_RESPONSE: _BlobResponseWire,
+    Tag.APP_REQUEST: _AppRequestWire,
+    Tag.APP_RESPONSE: _AppResponseWire,
 }
 
 
@@ -244,6 +259,11 @@ _ENCODERS: dict[type, tuple[Tag, Callable[[Any], dict[str, Any]]]] = {
             "data": m.data,
         },
     ),
+    AppRequest: (
+        Tag.APP_REQUEST,
+        lambda m: {"application": m.application, "reply_to": m.reply_to},
+    ),
+    AppResponse: (Tag.APP_RESPONSE, lambda m: {"application": m.application, "wasm": m.wasm}),
 }
 
 _DECODERS: dict[Tag, Callable[[str, bytes, Any], BusMessage]] = {
@@ -261,6 +281,8 @@ _DECODERS: dict[Tag, Callable[[str, bytes, Any], BusMessage]] = {
     Tag.BLOB_RESPONSE: lambda s, c, w: BlobResponse(
         s, c, w.blob_id, w.index, w.found, w.size, w.hash, tuple(w.links), w.data
     ),
+    Tag.APP_REQUEST: lambda s, c, w: AppRequest(s, c, w.application, w.reply_to),
+    Tag.APP_RESPONSE: lambda s, c, w: AppResponse(s, c, w.application, w.wasm),
 }
 
 

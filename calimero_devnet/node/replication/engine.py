@@ -17,6 +17,7 @@ from calimero_devnet.errors import ContextNotFound, DevnetError, NodeError
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
 from calimero_devnet.node.bus.transport import BusMessage
+from calimero_devnet.node.replication.app_fetch import AppFetch
 from calimero_devnet.node.replication.apply import DeltaApplier
 from calimero_devnet.node.replication.feed import (
     app_event,
@@ -31,7 +32,9 @@ from calimero_devnet.node.replication.reads import StoreReads
 from calimero_devnet.node.replication.screen import Screen
 from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.state.invitation import Invitation
 from calimero_devnet.node.state.results import CommitNotice
+from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.dag import CausalDag
 from calimero_devnet.node.sync.membership import MembersUpdate
 from calimero_devnet.node.sync.messages import (
@@ -74,6 +77,8 @@ class ReplicaEngine:
         self.applier = DeltaApplier(core, self.sync, self._out)
         self.joins = JoinFlow(core, self.sync, self.members, self._out)
         self._reads.joins = self.joins
+        self.apps = AppFetch(core, self.config.node, self._out)
+        self.joins.fetch = self.apps
         self.screen = Screen(
             self.config,
             (self.members, self.joins, self._reads, self.applier.backoff),
@@ -128,6 +133,32 @@ class ReplicaEngine:
         with self._job():
             self.joins.cancel(context, reason)
 
+    def fetch_app(self, application: bytes, context: bytes, peer: str) -> None:
+        """Ask ``peer`` for an app this node lacks (ends in an ``AppSettled``)."""
+        with self._job():
+            self.apps.request(application, context, peer)
+
+    def cancel_fetch(self, application: bytes) -> None:
+        """Stop waiting for an app fetch."""
+        with self._job():
+            self.apps.cancel(application)
+
+    def members_changed(self, context: bytes) -> None:
+        """An invitation grew a context's member list in the store: broadcast it."""
+        with self._job():
+            self.members.changed(context)
+
+    def admit_invited(self, invitation: Invitation) -> None:
+        """After joining by ``invitation``, make sure its invitee is a member here too.
+
+        The inviter's own node granted it already; a snapshot served by a member that had
+        not heard of that yet lacks it, and the invitation (signed by a member) proves it.
+        """
+        with self._job():
+            members = self.members.members(invitation.context)
+            if members is not None and invitation.inviter in members:
+                self.members.grant(invitation.context, invitation.invitee)
+
     def delete(self, context: bytes) -> None:
         """Delete ``context`` from the store and forget it: its DAG, joins, topics, members.
 
@@ -171,6 +202,15 @@ class ReplicaEngine:
         if isinstance(message, MembersUpdate):
             if self.members.on_update(message):  # a joiner: show it our heads without delay
                 self._run(self.sync.announce(now), "", now)
+            return
+        if isinstance(message, AppRequest):
+            self.apps.on_request(message)
+            return
+        if isinstance(message, AppResponse):
+            ended = self.apps.on_response(message)
+            for held in self.joins.resume(*ended) if ended is not None else ():
+                self._touched.add(held.context)
+                self._run(self.sync.handle(held, now), held.sender, now)
             return
         screened = self.screen.check(message, now)
         if screened is None:

@@ -2,7 +2,9 @@
 
 Joining never runs ``init`` (HOST-ABI §5.8): the joiner watches the context, introduces its
 key, and asks whoever announces heads for a snapshot (``SyncState.join_context``). A
-snapshot of an app that is not installed here ends the join with an error naming the app.
+snapshot of an app that is not installed here is held while the app is fetched from the
+snapshot's sender (``app_fetch``); once it is installed the snapshot goes on to the sync
+core, and if the sender cannot give it the join ends with an error naming the app.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import replace
 
 from calimero_devnet.errors import ApplicationNotFound, NodeError, ParseError, StoreError
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.replication.app_fetch import AppFetch
 from calimero_devnet.node.replication.feed import feed_event
 from calimero_devnet.node.replication.members import Membership
 from calimero_devnet.node.replication.outbox import Outbox
@@ -47,6 +50,8 @@ class JoinFlow:
         self._out = out
         self.joining: set[bytes] = set()
         self._staged: dict[bytes, JoinInfo] = {}
+        self._held: dict[bytes, tuple[bytes, SnapshotResponse]] = {}  # context -> (app, msg)
+        self.fetch: AppFetch | None = None  # set once the engine has one
 
     def start(self, context: bytes, now: int) -> str:
         """Begin joining; return ``started``, or ``member`` / ``joining`` if nothing to do."""
@@ -66,6 +71,7 @@ class JoinFlow:
             return
         self.joining.discard(context)
         self._staged.pop(context, None)
+        self._held.pop(context, None)
         self._sync.close_context(context)
         self._out.watch(context, on=False)
         self._out.log(logging.WARNING, f"join of context {to_b58(context)} failed: {error}")
@@ -93,6 +99,10 @@ class JoinFlow:
             self._out.log(logging.WARNING, f"refused a snapshot from {message.sender}: {exc}")
             return replace(message, snapshot=None)  # the sync core asks the next peer
         if self._core.store.app(info.application_id) is None:
+            if self.fetch is not None:
+                self._held[context] = (info.application_id, message)
+                self.fetch.request(info.application_id, context, message.sender)
+                return None  # ``resume`` hands it on once the app is here
             app = to_b58(info.application_id)
             self.cancel(
                 context,
@@ -104,6 +114,21 @@ class JoinFlow:
             return None
         self._staged[context] = info
         return message
+
+    def resume(self, application: bytes, error: NodeError | None) -> list[SnapshotResponse]:
+        """A fetch of ``application`` ended: the held snapshots that may go on now."""
+        ready = []
+        for context, (app, message) in list(self._held.items()):
+            if app != application:
+                continue
+            del self._held[context]
+            if error is not None:
+                self.cancel(context, error)
+                continue
+            screened = self.screen(message)
+            if screened is not None:
+                ready.append(screened)
+        return ready
 
     def install(self, snapshot: Snapshot, sender: str) -> None:
         """Write a screened snapshot in one batch and end the join."""

@@ -63,6 +63,24 @@ class Membership:
         """Drop what is cached about ``context`` (its record was replaced)."""
         self._cache.pop(context, None)
 
+    def grant(self, context: bytes, key: bytes) -> None:
+        """Add ``key`` to a context we are a member of, and broadcast the grown list."""
+        self._add(context, {key}, self._identity.public_key)
+
+    def changed(self, context: bytes) -> None:
+        """The stored list of ``context`` grew outside this class (an invitation): tell all."""
+        self.forget(context)
+        record = self._store.context(context)
+        if record is None:
+            return
+        members = [to_b58(m) for m in record.members]
+        self._out.feed(
+            feed_event(
+                "members", context, members=members, signer=to_b58(self._identity.public_key)
+            )
+        )
+        self._cast_list(context, record.members)
+
     def introduce(self, context: bytes) -> None:
         """Broadcast our own key for ``context`` (we are joining it)."""
         me = self._identity.public_key

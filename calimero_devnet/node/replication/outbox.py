@@ -67,7 +67,15 @@ class JoinSettled:
     error: NodeError | None
 
 
-Outgoing: TypeAlias = Send | Cast | Watch | Feed | JoinSettled
+@dataclass(frozen=True, slots=True)
+class AppSettled:
+    """An app fetch ended: ``error`` is None once the app is installed."""
+
+    application: bytes
+    error: NodeError | None
+
+
+Outgoing: TypeAlias = Send | Cast | Watch | Feed | JoinSettled | AppSettled
 Sink = Callable[[list[Outgoing]], None]
 StoreEffect: TypeAlias = ApplyDeltas[CausalDelta] | InstallSnapshot
 
@@ -102,6 +110,10 @@ class Outbox:
     def settle(self, context: bytes, error: NodeError | None) -> None:
         """Queue the end of a join."""
         self._items.append(JoinSettled(context, error))
+
+    def settle_app(self, application: bytes, error: NodeError | None) -> None:
+        """Queue the end of an app fetch."""
+        self._items.append(AppSettled(application, error))
 
     def take(self) -> list[Outgoing]:
         """Return and forget everything collected."""

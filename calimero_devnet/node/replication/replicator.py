@@ -26,8 +26,16 @@ from calimero_devnet.node.bus.mqtt import open_mqtt_transport
 from calimero_devnet.node.bus.transport import BusMessage, Transport
 from calimero_devnet.node.replication.engine import ReplicaEngine
 from calimero_devnet.node.replication.feed import FeedEvent, feed_event, link
-from calimero_devnet.node.replication.outbox import Cast, Feed, JoinSettled, Outgoing, Send, Watch
-from calimero_devnet.node.replication.requests import SyncWaiter
+from calimero_devnet.node.replication.invited import InvitationWaiter
+from calimero_devnet.node.replication.outbox import (
+    AppSettled,
+    Cast,
+    Feed,
+    JoinSettled,
+    Outgoing,
+    Send,
+    Watch,
+)
 from calimero_devnet.node.rpc.worker import Core, CoreWorker
 from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.node.sync.protocol import SyncConfig
@@ -46,7 +54,7 @@ STATS_EVERY_S = 2.0
 BUS_OUTBOX = 10_000  # sends queued while the broker is away (bursts of deltas fit)
 
 
-class Replicator(SyncWaiter):
+class Replicator(InvitationWaiter):
     """Replicates the contexts of one node over one transport."""
 
     def __init__(
@@ -156,6 +164,8 @@ class Replicator(SyncWaiter):
                 self.feed(event)
             case JoinSettled(context, error):
                 self.settle(context, error)
+            case AppSettled(application, error):
+                self.settle_app(application, error)
 
     def feed(self, event: FeedEvent) -> None:
         """Queue a feed event; when the feed falls behind, the oldest events go first."""

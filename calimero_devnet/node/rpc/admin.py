@@ -26,6 +26,7 @@ from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.rpc.admin_blobs import BlobRoutes
 from calimero_devnet.node.rpc.admin_deltas import delta_routes
+from calimero_devnet.node.rpc.admin_identity import identity_routes
 from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
 from calimero_devnet.node.rpc.admin_sync import bus_state, join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.admin_why import why_routes
@@ -101,6 +102,7 @@ class AdminApi:
             *delta_routes(self._worker),  # devnet extension: what the TUI shows of deltas
             *why_routes(self._worker),  # devnet extension: what `devnet why` compares
             *BlobRoutes(self._worker).routes(),
+            *identity_routes(self._worker),  # identities, invitations, join by invitation
         ]
 
     async def health(self, request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ from calimero_devnet.ids import from_b58
 from calimero_devnet.node.rpc.replies import fail, json_kind, ok, read_json_object
 
 if TYPE_CHECKING:
+    from calimero_devnet.node.state.invitation import Invitation
     from calimero_devnet.node.state.results import ContextInfo
 
 NO_BUS = (
@@ -52,6 +53,14 @@ class Replication(Protocol):
 
     async def delete(self, context: bytes) -> None:
         """Delete a context from the node and stop replicating it, in one worker job."""
+        ...
+
+    async def invited(self, context: bytes) -> None:
+        """An invitation grew the member list of ``context``: broadcast it."""
+        ...
+
+    async def join_invited(self, invitation: Invitation) -> dict[str, Any]:
+        """Join by invitation, fetching the context's app from the inviter's node if need be."""
         ...
 
     def bus(self) -> dict[str, Any]:

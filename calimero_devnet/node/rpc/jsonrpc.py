@@ -51,12 +51,14 @@ class ExecuteCall:
     method: str
     args: bytes
     trace: bool = False
+    executor: bytes | None = None
 
 
 def parse_execute(params: dict[str, Any]) -> ExecuteCall:
-    """Validate ``execute`` params; unknown keys (e.g. ``executorPublicKey``) are ignored.
+    """Validate ``execute`` params; unknown keys are ignored.
 
-    ``trace`` (devnet) must be a boolean when present.
+    ``executorPublicKey`` (optional) names the identity the call runs as; ``trace``
+    (devnet) must be a boolean when present.
     """
     ctx = params.get("contextId")
     if not isinstance(ctx, str):
@@ -78,7 +80,13 @@ def parse_execute(params: dict[str, Any]) -> ExecuteCall:
     trace = params.get("trace", False)
     if not isinstance(trace, bool):
         raise ParseError(f"params.trace must be true or false, got {json_kind(trace)}")
-    return ExecuteCall(from_b58(ctx, "params.contextId"), method, raw, trace)
+    executor = params.get("executorPublicKey")
+    if executor is not None and not isinstance(executor, str):
+        raise ParseError(
+            f"params.executorPublicKey must be a base58 string, got {json_kind(executor)}"
+        )
+    who = None if executor is None else from_b58(executor, "params.executorPublicKey")
+    return ExecuteCall(from_b58(ctx, "params.contextId"), method, raw, trace, who)
 
 
 def trace_json(result: ExecuteResult) -> dict[str, Any]:
@@ -189,7 +197,7 @@ class JsonRpcHandler:
     async def _execute(self, params: dict[str, Any]) -> Any:
         call = parse_execute(params)
         result = await self._worker.call(
-            lambda core: core.execute(call.context_id, call.method, call.args)
+            lambda core: core.execute(call.context_id, call.method, call.args, call.executor)
         )
         answer: dict[str, Any] = {"output": decode_output(result.output)}
         if result.xcalls:

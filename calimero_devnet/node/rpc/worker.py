@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
+    from calimero_devnet.node.state.invitation import Invitation
+    from calimero_devnet.node.state.open_invitation import OpenInvitation
     from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,30 @@ class Core(Protocol):
         """Describe one context."""
         ...
 
-    def execute(self, ctx_id: bytes, method: str, args: bytes) -> ExecuteResult:
-        """Run one app method."""
+    def execute(
+        self, ctx_id: bytes, method: str, args: bytes, executor: bytes | None = None
+    ) -> ExecuteResult:
+        """Run one app method (as ``executor``, default the node's own key)."""
+        ...
+
+    def generate_identity(self) -> bytes:
+        """Create an identity whose private key stays on this node; return its public key."""
+        ...
+
+    def owned_identities(self, ctx_id: bytes) -> list[bytes]:
+        """The members of a context whose private keys this node holds."""
+        ...
+
+    def invite_open(self, ctx_id: bytes, inviter: bytes, valid_for_s: int) -> OpenInvitation:
+        """An open invitation into a context, signed by ``inviter``."""
+        ...
+
+    def require_identity(self, public_key: bytes, what: str) -> None:
+        """Raise ``InvalidExecutor`` unless this node holds the private key of ``public_key``."""
+        ...
+
+    def invite(self, ctx_id: bytes, inviter: bytes, invitee: bytes) -> Invitation:
+        """Make ``invitee`` a member of a context; return the invitation ``inviter`` signed."""
         ...
 
     def subscribe(self, listener: Callable[[CommitNotice], None]) -> Callable[[], None]:

@@ -43,11 +43,17 @@ class CommitWriter:
         self.listeners: list[Listener] = []
 
     def local(
-        self, record: ContextRecord, ran: RanCall, *, new: bool = False
+        self,
+        record: ContextRecord,
+        ran: RanCall,
+        *,
+        new: bool = False,
+        signer: NodeIdentity | None = None,
     ) -> tuple[ContextRecord, CausalDelta | None]:
         """Persist a local call; return the context record after it and its delta, if any.
 
         ``new`` means the record is not stored yet (context creation): store it either way.
+        ``signer`` authors the delta (default: the node's identity).
         """
         out = ran.outcome
         batch = self.seat.store.batch()
@@ -57,7 +63,7 @@ class CommitWriter:
         delta = None
         if commit is not None:
             delta = create_delta(
-                self.identity, context_id=record.id, parents=record.heads,
+                signer or self.identity, context_id=record.id, parents=record.heads,
                 hlc=self.seat.clock.hlc(), payload=commit.payload, events=out.events,
                 max_time_now=out.max_time_now, kind=commit.kind,
             )  # fmt: skip

@@ -11,11 +11,13 @@ random. Either way a context id looks like upstream's (a public key).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 from calimero_devnet.errors import (
     ContextNotFound,
     FunctionCallError,
+    InvalidExecutor,
     NodeError,
     StateIncompatible,
     Uninitialized,
@@ -47,7 +50,10 @@ from calimero_devnet.node.state.commits import CommitWriter, Listener
 from calimero_devnet.node.state.consistency import check_context
 from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
+from calimero_devnet.node.state.identities import HeldIdentities
 from calimero_devnet.node.state.identity import NodeIdentity, public_key_from_seed
+from calimero_devnet.node.state.invitation import Invitation, sign_invitation
+from calimero_devnet.node.state.open_invitation import OpenInvitation, sign_open_invitation
 from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 from calimero_devnet.node.state.store import NodeStore
@@ -105,6 +111,7 @@ class NodeCore:
         self._commits = CommitWriter(seat, identity)
         self._apps = AppRegistry(store, seat.runtime, name)
         self._names = deltalog.CollectionNames()
+        self.identities = HeldIdentities(store, identity, name)
 
     @classmethod
     def open(
@@ -258,6 +265,64 @@ class NodeCore:
         """Return every inconsistency between a context's record and its deltas (none: [])."""
         return check_context(self.store, self._context_record(ctx_id))
 
+    # identities and invitations
+    def generate_identity(self) -> bytes:
+        """Create an identity whose private key stays on this node; return its public key."""
+        return self.identities.generate().public_key
+
+    def owned_identities(self, ctx_id: bytes) -> list[bytes]:
+        """The members of a context whose private keys this node holds.
+
+        Raises:
+            ContextNotFound.
+        """
+        record = self._context_record(ctx_id)
+        return [key for key in record.members if self.identities.get(key) is not None]
+
+    def require_identity(self, public_key: bytes, what: str) -> None:
+        """Raise ``InvalidExecutor`` unless this node holds the private key of ``public_key``."""
+        self.identities.require(public_key, what)
+
+    def invite(self, ctx_id: bytes, inviter: bytes, invitee: bytes) -> Invitation:
+        """Make ``invitee`` a member of a context and return its signed invitation.
+
+        Raises:
+            ContextNotFound; InvalidExecutor: this node holds no key for ``inviter``, or
+                ``inviter`` is not a member of the context.
+        """
+        record = self._context_record(ctx_id)
+        signer = self._inviter(record, inviter)
+        if invitee not in record.members:
+            self._write_record(
+                record.model_copy(update={"members": sorted({*record.members, invitee})})
+            )
+        return sign_invitation(
+            signer, context=ctx_id, application=record.application_id, invitee=invitee,
+            node=self.name,
+        )  # fmt: skip
+
+    def invite_open(self, ctx_id: bytes, inviter: bytes, valid_for_s: int) -> OpenInvitation:
+        """An open invitation into a context, signed by ``inviter``; members do not change.
+
+        Raises:
+            ContextNotFound; InvalidExecutor: as for ``invite``.
+        """
+        record = self._context_record(ctx_id)
+        signer = self._inviter(record, inviter)
+        return sign_open_invitation(
+            signer, context=ctx_id, application=record.application_id, node=self.name,
+            valid_for_s=valid_for_s,
+        )  # fmt: skip
+
+    def _inviter(self, record: ContextRecord, inviter: bytes) -> NodeIdentity:
+        signer = self.identities.require(inviter, "inviter")
+        if inviter not in record.members:
+            raise InvalidExecutor(
+                f"inviter {to_b58(inviter)} is not a member of context {to_b58(record.id)} on "
+                f"node {self.name}: invite as a member (memberPublicKey of create_context)"
+            )
+        return signer
+
     # deltas (read-only views)
     def delta(self, ctx_id: bytes, delta_id: bytes) -> DeltaDetail:
         """One stored delta of a context, decoded, its signature re-checked.
@@ -283,20 +348,27 @@ class NodeCore:
         return self._names.of(self.store, ctx_id)
 
     # calls
-    def execute(self, ctx_id: bytes, method: str, args: bytes) -> ExecuteResult:
+    def execute(
+        self, ctx_id: bytes, method: str, args: bytes, executor: bytes | None = None
+    ) -> ExecuteResult:
         """Run ``method`` on a context; persist and announce it if it committed.
 
-        A JS app's call commits when it changes host collections (``js_apps``). The
-        cross-context calls it queued run after it (``xcalls``); how they went is in the
-        result's ``xcalls``, and their failures never fail this call.
+        A JS app's call commits when it changes host collections (``js_apps``). The call
+        runs as ``executor`` (default: the node's own key) and its delta is signed by it.
+        The cross-context calls it queued run after it, as the same executor (``xcalls``);
+        how they went is in the result's ``xcalls``, and their failures never fail this call.
 
         Raises:
-            ContextNotFound, MethodNotFound, Uninitialized, FunctionCallError.
+            ContextNotFound, MethodNotFound, Uninitialized, FunctionCallError;
+            InvalidExecutor: the node holds no key for ``executor`` or it is no member.
         """
-        return self._execute(ctx_id, method, args, 0)
+        return self._execute(ctx_id, method, args, 0, executor=executor)
 
-    def _execute(self, ctx_id: bytes, method: str, args: bytes, depth: int) -> ExecuteResult:
+    def _execute(
+        self, ctx_id: bytes, method: str, args: bytes, depth: int, *, executor: bytes | None
+    ) -> ExecuteResult:
         record = self._context_record(ctx_id)
+        signer = self.identities.signer_for(record, executor)
         app = self._apps.loaded(record.application_id)
         if not record.initialized and method != SYNC_NEXT and method in app.methods:
             raise Uninitialized(
@@ -307,12 +379,16 @@ class NodeCore:
         data = args if method == SYNC_NEXT else (args or b"{}")
         if method != SYNC_NEXT:
             _check_call_args(app, method, data)
-        ran = run_call(self._seat, app, ctx_id, method, data)
+        seat = self._seat
+        if signer is not self.identity:
+            seat = replace(seat, executor_id=signer.public_key)
+        ran = run_call(seat, app, ctx_id, method, data)
         if method == SYNC_NEXT:
             after = self._commits.applied(record, ran)
             return self._result(ran, None, after.root_hash)
-        after, delta = self._commits.local(record, ran)
-        xcalls = run_xcalls(ran.outcome.xcalls, depth, self._execute, log.warning)
+        after, delta = self._commits.local(record, ran, signer=signer)
+        xcalls = run_xcalls(ran.outcome.xcalls, depth, functools.partial(self._execute,
+                            executor=executor), log.warning)  # fmt: skip
         return self._result(ran, delta, after.root_hash, xcalls)
 
     def apply_delta(self, delta: CausalDelta) -> CommitNotice | None:

@@ -8,6 +8,7 @@ Layout (every key and value is raw bytes; ``ctx`` is a 32-byte context id)::
     state      ctx || key             -> value               (replicated app state)
     deltas     ctx || delta_id        -> CausalDelta wire bytes
     node       b"identity.ed25519"    -> 32-byte Ed25519 seed (node-private)
+               b"identity.held/" || pk -> 32-byte seed of an identity created here
                b"clock.last"          -> u64 LE, last issued/observed time_now
     private    ctx || key             -> value               (private_storage_*, never replicated)
     applied    ctx || delta_id        -> b""                 (applied, body never held here:
@@ -40,6 +41,7 @@ from calimero_devnet.node.state.records import AppRecord, ContextRecord, decode_
 CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private", "applied")
 KEY_IDENTITY = b"identity.ed25519"
 KEY_CLOCK = b"clock.last"
+HELD_PREFIX = b"identity.held/"
 CTX_LEN = 32
 
 
@@ -60,6 +62,10 @@ class StoreBatch:
     def put_identity_seed(self, seed: bytes) -> None:
         """Record the node's private Ed25519 seed."""
         self._put("node", KEY_IDENTITY, seed)
+
+    def put_held_identity(self, public_key: bytes, seed: bytes) -> None:
+        """Record the private seed of an identity created on this node (node-private)."""
+        self._put("node", HELD_PREFIX + public_key, seed)
 
     def put_clock(self, last: int) -> None:
         """Record the clock's last issued or observed value."""
@@ -205,6 +211,14 @@ class NodeStore:
     def identity_seed(self) -> bytes | None:
         """The node's stored Ed25519 seed, or None before the first start."""
         return self._get("node", KEY_IDENTITY)
+
+    def held_identity_seed(self, public_key: bytes) -> bytes | None:
+        """The seed of an identity created on this node, or None if it holds no such key."""
+        return self._get("node", HELD_PREFIX + public_key)
+
+    def held_identities(self) -> list[bytes]:
+        """The public keys of every identity created on this node, ascending."""
+        return [key for key, _ in self._scan("node", HELD_PREFIX)]
 
     def clock_last(self) -> int:
         """The last time_now value persisted, or 0."""
