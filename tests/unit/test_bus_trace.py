@@ -25,7 +25,7 @@ def test_every_message_kind_is_named_with_its_sender_and_context() -> None:
     assert [e["kind"] for e in found] == [
         "delta", "heads", "fetch-request", "fetch-response", "snapshot-request",
         "snapshot-response", "snapshot-response", "members", "blob-announce", "blob-request",
-        "blob-response", "blob-response",
+        "blob-response", "blob-response", "app-request", "app-response", "app-response",
     ]  # fmt: skip
     assert {e["sender"] for e in found} == {"node-1"}
     assert {e["context"] for e in found} == {to_b58(CTX)}
