@@ -41,7 +41,7 @@ def tsconfig_for(app_dir: Path, sdk_src: Path) -> dict[str, Any]:
         "noEmit": True, "paths": paths, "experimentalDecorators": True, "skipLibCheck": True,
         "module": "esnext", "moduleResolution": "bundler",
     }  # fmt: skip
-    config: dict[str, Any] = {"include": [str(app_dir / "src" / "**" / "*.ts")], "files": []}
+    config: dict[str, Any] = {"include": [str(app_dir / "src" / "**" / "*.ts")]}
     own = app_dir / "tsconfig.json"
     if own.is_file():
         config["extends"] = str(own)
@@ -79,7 +79,7 @@ def typecheck_app(
     diags = parse_tsc(output, app_dir)
     if done.returncode != 0 and not diags:
         raise ToolchainError(f"{app_dir.name}: the type check failed to run: {tail(output)}")
-    own, foreign = split_by_origin(diags, app_dir)
+    own, foreign = split_by_origin(diags, app_dir, generated=work)
     if foreign:
         raise ToolchainError(
             f"{app_dir.name}: the type check failed outside the app's files (a toolchain "
@@ -90,14 +90,16 @@ def typecheck_app(
 
 
 def split_by_origin(
-    diags: list[Diagnostic], app_dir: Path
+    diags: list[Diagnostic], app_dir: Path, *, generated: Path | None = None
 ) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    """Split ``diags`` into those in the app's own files and the others (SDK, tsconfig)."""
+    """Split ``diags`` into those in the app's own files and the others (the SDK, npm
+    packages, the tsconfig we generate under ``generated``)."""
     own: list[Diagnostic] = []
     foreign: list[Diagnostic] = []
     for diag in diags:
         path = (app_dir / diag.file).resolve()  # tsc names files relative to the app
-        inside = path.is_relative_to(app_dir) and "node_modules" not in path.parts
+        ours = generated is not None and path.is_relative_to(generated.resolve())
+        inside = path.is_relative_to(app_dir) and "node_modules" not in path.parts and not ours
         if inside and not diag.file.startswith("<"):
             own.append(diag)
         else:

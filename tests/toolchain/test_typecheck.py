@@ -78,11 +78,15 @@ def test_errors_are_split_by_origin_and_grouped_by_file(tmp_path: Path) -> None:
         "src/b.ts(2,1): error TS2322: two.\n"
         "src/a.ts(3,1): error TS2322: three.\n"
         "../../sdk/src/index.ts(1,1): error TS2307: sdk.\n"
+        "build/.work/tsconfig.json(5,1): error TS18002: ours.\n"
         "error TS5023: Unknown compiler option 'x'.\n"
     )
-    own, foreign = split_by_origin(parse_tsc(out, tmp_path), tmp_path)
+    work = tmp_path / "build" / ".work"
+    own, foreign = split_by_origin(parse_tsc(out, tmp_path), tmp_path, generated=work)
     assert [d.message for d in own] == ["one. (TS2322)", "two. (TS2322)", "three. (TS2322)"]
-    assert [d.file for d in foreign] == ["../../sdk/src/index.ts", "<tsc>"]
+    assert [d.file for d in foreign] == [
+        "../../sdk/src/index.ts", "build/.work/tsconfig.json", "<tsc>",
+    ]  # fmt: skip
     text = format_by_file(own)
     assert text.index("src/a.ts: 2 error(s)") < text.index("three") < text.index("src/b.ts")
     assert format_by_file([Diagnostic("<tsc>", 0, 0, "bad")]) == (
@@ -117,7 +121,8 @@ def test_every_app_error_is_shown_grouped_by_file(
 @pytest.mark.timeout(600)
 def test_a_check_failing_outside_the_app_is_a_toolchain_problem(tmp_path: Path) -> None:
     app = upstream_app(tmp_path / "tally")
-    config = {"compilerOptions": {**UPSTREAM_TSCONFIG["compilerOptions"], "lib": ["es5"]}}
+    config = json.loads(json.dumps(UPSTREAM_TSCONFIG))
+    config["compilerOptions"]["lib"] = ["es5"]
     (app / "tsconfig.json").write_text(json.dumps(config))  # our SDK needs more than ES5
     with pytest.raises(ToolchainError, match=r"a toolchain problem, not an error in your code"):
         typecheck_app(app)
