@@ -7,7 +7,9 @@
  * import { UnorderedMap } from '@calimero/sdk/collections';
  * ```
  */
+/// <reference path="./globals.d.ts" />
 import './internal/stack';
+import './internal/text';
 import './internal/dispatch';
 
 export { State, Logic, Init, View, Event } from './internal/registry';
