@@ -15,6 +15,8 @@ import './internal/dispatch';
 export { State, Logic, Init, View, Event } from './internal/registry';
 export type { MethodKind } from './internal/registry';
 export { emit, emitWithHandler } from './internal/events';
+export { Mergeable } from './internal/mergeable';
+export type { MergeableOptions } from './internal/mergeable';
 export * from './collections/index';
 export type { u64, i64, u128, i128, u32, i32, u8 } from './types';
 export * as env from './env';

@@ -72,8 +72,15 @@ export abstract class Collection {
     if (known !== null) return known;
     checkWritable(this, 'create');
     this.cid = this.create();
+    this.seed(this.cid);
     return this.cid;
   }
+
+  /**
+   * Writes what a new collection starts with (`initialValues` and the like) into the host
+   * collection `id`, just created; nothing by default.
+   */
+  protected seed(_id: Uint8Array): void {}
 
   /** The id for a write named `operation` (which a `@View` may not do). */
   protected writable(operation: string): Uint8Array {
@@ -100,7 +107,9 @@ export abstract class Collection {
    * all their writes to it survive. A collection that already has an id keeps it.
    */
   attachTo(map: Uint8Array, key: Uint8Array): void {
-    if (this.peek() === null) this.cid = host().js_crdt_map_child(map, key, KIND_CODES[this.kind]);
+    if (this.peek() !== null) return;
+    this.cid = host().js_crdt_map_child(map, key, KIND_CODES[this.kind]);
+    this.seed(this.cid);
   }
 
   /**

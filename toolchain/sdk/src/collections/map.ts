@@ -1,6 +1,7 @@
 /** `UnorderedMap<K, V>`: a host-side map, last writer wins per key, removals win over older writes. */
 import { host } from '../internal/host';
 import { decode, encode } from '../internal/codec';
+import { isMergeable, mergeValues } from '../internal/mergeable';
 import { Collection, CollectionOptions } from './base';
 
 export class UnorderedMap<K, V> extends Collection {
@@ -30,7 +31,9 @@ export class UnorderedMap<K, V> extends Collection {
     const id = this.writable('set');
     const rawKey = encode(key);
     if (value instanceof Collection) value.attachTo(id, rawKey);
-    const previous = host().js_crdt_map_insert(id, rawKey, encode(value));
+    const stored = isMergeable(value) ? this.get(key) : null;
+    const next = stored === null ? value : mergeValues(stored, value);
+    const previous = host().js_crdt_map_insert(id, rawKey, encode(next));
     return previous === null ? null : decode<V>(previous);
   }
 
@@ -57,7 +60,7 @@ export class UnorderedMap<K, V> extends Collection {
     return value;
   }
 
-  clearContents(): void {
+  override clearContents(): void {
     for (const key of this.keys()) this.remove(key);
   }
 
