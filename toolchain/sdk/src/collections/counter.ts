@@ -44,6 +44,10 @@ export class Counter extends Collection {
     return host().js_crdt_counter_new();
   }
 
+  protected override seeded(): boolean {
+    return this.initial > 0;
+  }
+
   protected override seed(id: Uint8Array): void {
     for (let i = 0; i < this.initial; i++) host().js_crdt_counter_increment(id);
     this.initial = 0;

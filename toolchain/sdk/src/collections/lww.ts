@@ -45,6 +45,10 @@ export class LwwRegister<T> extends Collection {
     return host().js_crdt_lww_new();
   }
 
+  protected override seeded(): boolean {
+    return this.initial !== null && this.initial.value !== null;
+  }
+
   protected override seed(id: Uint8Array): void {
     if (this.initial !== null && this.initial.value !== null) {
       host().js_crdt_lww_set(id, encode(this.initial.value));

@@ -33,6 +33,10 @@ export class UnorderedSet<T> extends Collection {
     return host().js_crdt_set_new();
   }
 
+  protected override seeded(): boolean {
+    return this.initial.length > 0;
+  }
+
   protected override seed(id: Uint8Array): void {
     for (const value of this.initial) host().js_crdt_set_insert(id, encode(value));
     this.initial = [];

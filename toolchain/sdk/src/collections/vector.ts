@@ -30,6 +30,10 @@ export class Vector<T> extends Collection {
     return host().js_crdt_vector_new();
   }
 
+  protected override seeded(): boolean {
+    return this.initial.length > 0;
+  }
+
   protected override seed(id: Uint8Array): void {
     for (const value of this.initial) host().js_crdt_vector_push(id, encode(value));
     this.initial = [];
