@@ -96,6 +96,10 @@ def test_text_encoder_and_decoder_globals(
         assert bytes(out["bytes"]) == "h€llo 😀".encode()
         assert out["back"] == "h€llo 😀"
         assert out["into"] == {"read": 2, "written": 4}  # "h" + "€" fit in 4 bytes
+        assert call(core, ctx, "prefix") == "priv_note:"  # encoded at the module's top level
+        assert call(core, ctx, "decodeBytes", {"bytes": [0x68, 0xFF, 0x69]}) == "h\ufffdi"
+        assert call(core, ctx, "decodeBytes", {"bytes": [0xEF, 0xBB, 0xBF, 0x41]}) == "A"  # BOM
+        assert call(core, ctx, "encodeText", {"text": "\ud800"}) == [0xEF, 0xBF, 0xBD]
         assert call(core, ctx, "decodeLabel", {"label": "UTF-8"}) == "hi"
         with pytest.raises(FunctionCallError, match="only UTF-8 is supported here"):
             execute(core, ctx, "decodeLabel", {"label": "latin1"})
