@@ -84,7 +84,7 @@ def type_error_report(diags: Sequence[Diagnostic], *, deployed: bool) -> str:
 
     The first line is the first error, so a one-line view (the TUI's build bar) shows it.
     """
-    from calimero_devnet.toolchain.diagnostics import format_by_file  # noqa: PLC0415
+    from calimero_devnet.toolchain.diagnostics import format_all  # noqa: PLC0415
 
     if deployed:
         after = "deployed anyway ([build] deploy_on_type_errors = true in devnet.toml)"
@@ -93,7 +93,7 @@ def type_error_report(diags: Sequence[Diagnostic], *, deployed: bool) -> str:
             "not deployed: the running version stays. Fix the errors and save, or set "
             "[build] deploy_on_type_errors = true in devnet.toml to deploy anyway"
         )
-    return f"{format_by_file(list(diags))}\n{len(diags)} type error(s): {after}"
+    return f"{format_all(list(diags))}\n{len(diags)} type error(s): {after}"
 
 
 async def precompile(wasm: bytes, cache_dir: Path) -> None:
