@@ -146,3 +146,21 @@ def test_build_json_reports_the_module_and_the_diagnostics(
     (app / "src" / "bad.ts").unlink()
     assert main([str(app), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(600)
+def test_build_json_reports_a_failed_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = upstream_app(tmp_path / "tally")
+    (app / "src" / "index.ts").write_text(
+        APP + "\nimport { nothing } from './missing';\nexport const used = nothing;\n"
+    )
+    assert main([str(app), "--json", "--no-typecheck"]) == 1
+    report = json.loads(capsys.readouterr().out)  # stdout is the JSON document alone
+    assert (report["ok"], report["wasm"], report["size"], report["methods"]) == (
+        False, None, None, [],
+    )  # fmt: skip
+    [error] = report["errors"]
+    assert "TypeScript did not bundle" in error
