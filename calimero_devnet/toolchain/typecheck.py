@@ -82,11 +82,22 @@ def typecheck_app(
     own, foreign = split_by_origin(diags, app_dir, generated=work)
     if foreign:
         raise ToolchainError(
-            f"{app_dir.name}: the type check failed outside the app's files (a toolchain "
-            f"problem, not an error in your code; build with --no-typecheck meanwhile)\n"
-            f"{format_by_file(foreign)}"
+            f"{app_dir.name}: {_outside(foreign, app_dir)}\n{format_by_file(foreign)}"
         )
     return own
+
+
+def _outside(foreign: list[Diagnostic], app_dir: Path) -> str:
+    """What failed when the check failed outside the app's source files."""
+    if all(d.file == "<tsc>" for d in foreign) and (app_dir / "tsconfig.json").is_file():
+        return (
+            f"the type check cannot run with {app_dir / 'tsconfig.json'} (an option or a "
+            "`types` entry it names; build with --no-typecheck meanwhile)"
+        )
+    return (
+        "the type check failed outside the app's files (a toolchain problem, not an error in "
+        "your code; build with --no-typecheck meanwhile)"
+    )
 
 
 def split_by_origin(

@@ -130,6 +130,17 @@ def test_a_check_failing_outside_the_app_is_a_toolchain_problem(tmp_path: Path) 
 
 @pytest.mark.integration
 @pytest.mark.timeout(600)
+def test_an_unusable_app_tsconfig_is_named(tmp_path: Path) -> None:
+    app = upstream_app(tmp_path / "tally")
+    config = json.loads(json.dumps(UPSTREAM_TSCONFIG))
+    config["compilerOptions"]["types"] = ["not-installed"]
+    (app / "tsconfig.json").write_text(json.dumps(config))
+    with pytest.raises(ToolchainError, match=r"cannot run with .*tally/tsconfig\.json"):
+        typecheck_app(app)
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(600)
 def test_build_json_reports_the_module_and_the_diagnostics(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
