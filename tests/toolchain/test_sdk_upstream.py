@@ -116,3 +116,32 @@ def test_mergeable_values_merge_over_the_stored_one(
         merged = call(core, ctx, "prefer", {"lang": "fi"})
         assert merged == {"theme": "dark", "lang": "fi"}  # field by field
         assert call(core, ctx, "plainPrefs") == {"lang": "fi"}  # a plain object replaces
+
+
+def test_concurrent_mergeable_writes_merge_on_every_node(
+    tmp_path: Path, runtime: Runtime, apps: dict[str, BuildResult]
+) -> None:
+    with open_core(tmp_path / "a", runtime, 1) as a, open_core(tmp_path / "b", runtime, 2) as b:
+        ctx = start(a, apps["merge"].wasm_path)
+        join(a, b, ctx)
+        ours = [
+            execute(a, ctx, "visit", {"page": "/", "count": 2}).delta,
+            execute(a, ctx, "prefer", {"theme": "dark"}).delta,
+        ]
+        theirs = [
+            execute(b, ctx, "visit", {"page": "/", "count": 3}).delta,
+            execute(b, ctx, "prefer", {"lang": "fi"}).delta,
+        ]
+        for node, deltas in ((b, ours), (a, theirs)):
+            for delta in deltas:
+                assert delta is not None
+                node.apply_delta(delta)
+        for node in (a, b):  # neither write is lost: the app's merge joined them
+            assert call(node, ctx, "visitsOf", {"page": "/"}) == {"page": "/", "count": 5}
+            assert call(node, ctx, "myPrefs") == {"lang": "fi", "theme": "dark"}
+        later = execute(b, ctx, "visit", {"page": "/", "count": 1}).delta
+        assert later is not None
+        a.apply_delta(later)
+        for node in (a, b):
+            assert call(node, ctx, "visitsOf", {"page": "/"}) == {"page": "/", "count": 6}
+        assert a.context(ctx).root_hash == b.context(ctx).root_hash

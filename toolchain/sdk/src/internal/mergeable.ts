@@ -1,12 +1,16 @@
 /**
- * `@Mergeable()`: a class whose instances, written over a stored value of the same place
- * (a map entry, a user's slot), are merged with it instead of replacing it: by the class's
- * `merge(stored, incoming)` option, else field by field with the incoming fields winning
- * and fields that are themselves mergeable merged in turn.
+ * `@Mergeable()`: a class whose instances, written over a stored value of the same place,
+ * are merged with it instead of replacing it: by the class's `merge(stored, incoming)`
+ * option, else field by field (the incoming fields win; fields that are themselves
+ * mergeable merge in turn).
  *
- * The merge runs in the call that writes. Two members writing the same place concurrently
- * still resolve last-writer-wins when their deltas meet (the node runs no app code while it
- * merges replicated state); see docs/sdk.md.
+ * In a map, concurrent writes merge too. A mergeable entry keeps its versions in an
+ * add-wins set nested under the key: a write replaces the versions it has seen with the
+ * merged value, so versions written concurrently on other nodes survive beside it, and a
+ * read folds them with the same merge, in the order of their stored bytes (the same on
+ * every node). `merge` should not depend on which argument is which for concurrent
+ * writes to converge to one value. A user storage slot (one writer) merges in the writing
+ * call only.
  */
 
 type Ctor = abstract new (...args: never[]) => unknown;
@@ -16,38 +20,67 @@ type Merge = (stored: any, incoming: any) => any;
 export interface MergeableOptions {
   /** Returns the value to store from the stored one and the one being written. */
   merge?: Merge;
-  /** A name for the type (defaults to the class name; kept for upstream's API). */
+  /** The name the type is stored under (default: the class name). */
   type?: string;
 }
 
-const merges = new Map<Ctor, Merge | null>();
+interface Descriptor {
+  type: string;
+  merge: Merge | null;
+}
+
+const byClass = new Map<Ctor, Descriptor>();
+const byType = new Map<string, Descriptor>();
 
 /** Marks a class mergeable (see the module docs). */
 export function Mergeable(options: MergeableOptions = {}) {
   return function mergeable<C extends Ctor>(ctor: C): void {
-    merges.set(ctor, options.merge ?? null);
+    const descriptor = { type: options.type ?? ctor.name, merge: options.merge ?? null };
+    byClass.set(ctor, descriptor);
+    byType.set(descriptor.type, descriptor);
   };
 }
 
-function mergeOf(value: unknown): Merge | null | undefined {
+function descriptorOf(value: unknown): Descriptor | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  return merges.get((value as object).constructor as Ctor);
+  return byClass.get((value as object).constructor as Ctor);
+}
+
+/** The stored type name of `value` if it is an instance of a `@Mergeable` class, else null. */
+export function mergeableType(value: unknown): string | null {
+  return descriptorOf(value)?.type ?? null;
 }
 
 /** Whether `value` is an instance of a `@Mergeable` class. */
 export function isMergeable(value: unknown): boolean {
-  return mergeOf(value) !== undefined;
+  return descriptorOf(value) !== undefined;
 }
 
-/** `incoming` merged over `stored` (returns `incoming` unless it is mergeable). */
-export function mergeValues<T>(stored: unknown, incoming: T): T {
-  const merge = mergeOf(incoming);
-  if (merge === undefined || stored === null || typeof stored !== 'object') return incoming;
-  if (merge !== null) return merge(stored, incoming) as T;
+function fieldWise(stored: object, incoming: object): object {
   const out: Record<string, unknown> = { ...(stored as Record<string, unknown>) };
   for (const [key, value] of Object.entries(incoming as Record<string, unknown>)) {
     if (value === undefined) continue;
     out[key] = isMergeable(value) ? mergeValues(out[key], value) : value;
   }
-  return Object.assign(Object.create(Object.getPrototypeOf(incoming) as object) as object, out) as T;
+  return Object.assign(Object.create(Object.getPrototypeOf(incoming) as object) as object, out);
+}
+
+function mergeWith(descriptor: Descriptor, stored: unknown, incoming: unknown): unknown {
+  if (stored === null || typeof stored !== 'object') return incoming;
+  if (incoming === null || typeof incoming !== 'object') return incoming;
+  return descriptor.merge !== null ? descriptor.merge(stored, incoming) : fieldWise(stored, incoming);
+}
+
+/** `incoming` merged over `stored` (returns `incoming` unless it is mergeable). */
+export function mergeValues<T>(stored: unknown, incoming: T): T {
+  const descriptor = descriptorOf(incoming);
+  return (descriptor === undefined ? incoming : mergeWith(descriptor, stored, incoming)) as T;
+}
+
+/** The versions of an entry of type `type` folded into one (null when there are none). */
+export function foldVersions(type: string, versions: unknown[]): unknown {
+  const descriptor = byType.get(type);
+  if (versions.length === 0) return null;
+  if (descriptor === undefined) return versions[versions.length - 1];
+  return versions.reduce((stored, incoming) => mergeWith(descriptor, stored, incoming));
 }
