@@ -7,9 +7,8 @@
  *   `{"__cal":"Set","v":[...]}`, and a collection as `{"__cal":"<kind>","id":"<hex>"}` (kind:
  *   map, set, vector, counter, lww, user, frozen), which is how collections nest; a
  *   `@Mergeable` map value is `{"__cal":"mergeable","type":"<name>","id":"<hex>"}`, the set
- *   of its versions (see `internal/mergeable`). A map key
- *   is the JSON text of the key, so `"a"` and `1` are different keys, and object keys
- *   depend on property order. Class instances come back as plain objects, `Date`s as ISO
+ *   of its versions (see `internal/mergeable`). A map key is the JSON text of the key, so
+ *   `"a"` and `1` are different keys, and object keys depend on property order. Class instances come back as plain objects, `Date`s as ISO
  *   strings, `undefined` as null. Objects of your own must not use the key `__cal`.
  * - **Returned values and event data** are plain JSON: a bigint is a decimal string, bytes
  *   are an array of numbers, a `Map` is an object (an array of pairs if a key is not a
