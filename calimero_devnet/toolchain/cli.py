@@ -8,14 +8,16 @@ then carries ``handler`` (call ``args.handler(args)``, which returns the exit st
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain.build import BuildResult, build_app
-from calimero_devnet.toolchain.diagnostics import format_all
+from calimero_devnet.toolchain.diagnostics import Diagnostic, format_by_file
 from calimero_devnet.toolchain.ensure import ensure_toolchain
 from calimero_devnet.toolchain.typecheck import typecheck_app
 
@@ -32,35 +34,96 @@ def add_build_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
                         help="the app folder, holding src/index.ts (default: .)")  # fmt: skip
     parser.add_argument("--out-dir", type=Path, default=None,
                         help="where to write the outputs (default: APP_DIR/build)")  # fmt: skip
-    parser.add_argument("--release", action="store_true",
-                        help="also run `wasm-opt -Oz` (npm binaryen; ~7 s, ~10 %% smaller)")  # fmt: skip
-    parser.add_argument("--snapshot", action="store_true",
-                        help="boot the JS VM at build time: calls ~2.5x faster, ~150 KB larger")  # fmt: skip
+    release = "also run `wasm-opt -Oz` (npm binaryen; ~7 s, ~10 %% smaller)"
+    parser.add_argument("--release", action="store_true", help=release)
+    snapshot = "boot the JS VM at build time: calls ~2.5x faster, ~150 KB larger"
+    parser.add_argument("--snapshot", action="store_true", help=snapshot)
     parser.add_argument("--no-typecheck", action="store_true", help="skip `tsc --noEmit`")
+    as_json = "print one JSON object: wasm path, size, methods, diagnostics"
+    parser.add_argument("--json", action="store_true", help=as_json)
     parser.set_defaults(handler=run_build)
 
 
 def run_build(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
-    """Run one build (and its type check) for parsed ``args``; return the exit status."""
+    """Run one build (and its type check) for parsed ``args``; return the exit status.
+
+    A type error in the app fails the command but not the build (the module is written);
+    a type check that fails outside the app's files is reported as a toolchain problem.
+    """
     stream = out or sys.stdout
+    as_json = bool(getattr(args, "json", False))
+    progress = sys.stderr if as_json else stream  # stdout stays one JSON document
     app_dir, out_dir = Path(args.app_dir), args.out_dir
+    result: BuildResult | None = None
+    diags: list[Diagnostic] = []
+    problems: list[str] = []
     try:
-        ensure_toolchain(lambda line: print(line, file=stream, flush=True))
+        ensure_toolchain(lambda line: print(line, file=progress, flush=True))
         with ThreadPoolExecutor(max_workers=1) as pool:
             checking = None if args.no_typecheck else pool.submit(typecheck_app, app_dir,
                                                                   out_dir=out_dir)  # fmt: skip
-            result = build_app(
-                app_dir, out_dir=out_dir, release=args.release, snapshot=args.snapshot
-            )
-            diags = checking.result() if checking else []
+            try:
+                result = build_app(
+                    app_dir, out_dir=out_dir, release=args.release, snapshot=args.snapshot
+                )
+            finally:
+                diags = _checked(checking, problems)
     except ToolchainError as exc:
-        print(f"error: {exc}", file=stream)
-        return 1
-    print(summary(result, release=args.release), file=stream)
+        problems.insert(0, str(exc))
+    if as_json:
+        print(json.dumps(report(result, diags, problems), indent=2), file=stream)
+    else:
+        _print_text(result, diags, problems, release=args.release, stream=stream)
+    return 1 if diags or problems else 0
+
+
+def _checked(checking: Future[list[Diagnostic]] | None, problems: list[str]) -> list[Diagnostic]:
+    """The app's type errors; a toolchain problem of the check goes to ``problems``."""
+    if checking is None:
+        return []
+    try:
+        return checking.result()
+    except ToolchainError as exc:
+        problems.append(str(exc))
+        return []
+
+
+def _print_text(
+    result: BuildResult | None,
+    diags: list[Diagnostic],
+    problems: list[str],
+    *,
+    release: bool,
+    stream: TextIO,
+) -> None:
+    if result is not None:
+        print(summary(result, release=release), file=stream)
+    for problem in problems:
+        print(f"error: {problem}", file=stream)
     if diags:
-        print(f"type check failed (the module was still built):\n{format_all(diags)}", file=stream)
-        return 1
-    return 0
+        files = len({d.file for d in diags})
+        built = "the module was still built" if result is not None else "no module"
+        print(f"type check failed: {len(diags)} error(s) in {files} file(s) of the app "
+              f"({built}):\n{format_by_file(diags)}", file=stream)  # fmt: skip
+
+
+def report(
+    result: BuildResult | None, diags: list[Diagnostic], problems: list[str]
+) -> dict[str, Any]:
+    """The ``--json`` document: what was built, the app's type errors, toolchain problems."""
+    built: dict[str, Any] = {"wasm": None, "size": None, "methods": [], "manifest": None}
+    if result is not None:
+        built = {
+            "wasm": str(result.wasm_path), "size": result.size,
+            "methods": [m["name"] for m in result.manifest["methods"]],
+            "manifest": str(result.manifest_path), "duration": round(result.duration, 3),
+        }  # fmt: skip
+    return {
+        "ok": result is not None and not diags and not problems,
+        **built,
+        "diagnostics": [asdict(d) for d in diags],
+        "errors": problems,
+    }
 
 
 def summary(result: BuildResult, *, release: bool) -> str:
@@ -73,8 +136,10 @@ def summary(result: BuildResult, *, release: bool) -> str:
         f"  bundle {result.bundle_path} (+ .map for panic locations)",
     ]
     if release and not result.optimized:
-        lines.append("  --release: wasm-opt is unavailable (npm `binaryen` is not installed in "
-                     "the toolchain cache, and none is on PATH); the module is not optimized")  # fmt: skip
+        lines.append(
+            "  --release: wasm-opt is unavailable (npm `binaryen` is not installed in the "
+            "toolchain cache, and none is on PATH); the module is not optimized"
+        )
     return "\n".join(lines)
 
 

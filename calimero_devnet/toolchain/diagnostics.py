@@ -12,6 +12,8 @@ _ESBUILD_LOC = re.compile(r"^\s+(?P<file>\S.*?):(?P<line>\d+):(?P<col>\d+):\s*$"
 _TSC = re.compile(
     r"^(?P<file>.+?)\((?P<line>\d+),(?P<col>\d+)\): error (?P<code>TS\d+): (?P<msg>.*)$"
 )
+#: An error of the whole check (a tsconfig option, a file outside ``rootDir``): no location.
+_TSC_GLOBAL = re.compile(r"^error (?P<code>TS\d+): (?P<msg>.*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +28,8 @@ class Diagnostic:
 
     def format(self) -> str:
         """Return ``file:line:col: error: message`` plus the source line and a caret."""
-        head = f"{self.file}:{self.line}:{self.column}: error: {self.message}"
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        head = f"{where}: error: {self.message}"
         if self.source_line is None:
             return head
         gutter = f"{self.line:>5} | "
@@ -69,10 +72,14 @@ def parse_esbuild(stderr: str, base: Path) -> list[Diagnostic]:
 
 
 def parse_tsc(output: str, base: Path) -> list[Diagnostic]:
-    """Parse ``tsc --pretty false`` errors (``file(line,col): error TSnnnn: message``)."""
+    """Parse ``tsc --pretty false`` errors (``file(line,col): error TSnnnn: message``); an
+    error without a location is filed under ``<tsc>``."""
     found = []
     for line in output.splitlines():
         match = _TSC.match(line.strip())
+        whole = None if match else _TSC_GLOBAL.match(line.strip())
+        if whole:
+            found.append(Diagnostic("<tsc>", 0, 0, f"{whole['msg']} ({whole['code']})"))
         if match:
             diag = Diagnostic(match["file"], int(match["line"]), int(match["col"]),
                               f"{match['msg']} ({match['code']})")  # fmt: skip
@@ -85,3 +92,15 @@ def format_all(diags: list[Diagnostic], *, limit: int = 20) -> str:
     shown = "\n\n".join(d.format() for d in diags[:limit])
     more = len(diags) - limit
     return shown + (f"\n\n… and {more} more error(s)" if more > 0 else "")
+
+
+def format_by_file(diags: list[Diagnostic]) -> str:
+    """Return every diagnostic, grouped under a ``file: N error(s)`` line per file."""
+    groups: dict[str, list[Diagnostic]] = {}
+    for diag in diags:
+        groups.setdefault(diag.file, []).append(diag)
+    blocks = [
+        f"{file}: {len(found)} error(s)\n\n" + "\n\n".join(d.format() for d in found)
+        for file, found in groups.items()
+    ]
+    return "\n\n".join(blocks)

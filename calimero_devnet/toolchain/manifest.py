@@ -121,5 +121,3 @@ def custom_section(name: str, payload: bytes) -> bytes:
     raw_name = name.encode()
     body = uleb(len(raw_name)) + raw_name + payload
     return b"\x00" + uleb(len(body)) + body
-
-

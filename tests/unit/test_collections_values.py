@@ -93,7 +93,7 @@ def test_user_storage_refuses_writes_to_another_executors_slot() -> None:
 def test_frozen_storage_is_content_addressed_and_add_only() -> None:
     a, b, f = shared_pair(CollectionsSession.frozen_storage_new)
     digest, from_a = a.call(lambda s: s.frozen_storage_add(f, b"blob"))
-    assert digest == hashlib.sha256(b"blob").digest()
+    assert digest == hashlib.sha256(b"\x04\0\0\0blob").digest()  # upstream's: Borsh Vec<u8>
     assert a.call(lambda s: s.frozen_storage_add(f, b"blob")) == (digest, None)
     sync([a, b], from_a, from_a)
     assert b.read(lambda s: s.frozen_storage_get(f, digest)) == b"blob"
@@ -102,6 +102,19 @@ def test_frozen_storage_is_content_addressed_and_add_only() -> None:
     assert not hasattr(CollectionsSession, "frozen_storage_remove")
     with pytest.raises(CollectionError, match="js_frozen_storage_get: hash must be exactly 32"):
         b.read(lambda s: s.frozen_storage_get(f, b"abc"))
+
+
+def test_user_and_frozen_storage_iterate_as_maps() -> None:
+    a, b, u = shared_pair(CollectionsSession.user_storage_new)
+    _, from_a = a.call(lambda s: s.user_storage_insert(u, b"mine"))
+    sync([a, b], from_a, from_a)
+    assert b.read(lambda s: s.map_entries(u)) == [(a.executor, b"mine")]
+    f = b.call(lambda s: s.frozen_storage_new())[0]
+    digest, _ = b.call(lambda s: s.frozen_storage_add(f, b"ice"))
+    assert b.read(lambda s: s.map_entries(f)) == [(digest, b"ice")]
+    c = b.call(lambda s: s.counter_new())[0]
+    with pytest.raises(CollectionError, match=r"js_crdt_map_iter: collection .* is a counter"):
+        b.read(lambda s: s.map_entries(c))
 
 
 # -- root document and errors ------------------------------------------------------------

@@ -113,7 +113,7 @@ class Action(BorshEnum):
         value: bytes | None
 
     class FrozenAdd(Borsh, BaseModel):
-        """``value`` is stored under ``sha256(value)`` (computed by every receiver)."""
+        """``value`` is stored under ``frozen_key(value)`` (computed by every receiver)."""
 
         model_config = _FROZEN
         variant: Literal["FrozenAdd"] = "FrozenAdd"

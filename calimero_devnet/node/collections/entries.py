@@ -5,10 +5,11 @@ from __future__ import annotations
 from calimero_devnet.node.collections import actions as act
 from calimero_devnet.node.collections.base import SessionBase
 from calimero_devnet.node.collections.layout import sub_stamp
-from calimero_devnet.node.collections.model import CollectionKind, child_id
+from calimero_devnet.node.collections.model import CollectionKind, check_len, child_id
 from calimero_devnet.node.collections.payloads import encode_items, encode_pairs
 
 MAP, SET, VECTOR = CollectionKind.MAP, CollectionKind.SET, CollectionKind.VECTOR
+USER, FROZEN = CollectionKind.USER_STORAGE, CollectionKind.FROZEN_STORAGE
 
 
 class EntryOps(SessionBase):
@@ -59,8 +60,19 @@ class EntryOps(SessionBase):
         return record.value
 
     def map_entries(self, cid: bytes) -> list[tuple[bytes, bytes]]:
-        """Return the visible ``(key, value)`` pairs in key-byte order."""
-        return list(self.state.lww_items(self._open("js_crdt_map_iter", cid, MAP)))
+        """Return the visible ``(key, value)`` pairs in key-byte order.
+
+        As on the upstream node, user and frozen storage are maps too: their pairs are
+        ``(user id, value)`` and ``(hash, value)``.
+        """
+        method = "js_crdt_map_iter"
+        check_len(method, "collection id", cid)
+        kind = self.state.kind(cid)
+        if kind is USER:
+            return list(self.state.lww_items(cid))
+        if kind is FROZEN:
+            return list(self.state.frozen_items(cid))
+        return list(self.state.lww_items(self._open(method, cid, MAP)))
 
     def map_iter(self, cid: bytes) -> bytes:
         """Return the ``js_crdt_map_iter`` payload (key-byte order)."""

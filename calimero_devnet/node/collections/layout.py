@@ -17,7 +17,7 @@ vector          u64 BE time ‖ u128 BE node     VectorRecord (value None = popp
 LWW register    empty                          LwwRecord
 counter         executor id[32]                u64 LE count of that executor
 user storage    user (executor) id[32]         LwwRecord
-frozen storage  sha256(value)                  the value bytes
+frozen storage  model.frozen_key(value)         the value bytes
 =============== ============================== ========================================
 
 Big-endian stamps make a prefix scan return vector elements in (HLC, node) order. Records

@@ -134,6 +134,13 @@ def child_id(map_id: bytes, key: bytes, kind: CollectionKind) -> bytes:
     return hashlib.sha256(_CHILD_DOMAIN + map_id + bytes([kind]) + key).digest()
 
 
+def frozen_key(value: bytes) -> bytes:
+    """The key of ``value`` in a frozen storage: ``sha256(u32 LE length ‖ value)``, the
+    SHA-256 of the Borsh bytes of ``value`` as a byte vector, which is how the upstream
+    node keys the bytes its JS SDK sends (so a JS app's hashes match upstream's)."""
+    return hashlib.sha256(struct.pack("<I", len(value)) + value).digest()
+
+
 def check_len(method: str, what: str, raw: bytes, length: int = ID_LEN) -> bytes:
     """Return ``raw`` if it has ``length`` bytes, else raise naming ``method`` and ``what``."""
     if len(raw) != length:

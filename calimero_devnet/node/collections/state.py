@@ -7,7 +7,6 @@ a node's state is always the join of every action it has seen, its own included.
 from __future__ import annotations
 
 import bisect
-import hashlib
 from collections.abc import Iterator
 
 from calimero_devnet.node.collections import actions as act
@@ -18,6 +17,7 @@ from calimero_devnet.node.collections.model import (
     CollectionError,
     CollectionKind,
     DeltaRejectedError,
+    frozen_key,
 )
 from calimero_devnet.node.collections.payloads import decode_u64, encode_u64
 
@@ -174,7 +174,7 @@ class CollectionState:
             self.kv.put(lay.entry_key(cid, executor), encode_u64(merged))
 
     def _frozen(self, cid: bytes, value: bytes) -> None:
-        key = lay.entry_key(cid, hashlib.sha256(value).digest())
+        key = lay.entry_key(cid, frozen_key(value))
         if self.kv.get(key) is None:
             self.kv.put(key, value)
 

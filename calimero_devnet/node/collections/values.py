@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from calimero_devnet.node.collections import actions as act
 from calimero_devnet.node.collections.base import SessionBase
 from calimero_devnet.node.collections.model import (
@@ -12,6 +10,7 @@ from calimero_devnet.node.collections.model import (
     CollectionKind,
     Hlc,
     check_len,
+    frozen_key,
 )
 
 LWW, COUNTER = CollectionKind.LWW, CollectionKind.COUNTER
@@ -128,8 +127,8 @@ class ValueOps(SessionBase):
         return self._new(FROZEN)
 
     def frozen_storage_add(self, cid: bytes, value: bytes) -> bytes:
-        """Store ``value``; return its key ``sha256(value)`` (no action if already stored)."""
-        digest = hashlib.sha256(value).digest()
+        """Store ``value``; return its key (``model.frozen_key``; no action if already stored)."""
+        digest = frozen_key(value)
         if self.state.frozen(self._open("js_frozen_storage_add", cid, FROZEN), digest) is None:
             self._record(act.FrozenAdd(id=cid, value=value))
         return digest

@@ -7,12 +7,16 @@
  * import { UnorderedMap } from '@calimero/sdk/collections';
  * ```
  */
+/// <reference path="./globals.d.ts" />
 import './internal/stack';
+import './internal/text';
 import './internal/dispatch';
 
 export { State, Logic, Init, View, Event } from './internal/registry';
 export type { MethodKind } from './internal/registry';
 export { emit, emitWithHandler } from './internal/events';
+export { Mergeable } from './internal/mergeable';
+export type { MergeableOptions } from './internal/mergeable';
 export * from './collections/index';
 export { createPrivateEntry, PrivateEntryHandle } from './private';
 export type { PrivateKey } from './private';

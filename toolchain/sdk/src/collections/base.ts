@@ -68,12 +68,19 @@ export abstract class Collection {
 
   /** The id, creating the collection on the host first if it has none yet. */
   protected handle(): Uint8Array {
-    const known = this.peek();
+    const known = this.stored();
     if (known !== null) return known;
     checkWritable(this, 'create');
     this.cid = this.create();
+    this.seed(this.cid);
     return this.cid;
   }
+
+  /**
+   * Writes what a new collection starts with (`initialValues` and the like) into the host
+   * collection `id`, just created; nothing by default.
+   */
+  protected seed(_id: Uint8Array): void {}
 
   /** The id for a write named `operation` (which a `@View` may not do). */
   protected writable(operation: string): Uint8Array {
@@ -87,10 +94,25 @@ export abstract class Collection {
     return this.peek();
   }
 
-  /** The id, or null if the collection was never written or saved (reads see it empty). */
+  /**
+   * The id, or null if the collection was never written or saved (reads see it empty). A
+   * new collection with initial contents is created by its first read outside a `@View`,
+   * so the call that made it reads them.
+   */
   protected peek(): Uint8Array | null {
+    const known = this.stored();
+    return known === null && !readOnly && this.seeded() ? this.handle() : known;
+  }
+
+  /** The id if the collection has one. */
+  private stored(): Uint8Array | null {
     if (this.cid === null && this.hex !== null) this.cid = fromHex(this.hex);
     return this.cid;
+  }
+
+  /** Whether `seed` has something to write (a new collection with initial contents). */
+  protected seeded(): boolean {
+    return false;
   }
 
   /**
@@ -100,7 +122,9 @@ export abstract class Collection {
    * all their writes to it survive. A collection that already has an id keeps it.
    */
   attachTo(map: Uint8Array, key: Uint8Array): void {
-    if (this.peek() === null) this.cid = host().js_crdt_map_child(map, key, KIND_CODES[this.kind]);
+    if (this.stored() !== null) return;
+    this.cid = host().js_crdt_map_child(map, key, KIND_CODES[this.kind]);
+    this.seed(this.cid);
   }
 
   /**

@@ -1,18 +1,43 @@
 /**
- * `FrozenStorage<T>`: content-addressed, add-only values. `add` returns the value's key (the
- * hex SHA-256 of its stored bytes); the same value always gets the same key.
+ * `FrozenStorage<T>`: content-addressed, add-only values. `add` returns the value's key, a
+ * 32-byte `Hash`; the same value always gets the same key.
+ *
+ * The key is upstream's: `sha256(u32 LE length ‖ bytes)` (the node hashes the Borsh byte
+ * vector of what the SDK sends), where a string is sent as its UTF-8, so a string's hash
+ * equals the one upstream computes. Any other value is sent as a zero byte and its stored
+ * JSON (see `internal/codec`), which upstream encodes differently: those hashes are ours.
  */
 import { host } from '../internal/host';
-import { toHex, toId } from '../internal/bytes';
+import { text, toId, utf8 } from '../internal/bytes';
 import { decode, encode } from '../internal/codec';
+import { sha256 } from '../internal/sha256';
 import { Collection, CollectionOptions } from './base';
+
+/** A frozen value's 32-byte SHA-256 key. */
+export type Hash = Uint8Array;
+
+/** Options of `new FrozenStorage()`. */
+export type FrozenStorageOptions = CollectionOptions;
+
+/** The bytes the node stores and hashes for `value`. */
+export function frozenBytes(value: unknown): Uint8Array {
+  if (typeof value === 'string' && value.charCodeAt(0) !== 0) return utf8(value);
+  const json = encode(value);
+  const out = new Uint8Array(json.length + 1);
+  out.set(json, 1);
+  return out;
+}
+
+function frozenValue<T>(raw: Uint8Array): T {
+  return raw[0] === 0 ? decode<T>(raw.subarray(1)) : (text(raw) as T);
+}
 
 export class FrozenStorage<T> extends Collection {
   get kind(): 'frozen' {
     return 'frozen';
   }
 
-  constructor(options: CollectionOptions = {}) {
+  constructor(options: FrozenStorageOptions = {}) {
     super(options);
   }
 
@@ -21,33 +46,66 @@ export class FrozenStorage<T> extends Collection {
     return new FrozenStorage<T>({ id });
   }
 
+  /** The key `add(value)` returns, computed without storing anything. */
+  static computeHash<T>(value: T): Hash {
+    const bytes = frozenBytes(value);
+    const framed = new Uint8Array(bytes.length + 4);
+    new DataView(framed.buffer).setUint32(0, bytes.length, true);
+    framed.set(bytes, 4);
+    return sha256(framed);
+  }
+
   protected create(): Uint8Array {
     return host().js_frozen_storage_new();
   }
 
-  /** Stores `value` for good; returns its key (hex SHA-256). */
-  add(value: T): string {
-    return toHex(host().js_frozen_storage_add(this.writable('add'), encode(value)));
+  /** Stores `value` for good; returns its key (`computeHash(value)`). */
+  add(value: T): Hash {
+    return host().js_frozen_storage_add(this.writable('add'), frozenBytes(value));
   }
 
-  /** The value stored under `hash` (hex, base58 or bytes), or null. */
-  get(hash: Uint8Array | string): T | null {
+  /** The value stored under `hash` (bytes, hex or base58), or null. */
+  get(hash: Hash | string): T | null {
     const id = this.peek();
     const key = toId(hash, 'FrozenStorage.get hash');
     const raw = id === null ? null : host().js_frozen_storage_get(id, key);
-    return raw === null ? null : decode<T>(raw);
+    return raw === null ? null : frozenValue<T>(raw);
   }
 
   /** Whether a value is stored under `hash`. */
-  has(hash: Uint8Array | string): boolean {
+  has(hash: Hash | string): boolean {
     const id = this.peek();
     const key = toId(hash, 'FrozenStorage.has hash');
     return id !== null && host().js_frozen_storage_contains(id, key);
   }
 
-  /** Same as `has` (upstream's name). */
-  contains(hash: Uint8Array | string): boolean {
+  /** Same as `has` (upstream's other name). */
+  contains(hash: Hash | string): boolean {
     return this.has(hash);
+  }
+
+  /** Always throws: frozen values cannot be removed. */
+  remove(_hash: Hash | string): never {
+    throw new Error('FrozenStorage.remove: frozen values are add-only and cannot be removed');
+  }
+
+  /** Every `[hash, value]`, in hash order. */
+  entries(): [Hash, T][] {
+    const id = this.peek();
+    if (id === null) return [];
+    return host()
+      .js_crdt_map_iter(id)
+      .map(([hash, raw]): [Hash, T] => [hash, frozenValue<T>(raw)]);
+  }
+
+  /** Every key, in hash order. */
+  hashes(): Hash[] {
+    return this.entries().map(([hash]) => hash);
+  }
+
+  /** Every value, in hash order. */
+  values(): T[] {
+    return this.entries().map(([, value]) => value);
   }
 
   protected contents(): unknown {

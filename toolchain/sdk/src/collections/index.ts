@@ -16,7 +16,12 @@ import { FrozenStorage as FrozenClass } from './frozen';
 
 export { Collection } from './base';
 export type { CollectionKind, CollectionOptions } from './base';
-export type { LwwTimestamp } from './lww';
+export type { LwwTimestamp, LwwRegisterOptions } from './lww';
+export type { UnorderedSetOptions } from './set';
+export type { CounterOptions } from './counter';
+export type { PublicKey, UserStorageOptions } from './user';
+export type { Hash, FrozenStorageOptions } from './frozen';
+export * from './helpers';
 
 export type UnorderedMap<K, V> = MapClass<K, V>;
 export const UnorderedMap = /* @__PURE__ */ defineKind('map', MapClass);

@@ -17,13 +17,23 @@ function littleEndian(bytes: Uint8Array, from: number, to: number): bigint {
   return out;
 }
 
+/** Options of `new LwwRegister()`. */
+export interface LwwRegisterOptions<T> extends CollectionOptions {
+  /** The value a new register starts with, set when it is created on the host. */
+  initialValue?: T | null;
+}
+
 export class LwwRegister<T> extends Collection {
   get kind(): 'lww' {
     return 'lww';
   }
 
-  constructor(options: CollectionOptions = {}) {
+  private initial: { value: T | null } | null;
+
+  constructor(options: LwwRegisterOptions<T> = {}) {
     super(options);
+    const value = options.initialValue;
+    this.initial = options.id === undefined && value !== undefined ? { value } : null;
   }
 
   /** A handle on the existing register `id`. */
@@ -33,6 +43,17 @@ export class LwwRegister<T> extends Collection {
 
   protected create(): Uint8Array {
     return host().js_crdt_lww_new();
+  }
+
+  protected override seeded(): boolean {
+    return this.initial !== null && this.initial.value !== null;
+  }
+
+  protected override seed(id: Uint8Array): void {
+    if (this.initial !== null && this.initial.value !== null) {
+      host().js_crdt_lww_set(id, encode(this.initial.value));
+    }
+    this.initial = null;
   }
 
   /** Sets the value (stamped now, even if it equals the current one). */
@@ -52,12 +73,21 @@ export class LwwRegister<T> extends Collection {
     host().js_crdt_lww_set(this.writable('clear'), null);
   }
 
-  clearContents(): void {
+  override clearContents(): void {
     if (this.peek() !== null) this.clear();
   }
 
-  /** The stamp of the current value, or null when empty. */
-  timestamp(): LwwTimestamp | null {
+  /**
+   * When the current value was written: the HLC time (nanoseconds since the Unix epoch) as
+   * a number, as upstream returns it, or null when empty. `stamp()` has the exact stamp.
+   */
+  timestamp(): number | null {
+    const stamp = this.stamp();
+    return stamp === null ? null : Number(stamp.time);
+  }
+
+  /** The exact stamp of the current value (HLC time and node id), or null when empty. */
+  stamp(): LwwTimestamp | null {
     const id = this.peek();
     const raw = id === null ? null : host().js_crdt_lww_timestamp(id);
     if (raw === null || raw.length < 24) return null;

@@ -1,7 +1,11 @@
 /** `UnorderedMap<K, V>`: a host-side map, last writer wins per key, removals win over older writes. */
 import { host } from '../internal/host';
-import { decode, encode } from '../internal/codec';
+import { decode, encode, mergeableEntry } from '../internal/codec';
+import { mergeableType, mergeValues } from '../internal/mergeable';
 import { Collection, CollectionOptions } from './base';
+
+/** The host's code of a set (`js_crdt_map_child`'s `kind`). */
+const SET_KIND = 1;
 
 export class UnorderedMap<K, V> extends Collection {
   get kind(): 'map' {
@@ -29,9 +33,25 @@ export class UnorderedMap<K, V> extends Collection {
   set(key: K, value: V): V | null {
     const id = this.writable('set');
     const rawKey = encode(key);
+    const type = mergeableType(value);
+    if (type !== null) return this.setMergeable(id, rawKey, key, type, value);
     if (value instanceof Collection) value.attachTo(id, rawKey);
     const previous = host().js_crdt_map_insert(id, rawKey, encode(value));
     return previous === null ? null : decode<V>(previous);
+  }
+
+  /**
+   * Stores a `@Mergeable` value: merged over what `key` holds, as the one version in the
+   * add-wins set of `key`'s versions (see `internal/mergeable`). The entry itself is the
+   * same on every node: the set's id follows from the map and the key.
+   */
+  private setMergeable(id: Uint8Array, rawKey: Uint8Array, key: K, type: string, value: V): V | null {
+    const stored = this.get(key);
+    const versions = host().js_crdt_map_child(id, rawKey, SET_KIND);
+    host().js_crdt_set_clear(versions);
+    host().js_crdt_set_insert(versions, encode(stored === null ? value : mergeValues(stored, value)));
+    host().js_crdt_map_insert(id, rawKey, encode(mergeableEntry(type, versions)));
+    return stored;
   }
 
   /** The value of `key`, or null. */
@@ -57,7 +77,7 @@ export class UnorderedMap<K, V> extends Collection {
     return value;
   }
 
-  clearContents(): void {
+  override clearContents(): void {
     for (const key of this.keys()) this.remove(key);
   }
 

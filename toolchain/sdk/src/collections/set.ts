@@ -3,13 +3,25 @@ import { host } from '../internal/host';
 import { decode, encode } from '../internal/codec';
 import { Collection, CollectionOptions } from './base';
 
+/** Options of `new UnorderedSet()`. */
+export interface UnorderedSetOptions<T> extends CollectionOptions {
+  /**
+   * Elements a new set starts with. They are added when the set is created on the host (when
+   * first stored or written): a handle that is only decoded or read never writes.
+   */
+  initialValues?: Iterable<T>;
+}
+
 export class UnorderedSet<T> extends Collection {
   get kind(): 'set' {
     return 'set';
   }
 
-  constructor(options: CollectionOptions = {}) {
+  private initial: T[];
+
+  constructor(options: UnorderedSetOptions<T> = {}) {
     super(options);
+    this.initial = options.id === undefined && options.initialValues ? Array.from(options.initialValues) : [];
   }
 
   /** A handle on the existing set `id`. */
@@ -19,6 +31,15 @@ export class UnorderedSet<T> extends Collection {
 
   protected create(): Uint8Array {
     return host().js_crdt_set_new();
+  }
+
+  protected override seeded(): boolean {
+    return this.initial.length > 0;
+  }
+
+  protected override seed(id: Uint8Array): void {
+    for (const value of this.initial) host().js_crdt_set_insert(id, encode(value));
+    this.initial = [];
   }
 
   /** Adds `value`; returns true if it was not there yet. */
@@ -44,7 +65,7 @@ export class UnorderedSet<T> extends Collection {
     if (id !== null) host().js_crdt_set_clear(id);
   }
 
-  clearContents(): void {
+  override clearContents(): void {
     this.clear();
   }
 

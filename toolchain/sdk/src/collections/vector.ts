@@ -12,6 +12,15 @@ export class Vector<T> extends Collection {
     super(options);
   }
 
+  /** A new vector holding `values` (pushed when it is created on the host). */
+  static fromArray<T>(values: Iterable<T>): Vector<T> {
+    const vector = new Vector<T>();
+    vector.initial = Array.from(values);
+    return vector;
+  }
+
+  private initial: T[] = [];
+
   /** A handle on the existing vector `id`. */
   static fromId<T>(id: Uint8Array | string): Vector<T> {
     return new Vector<T>({ id });
@@ -19,6 +28,15 @@ export class Vector<T> extends Collection {
 
   protected create(): Uint8Array {
     return host().js_crdt_vector_new();
+  }
+
+  protected override seeded(): boolean {
+    return this.initial.length > 0;
+  }
+
+  protected override seed(id: Uint8Array): void {
+    for (const value of this.initial) host().js_crdt_vector_push(id, encode(value));
+    this.initial = [];
   }
 
   /** Appends `value`. */
@@ -47,7 +65,7 @@ export class Vector<T> extends Collection {
     return raw === null ? null : decode<T>(raw);
   }
 
-  clearContents(): void {
+  override clearContents(): void {
     for (let n = this.len(); n > 0; n--) this.pop();
   }
 

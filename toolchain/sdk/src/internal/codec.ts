@@ -5,15 +5,18 @@
  *   tagged objects for what JSON lacks: `{"__cal":"bigint","v":"12"}`,
  *   `{"__cal":"bytes","v":"<hex>"}`, `{"__cal":"Map","v":[[k,v],...]}`,
  *   `{"__cal":"Set","v":[...]}`, and a collection as `{"__cal":"<kind>","id":"<hex>"}` (kind:
- *   map, set, vector, counter, lww, user, frozen), which is how collections nest. A map key
- *   is the JSON text of the key, so `"a"` and `1` are different keys, and object keys
- *   depend on property order. Class instances come back as plain objects, `Date`s as ISO
+ *   map, set, vector, counter, lww, user, frozen), which is how collections nest; a
+ *   `@Mergeable` map value is `{"__cal":"mergeable","type":"<name>","id":"<hex>"}`, the set
+ *   of its versions (see `internal/mergeable`). A map key is the JSON text of the key, so
+ *   `"a"` and `1` are different keys, and object keys depend on property order. Class instances come back as plain objects, `Date`s as ISO
  *   strings, `undefined` as null. Objects of your own must not use the key `__cal`.
  * - **Returned values and event data** are plain JSON: a bigint is a decimal string, bytes
  *   are an array of numbers, a `Map` is an object (an array of pairs if a key is not a
  *   string), a `Set` an array, and a collection its contents (`toJSON`).
  */
 import { fromHex, text, toHex, utf8 } from './bytes';
+import { host } from './host';
+import { foldVersions } from './mergeable';
 import { Collection, handleOf, storingCollections } from '../collections/base';
 
 export const TAG = '__cal';
@@ -52,6 +55,10 @@ function revive(value: unknown): unknown {
       return new Map(v as [unknown, unknown][]);
     case 'Set':
       return new Set(v as unknown[]);
+    case 'mergeable': {
+      const versions = host().js_crdt_set_iter(fromHex(String(record['id'])));
+      return foldVersions(String(record['type']), versions.map((raw) => decode<unknown>(raw)));
+    }
     default: {
       const handle = handleOf(tag, String(record['id']));
       if (handle === null && KINDS.has(tag)) {
@@ -63,6 +70,11 @@ function revive(value: unknown): unknown {
       return handle ?? value;
     }
   }
+}
+
+/** The stored entry of a `@Mergeable` map value: its type and the set of its versions. */
+export function mergeableEntry(type: string, versions: Uint8Array): Record<string, string> {
+  return { [TAG]: 'mergeable', type, id: toHex(versions) };
 }
 
 /** The stored JSON text of `value` (collections inside get their ids now). */
