@@ -88,15 +88,19 @@ async def test_calls_as_a_key_the_node_lacks_or_a_non_member_are_refused(
         stranger = to_b58(NodeIdentity.generate().public_key)
         answer = await rpc(a, ctx, "set", {"key": "k", "value": "v"}, executorPublicKey=stranger)
         assert answer["error"] == {
-            "type": "InvalidExecutor",
-            "data": f"node n0 holds no key for executor {stranger}: create the identity on "
-            "this node (POST /admin-api/identity/context), or name one it holds",
+            "type": "CallError",
+            "data": {
+                "type": "Unauthorized",
+                "data": f"node n0 holds no key for executor {stranger}: create the identity "
+                "on this node (POST /admin-api/identity/context), or name one it holds",
+            },
+            "kind": "InvalidExecutor",
         }
         answer = await rpc(a, ctx, "set", {"key": "k", "value": "v"}, executorPublicKey=invitee)
-        assert answer["error"]["type"] == "InvalidExecutor"  # a member, but its key is on n1
+        assert answer["error"]["kind"] == "InvalidExecutor"  # a member, but its key is on n1
         held = (await admin(a, "POST", "dev/identity/context"))["publicKey"]  # upstream's alias
         answer = await rpc(a, ctx, "set", {"key": "k", "value": "v"}, executorPublicKey=held)
-        assert answer["error"]["data"].startswith(f"executor {held} is not a member of context")
+        assert answer["error"]["data"]["data"].startswith(f"executor {held} is not a member")
         assert (await admin(a, "GET", f"contexts/{ctx}"))["dagHeads"] == before
 
 

@@ -37,13 +37,13 @@ def driver_in(work: Path) -> Path:
     return work / DRIVER.name
 
 
-async def drive(url: str, ctx: bytes, work: Path) -> dict[str, Any]:
-    """Run the client's script against ``url``; return what it printed."""
+async def drive(url: str, ctx: bytes, executor: str, work: Path) -> dict[str, Any]:
+    """Run the client's script against ``url``, calling as ``executor``; what it printed."""
     node_bin = shutil.which("node")
     assert node_bin is not None, "Node.js is needed: ./dev installs it"
     script = await asyncio.to_thread(driver_in, work)
     proc = await asyncio.create_subprocess_exec(
-        node_bin, str(script), url, to_b58(ctx),
+        node_bin, str(script), url, to_b58(ctx), executor,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(proc.communicate(), 60)
@@ -65,7 +65,8 @@ async def test_the_upstream_client_executes_subscribes_and_reads_errors(
     wasm = build_copy(TEMPLATES / "kv-store", tmp_path / "apps").wasm_path.read_bytes()
     ctx = await deploy(node, wasm, tmp_path)
     assert node.node.ready is not None
-    seen = await drive(node.node.ready.url, ctx, tmp_path / "client")
+    _, me = await node.admin("GET", "identity")
+    seen = await drive(node.node.ready.url, ctx, me["data"]["publicKey"], tmp_path / "client")
 
     assert seen["set"] == {"result": {"output": None}}
     assert seen["get"] == {"result": {"output": "v0"}}

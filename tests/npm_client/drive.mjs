@@ -1,6 +1,7 @@
 // Drives a node with upstream's own client, @calimero-network/calimero-client (pinned in
 // package.json): its JsonRpcClient and WsSubscriptionsClient, as a web app would use them.
-// Usage: node drive.mjs <node url> <context id>. Prints one JSON line of what it saw.
+// Usage: node drive.mjs <node url> <context id> <executor public key>. Prints one JSON line
+// of what it saw.
 //
 // The package's root entry does not load in Node.js (its ESM imports directories), so the
 // two clients are imported from their own files. Node 20 has no global WebSocket: `ws`.
@@ -9,9 +10,8 @@ import { JsonRpcClient } from '@calimero-network/calimero-client/lib/rpc/jsonrpc
 import { WsSubscriptionsClient } from '@calimero-network/calimero-client/lib/subscriptions/ws.js';
 
 globalThis.WebSocket = WebSocket;
-const [url, contextId] = process.argv.slice(2);
+const [url, contextId, executorPublicKey] = process.argv.slice(2); // a member the node holds
 const NO_CONTEXT = '11111111111111111111111111111111';
-const executorPublicKey = NO_CONTEXT; // upstream wants one; the devnet ignores it
 
 const rpc = new JsonRpcClient(url, '/jsonrpc', 10000);
 const call = (method, argsJson, context = contextId) =>

@@ -42,7 +42,8 @@ def test_errors_take_upstream_shapes(exc: errors.NodeError, shape: dict[str, obj
 @pytest.mark.parametrize(
     "exc",
     [errors.MethodNotFound("m"), errors.InvalidArgs("a"), errors.ContextNotFound("c"),
-     errors.ApplicationNotFound("p"), errors.Uninitialized("u"), errors.FunctionCallError("f")],
+     errors.ApplicationNotFound("p"), errors.Uninitialized("u"), errors.FunctionCallError("f"),
+     errors.InvalidExecutor("x")],
 )  # fmt: skip
 def test_call_failures_carry_a_type_the_client_knows(exc: errors.NodeError) -> None:
     assert rpc_error(exc)["type"] in CLIENT_KNOWN
@@ -51,7 +52,8 @@ def test_call_failures_carry_a_type_the_client_knows(exc: errors.NodeError) -> N
 @pytest.mark.parametrize(
     "exc",
     [errors.MethodNotFound("no method `x`"), errors.ContextNotFound("context A not found"),
-     errors.Uninitialized("no state yet"), errors.InvalidArgs("bad 'key'")],
+     errors.Uninitialized("no state yet"), errors.InvalidArgs("bad 'key'"),
+     errors.InvalidExecutor("node-1 holds no key for executor X")],
 )  # fmt: skip
 def test_our_client_reads_back_the_precise_kind_and_message(exc: errors.NodeError) -> None:
     back = node_error(rpc_error(exc))

@@ -23,6 +23,7 @@ _CALL_ERROR_REASONS = {
     "ContextNotFound": "ContextNotFound",
     "ApplicationNotFound": "ApplicationNotInstalled",  # upstream's name for it
     "Uninitialized": "Uninitialized",
+    "InvalidExecutor": "Unauthorized",  # upstream: an executor the node holds no key of
 }
 
 
