@@ -13,7 +13,7 @@ from typing import Any
 from calimero_devnet.errors import NodeError
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.replication.join import JoinFailed
-from calimero_devnet.node.replication.requests import SyncWaiter
+from calimero_devnet.node.replication.requests import SyncWaiter, wake
 from calimero_devnet.node.rpc.worker import CoreWorker
 from calimero_devnet.node.state.invitation import Invitation
 
@@ -72,10 +72,4 @@ class InvitationWaiter(SyncWaiter):
 
     def settle_app(self, application: bytes, error: NodeError | None) -> None:
         """An app fetch ended: wake its waiters."""
-        for future in self._app_waiters.pop(application, []):
-            if future.done():
-                continue
-            if error is None:
-                future.set_result(None)
-            else:
-                future.set_exception(error)
+        wake(self._app_waiters.pop(application, []), error)

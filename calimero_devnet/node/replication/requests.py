@@ -23,6 +23,17 @@ SYNC_TIMEOUT_S = 10.0
 POLL_S = 0.05
 
 
+def wake(waiters: list[asyncio.Future[None]], error: NodeError | None) -> None:
+    """Settle each waiter not yet done: with ``error``, or with None when there is none."""
+    for future in waiters:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+
 class JoinTimeout(JoinFailed):
     """No member sent a usable snapshot in time."""
 
@@ -74,13 +85,7 @@ class SyncWaiter:
 
     def settle(self, context: bytes, error: NodeError | None) -> None:
         """A join ended: wake its waiters."""
-        for future in self._waiters.pop(context, []):
-            if future.done():
-                continue
-            if error is None:
-                future.set_result(None)
-            else:
-                future.set_exception(error)
+        wake(self._waiters.pop(context, []), error)
 
     def _drop(self, context: bytes, future: asyncio.Future[None]) -> None:
         waiters = self._waiters.get(context, [])
