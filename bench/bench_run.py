@@ -1,6 +1,9 @@
 """Provides the ``devnet run`` benchmark: a small merobox workflow, wall time to exit.
 
-Run from the repository root: ``.venv/bin/python -m bench.bench_run [--repeats 3]``.
+Run from the repository root: ``.venv/bin/python -m bench.bench_run [--repeats 3]``;
+``--against DIR`` alternates each run with one of the code in DIR (another checkout, e.g.
+``git archive main | tar -x -C /tmp/base``, run by this venv's Python as
+``python -m calimero_devnet.cli``), so both see the same load.
 The workflow: 2 nodes, install the bundled kv-store template, create a context, bring the
 second node in, 10 ``set`` calls, ``wait_for_sync``, one read and a ``json_assert``. Each
 run is the ``devnet`` console script as a subprocess, from its start to its exit (the
@@ -13,6 +16,7 @@ is a temp dir, removed at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -64,12 +68,18 @@ steps:
 """
 
 
-def one_run(workflow: Path, data_dir: Path) -> tuple[float, float]:
-    """Wall seconds of one ``devnet run``, and the cluster-up seconds it printed."""
-    devnet = Path(sys.executable).with_name("devnet")
+def one_run(workflow: Path, data_dir: Path, checkout: Path | None = None) -> tuple[float, float]:
+    """Wall seconds of one ``devnet run``, and the cluster-up seconds it printed; with
+    ``checkout``, of the code there."""
+    devnet = [str(Path(sys.executable).with_name("devnet"))]
+    env = None
+    if checkout is not None:
+        devnet = [sys.executable, "-m", "calimero_devnet.cli"]
+        env = {**os.environ, "PYTHONPATH": str(checkout)}
     started = time.perf_counter()
-    argv = [str(devnet), "run", str(workflow), "--data-dir", str(data_dir)]
-    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    argv = [*devnet, "run", str(workflow), "--data-dir", str(data_dir)]
+    done = subprocess.run(argv, cwd=checkout or REPO, capture_output=True, text=True,
+                          timeout=120, check=False, env=env)  # fmt: skip
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"devnet run failed:\n{done.stdout}{done.stderr}")
@@ -81,14 +91,28 @@ def main() -> None:
     """Run the workflow ``--repeats`` times; print the median and the samples."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=4)
-    repeats = max(parser.parse_args().repeats, 2)
+    parser.add_argument("--against", type=Path, metavar="DIR", help="alternate with DIR's code")
+    args = parser.parse_args()
+    repeats = max(args.repeats, 2)
     temp = Path(tempfile.mkdtemp(prefix="bench-run-"))
     try:
         workflow = temp / "bench.yml"
         workflow.write_text(WORKFLOW)
-        samples = [one_run(workflow, temp / "cluster") for _ in range(repeats)]
+        samples, other = [], []
+        for _ in range(repeats):
+            samples.append(one_run(workflow, temp / "cluster"))
+            if args.against is not None:
+                other.append(one_run(workflow, temp / "against", args.against.resolve()))
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+    report(samples)
+    if other:
+        print(f"{args.against}:")
+        report(other)
+
+
+def report(samples: list[tuple[float, float]]) -> None:
+    """Print the first run, the median of the others, and the cluster-up median."""
     walls = [wall for wall, _ in samples]
     ups = [up for _, up in samples]
     print(f"devnet run, 2 nodes, install + context + 10 calls + wait_for_sync: first (cold "

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from calimero_devnet.errors import (
     ClusterError,
@@ -61,3 +62,17 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End a child process (a node, the embedded broker) without the interpreter's teardown.
+
+    Their entry points call it once the process has finished its work for good: a node has
+    stopped serving, flushed its bus and closed its store; the broker keeps nothing. The
+    interpreter would still free every module and object one by one, 0.5 s or more, most
+    of the time a node takes to stop. The logs and the standard streams are flushed first.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

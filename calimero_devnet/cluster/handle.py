@@ -215,6 +215,22 @@ class Cluster(ClusterAccess):
         rules = netctl.with_link(self.rules, sender, receiver, latency_ms=ms, loss=loss, both=both)
         return await self._publish(rules)
 
+    async def faults(
+        self, pairs: Sequence[tuple[str, str]], *, latency_ms: float | None = None,
+        jitter_ms: float | None = None, loss: float | None = None, seed: int | None = None,
+    ) -> NetRules:  # fmt: skip
+        """Set the faults given on each directed link of ``pairs`` at once, keeping the
+        links' other faults; ``seed`` reseeds the loss and jitter draws."""
+        for sender, receiver in pairs:
+            netctl.parse_link(f"{sender}>{receiver}", self.node_names)
+        rules = netctl.with_faults(self.rules, pairs, latency_ms=latency_ms,
+                                   jitter_ms=jitter_ms, loss=loss, seed=seed)  # fmt: skip
+        return await self._publish(rules)
+
+    async def unpartition(self) -> NetRules:
+        """Remove the partitions; link faults stay."""
+        return await self._publish(netctl.partitioned(self.rules, []))
+
     async def heal(self) -> NetRules:
         """Remove every partition and link fault."""
         return await self._publish(netctl.healed())

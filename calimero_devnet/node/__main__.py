@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from calimero_devnet.auth import BEARER_RULE, ENV_VAR, valid_token
 from calimero_devnet.errors import ConfigError, DevnetError
-from calimero_devnet.exits import guarded
+from calimero_devnet.exits import exit_now, guarded
 from calimero_devnet.node.config import NodeConfig
 
 MAX_INDEX = 1023  # the low bits of every timestamp (HOST-ABI time_now)
@@ -122,4 +122,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

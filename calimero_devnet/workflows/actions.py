@@ -8,6 +8,9 @@ from typing import Any
 
 from calimero_devnet.workflows import actions_apps as apps
 from calimero_devnet.workflows import actions_blobs as blobs
+from calimero_devnet.workflows import actions_deploy as deploy
+from calimero_devnet.workflows import actions_faults as faults
+from calimero_devnet.workflows import actions_fuzz as fuzz
 from calimero_devnet.workflows import actions_identity as identity
 from calimero_devnet.workflows import actions_nodes as nodes
 from calimero_devnet.workflows import actions_waits as waits
@@ -45,6 +48,10 @@ ACTIONS: dict[str, Action] = {
     "heal_peers": nodes.heal_peers,
     "upload_blob": blobs.upload_blob,
     "download_blob": blobs.download_blob,
+    "latency": faults.latency,
+    "loss": faults.loss,
+    "redeploy": deploy.redeploy,
+    "fuzz": fuzz.fuzz,
 }
 
 __all__ = ["ACTIONS", "Action", "Context"]

@@ -16,10 +16,10 @@ from typing import Any
 
 from calimero_devnet.cluster.deploy import install as deploy
 from calimero_devnet.cluster.processes.supervisor import module_cache_dir
-from calimero_devnet.config.model import AppSettings
 from calimero_devnet.errors import NodeError
 from calimero_devnet.workflows.actions_identity import join_by_invitation
 from calimero_devnet.workflows.context import Context
+from calimero_devnet.workflows.prebuild import build_folder
 from calimero_devnet.workflows.results import StepFailed, StepResult
 
 Response = dict[str, Any]
@@ -35,17 +35,19 @@ async def install_application(ctx: Context, fields: Response, _: StepResult) -> 
 
 
 async def _wasm(ctx: Context, path: Path) -> Path:
-    """The ``.wasm`` of ``path`` (an app folder is built), compiled once into the module
-    cache the nodes share (so each node loads it in ~1 ms instead of compiling it)."""
+    """The ``.wasm`` of ``path`` (an app folder is built, or its build started with the
+    cluster awaited), compiled once into the module cache the nodes share."""
     if path not in ctx.builds:
-        if await asyncio.to_thread(path.is_dir):
-            app = AppSettings(path.name, path, "typescript", watch=False)
-            wasm, _ = await deploy.build(app, ctx.cluster.data_dir / "apps", ctx.say)
+        data_dir = ctx.cluster.data_dir
+        if path in ctx.prebuilt:
+            wasm = await ctx.prebuilt[path]
+        elif await asyncio.to_thread(path.is_dir):
+            wasm = await build_folder(path, data_dir / "apps", data_dir, ctx.say)
         else:
-            wasm = path
-        data = await asyncio.to_thread(wasm.read_bytes)
-        await deploy.precompile(data, module_cache_dir(ctx.cluster.data_dir))
-        ctx.builds[path] = wasm.resolve()
+            wasm = path  # resolved by the caller
+            await deploy.precompile(await asyncio.to_thread(wasm.read_bytes),
+                                    module_cache_dir(data_dir))  # fmt: skip
+        ctx.builds[path] = wasm
     return ctx.builds[path]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from calimero_devnet.workflows.context import Context
@@ -18,36 +19,38 @@ def _names(value: Any) -> list[str]:
     return [str(name) for name in (value if isinstance(value, list) else [value])]
 
 
+async def _each(nodes: Any, verb: Callable[[str], Awaitable[object]]) -> Response:
+    """Run one cluster verb on each of ``nodes`` (a name or a list), in order."""
+    for node in _names(nodes):
+        await verb(node)
+    return {}
+
+
 async def stop_node(ctx: Context, fields: Response, _: StepResult) -> Response:
     """Stop ``nodes`` politely (their data stays)."""
-    for node in _names(fields["nodes"]):
-        await ctx.cluster.stop(node)
-    return {}
+    return await _each(fields["nodes"], ctx.cluster.stop)
 
 
 async def start_node(ctx: Context, fields: Response, _: StepResult) -> Response:
     """Start stopped ``nodes`` on their data; each is ready when this returns."""
-    for node in _names(fields["nodes"]):
-        start = ctx.cluster.start(node)
+
+    async def start(node: str) -> None:
         try:
-            await asyncio.wait_for(start, ctx.timeout(fields, "wait_timeout"))
+            await asyncio.wait_for(ctx.cluster.start(node), ctx.timeout(fields, "wait_timeout"))
         except TimeoutError:
             raise StepFailed(f"{node} was not ready in time") from None
-    return {}
+
+    return await _each(fields["nodes"], start)
 
 
 async def kill(ctx: Context, fields: Response, _: StepResult) -> Response:
     """Extension: SIGKILL ``nodes``, as a crash would."""
-    for node in _names(fields["nodes"]):
-        await ctx.cluster.kill(node)
-    return {}
+    return await _each(fields["nodes"], ctx.cluster.kill)
 
 
 async def restart(ctx: Context, fields: Response, _: StepResult) -> Response:
     """Extension: stop and start ``nodes`` again; they catch up by deltas."""
-    for node in _names(fields["nodes"]):
-        await ctx.cluster.restart(node)
-    return {}
+    return await _each(fields["nodes"], ctx.cluster.restart)
 
 
 async def partition(ctx: Context, fields: Response, _: StepResult) -> Response:
@@ -65,16 +68,18 @@ async def heal(ctx: Context, _: Response, __: StepResult) -> Response:
 
 async def partition_peers(ctx: Context, fields: Response, _: StepResult) -> Response:
     """Cut every message between ``node`` and each of ``peers`` (both ways)."""
-    for peer in _names(fields["peers"]):
-        await ctx.cluster.latency(str(fields["node"]), peer, 0, loss=1.0, both=True)
-    return {}
+    node = str(fields["node"])
+    return await _each(
+        fields["peers"], lambda peer: ctx.cluster.latency(node, peer, 0, loss=1.0, both=True)
+    )
 
 
 async def heal_peers(ctx: Context, fields: Response, _: StepResult) -> Response:
     """Restore the links between ``node`` and each of ``peers``."""
-    for peer in _names(fields["peers"]):
-        await ctx.cluster.latency(str(fields["node"]), peer, 0, loss=0.0, both=True)
-    return {}
+    node = str(fields["node"])
+    return await _each(
+        fields["peers"], lambda peer: ctx.cluster.latency(node, peer, 0, loss=0.0, both=True)
+    )
 
 
 async def script(ctx: Context, fields: Response, _: StepResult) -> Response:

@@ -43,7 +43,8 @@ async def _clients(ctx: Context, nodes: Sequence[str]) -> AsyncIterator[list[htt
         await asyncio.gather(*(client.aclose() for client in clients))
 
 
-def _nodes(ctx: Context, fields: Response, cid: str) -> list[str]:
+def member_nodes(ctx: Context, fields: Response, cid: str) -> list[str]:
+    """The step's ``nodes``, or else the members of ``cid`` that run."""
     given = fields.get("nodes")
     if given:
         return [str(n) for n in (given if isinstance(given, list) else [given])]
@@ -64,7 +65,7 @@ def _named(report: Report, ctx: Context, nodes: Sequence[str]) -> str:
 
 async def wait_for_sync(ctx: Context, fields: Response, _: StepResult) -> Response:
     """Wait until ``nodes`` agree on ``context_id`` (heads, root, nothing pending)."""
-    cid, nodes = str(fields["context_id"]), _nodes(ctx, fields, str(fields["context_id"]))
+    cid, nodes = str(fields["context_id"]), member_nodes(ctx, fields, str(fields["context_id"]))
     async with _clients(ctx, nodes) as clients:
         if fields.get("trigger_sync"):
             await asyncio.gather(*(c.post("/admin-api/contexts/sync", json={"contextId": cid})
@@ -85,14 +86,14 @@ async def wait_converged(ctx: Context, fields: Response, result: StepResult) -> 
         raise StepFailed("no context to wait for: create one first")
     for cid in cids:
         await wait_for_sync(ctx, {**fields, "context_id": cid,
-                                  "nodes": _nodes(ctx, fields, cid)}, result)  # fmt: skip
+                                  "nodes": member_nodes(ctx, fields, cid)}, result)  # fmt: skip
     return {"converged": True}
 
 
 async def wait_value(ctx: Context, fields: Response, _: StepResult) -> Response:
     """Extension: wait until ``method(args)`` returns one value (or ``expected``) on the nodes."""
     cid = str(fields["context_id"])
-    nodes = _nodes(ctx, fields, cid)
+    nodes = member_nodes(ctx, fields, cid)
     expected = fields.get("expected", SAME)
     async with _clients(ctx, nodes) as clients:
         try:

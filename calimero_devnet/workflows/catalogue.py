@@ -82,6 +82,14 @@ STEPS: dict[str, StepSpec] = {
     "restart": _spec("nodes", extension=True),
     "wait_converged": _spec("", "context_id nodes timeout", extension=True),
     "wait_value": _spec("context_id method", "args expected nodes timeout", extension=True),
+    "latency": _spec("ms", "from to nodes jitter_ms seed", extension=True),
+    "loss": _spec("percent", "from to nodes seed", extension=True),
+    "redeploy": _spec("path", "application_id timeout", extension=True),
+    "fuzz": _spec(
+        "context_id methods calls",
+        "seed nodes concurrency partitions allow_errors timeout",
+        extension=True,
+    ),
 }
 
 NOT_HERE = frozenset(

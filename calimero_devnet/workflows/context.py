@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ class Context:
     values: dict[str, Any] = field(default_factory=dict)
     wasm_of: dict[str, Path] = field(default_factory=dict)  # application id → its .wasm
     builds: dict[Path, Path] = field(default_factory=dict)  # app folder → built .wasm
+    prebuilt: dict[Path, asyncio.Task[Path]] = field(default_factory=dict)  # started early
     members: dict[str, list[str]] = field(default_factory=dict)  # context id → its nodes
 
     def client(self, node: str) -> NodeClient:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from calimero_devnet.workflows.fuzz_plan import check_methods
 from calimero_devnet.workflows.placeholders import PLACEHOLDER
 from calimero_devnet.workflows.source import Located
 
@@ -169,6 +170,61 @@ def _join_open(raw: Located, _: Path) -> Problem | None:
     return _needs(raw, ("invitee_id", "invitation"), "joins")
 
 
+def _links(raw: Located) -> Problem | None:
+    """``from`` and ``to``, or ``nodes``: one of the two ways to name links."""
+    if "nodes" in raw and ("from" in raw or "to" in raw):
+        return Problem("give from and to, or nodes, not both", line=_at(raw, "nodes"))
+    if "nodes" not in raw and ("from" not in raw or "to" not in raw):
+        return Problem("name the links: from and to (one way), or nodes (every link among them)")
+    return _whole(raw, "seed", low=0)
+
+
+def _amount(raw: Located, key: str, high: float, unit: str) -> Problem | None:
+    if key not in raw:
+        return None
+    value = raw[key]
+    if _is_placeholder(value) or (_is_number(value) and value <= high):
+        return None
+    return Problem(f"{key}: give {unit} from 0 to {high:g}, not {value!r}", line=_at(raw, key))
+
+
+def _whole(raw: Located, key: str, low: int) -> Problem | None:
+    value = raw.get(key)
+    if key not in raw or _is_placeholder(value):
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        return Problem(f"{key}: give a whole number ≥ {low}, not {value!r}", line=_at(raw, key))
+    return None
+
+
+def _latency(raw: Located, _: Path) -> Problem | None:
+    checks = (_links(raw), _amount(raw, "ms", 60_000, "milliseconds"),
+              _amount(raw, "jitter_ms", 60_000, "milliseconds"))  # fmt: skip
+    return next((problem for problem in checks if problem is not None), None)
+
+
+def _loss(raw: Located, _: Path) -> Problem | None:
+    return _links(raw) or _amount(raw, "percent", 100, "a percentage")
+
+
+def _redeploy(raw: Located, cwd: Path) -> Problem | None:
+    text = raw["path"]
+    if not isinstance(text, str):
+        return Problem("path: give the app's folder (or a .wasm)", line=_at(raw, "path"))
+    return None if _is_placeholder(text) else _app_path(raw, text, cwd)
+
+
+def _fuzz(raw: Located, _: Path) -> Problem | None:
+    for key, low in (("calls", 1), ("seed", 0), ("concurrency", 1), ("partitions", 0)):
+        problem = _whole(raw, key, low)
+        if problem is not None:
+            return problem
+    if "allow_errors" in raw and not isinstance(raw["allow_errors"], bool):
+        return Problem("allow_errors: give true or false", line=_at(raw, "allow_errors"))
+    text = check_methods(raw["methods"])
+    return None if text is None else Problem(text, line=_at(raw, "methods"))
+
+
 _CHECKS: dict[str, Callable[[Located, Path], Problem | None]] = {
     "invite_identity": _invite,
     "invite": _invite,
@@ -181,4 +237,8 @@ _CHECKS: dict[str, Callable[[Located, Path], Problem | None]] = {
     "script": _script,
     "call": _call,
     "partition": _partition,
+    "latency": _latency,
+    "loss": _loss,
+    "redeploy": _redeploy,
+    "fuzz": _fuzz,
 }

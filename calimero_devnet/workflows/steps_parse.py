@@ -20,7 +20,7 @@ from calimero_devnet.workflows.source import Located, LocatedList
 
 REPEAT_VARIABLES = ("iteration", "iteration_index", "iteration_number", "total_iterations")
 FAILURE_MODES = ("fail-slow", "fail-fast", "continue-on-error")
-NODE_FIELDS = ("node", "nodes", "context_node", "peers")
+NODE_FIELDS = ("node", "nodes", "context_node", "peers", "from", "to")
 
 
 def check_keys(

@@ -116,3 +116,39 @@ def test_keep_leaves_the_cluster_up_until_ctrl_c(tmp_path: Path) -> None:
             process.wait()
     assert "stop_all_nodes: false: the nodes stop when devnet run exits" in out.read_text()
     assert "1 of 1 workflow(s) passed" in out.read_text()
+
+
+@pytest.mark.timeout(90)
+def test_the_loss_step_drops_at_the_receiving_node_and_heal_restores_the_link(
+    tmp_path: Path,
+) -> None:
+    workflow = tmp_path / "loss.yml"
+    workflow.write_text("""\
+name: loss
+log_level: debug
+nodes: {count: 2, prefix: n}
+steps:
+  - type: install_application
+    node: n-1
+    path: ./templates/kv-store
+    outputs: {app: applicationId}
+  - type: create_mesh
+    context_node: n-1
+    application_id: '{{app}}'
+    nodes: [n-2]
+    outputs: {c: contextId}
+  - {type: loss, from: n-1, to: n-2, percent: 100, seed: 1}
+  - {type: wait, seconds: 0.3}
+  - {type: call, node: n-1, context_id: '{{c}}', method: set, args: {key: k, value: lost}}
+  - {type: heal}
+  - {type: call, node: n-1, context_id: '{{c}}', method: set, args: {key: j, value: after}}
+  - {type: wait_value, context_id: '{{c}}', method: len, expected: 2, timeout: 30}
+""")  # fmt: skip
+    argv = [sys.executable, "-m", "calimero_devnet.cli", "run", str(workflow),
+            "--data-dir", str(tmp_path / "cluster")]  # fmt: skip
+    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=80,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    log = (tmp_path / "cluster" / "nodes" / "n-2" / "node.log").read_text()
+    assert "from n-1 (loss)" in log
+    assert "(loss)" not in (tmp_path / "cluster" / "nodes" / "n-1" / "node.log").read_text()

@@ -120,3 +120,28 @@ def test_the_rules_document_is_what_the_nodes_get() -> None:
     assert document["links"] == {"node-1>node-3": {"latency_ms": 50.0, "loss": 0.1}}
     assert rules_from_json(document) == rules
     assert netctl.document(HEALTHY)["partitions"] == []
+
+
+def test_faults_set_one_field_on_many_links_and_keep_the_others() -> None:
+    lossy = netctl.with_link(HEALTHY, "node-1", "node-2", latency_ms=0, loss=0.2)
+    pairs = [("node-1", "node-2"), ("node-2", "node-1")]
+    rules = netctl.with_faults(lossy, pairs, latency_ms=30, jitter_ms=5, seed=7)
+    assert rules.links == {
+        ("node-1", "node-2"): LinkRule(30.0, 0.2, 5.0),
+        ("node-2", "node-1"): LinkRule(30.0, 0.0, 5.0),
+    }
+    assert rules.seed == 7
+    assert netctl.describe(rules).endswith("node-2>node-1 30 ms ±5 ms")
+    back = netctl.with_faults(rules, pairs, latency_ms=0, jitter_ms=0)
+    assert back.links == {("node-1", "node-2"): LinkRule(0.0, 0.2)}  # the loss stays
+    assert back.seed == 7
+
+
+@pytest.mark.parametrize(
+    ("latency", "jitter", "loss"), [(-1, None, None), (None, 60_001, None), (None, None, 1.01)]
+)
+def test_faults_out_of_range(
+    latency: float | None, jitter: float | None, loss: float | None
+) -> None:
+    with pytest.raises(ConfigError):
+        netctl.with_faults(HEALTHY, [("a", "b")], latency_ms=latency, jitter_ms=jitter, loss=loss)

@@ -26,7 +26,10 @@ from calimero_devnet.node.bus.net_rules import (
 
 EXAMPLE = {
     "partitions": [["node-1", "node-2"], ["node-3"]],
-    "links": {"node-1>node-3": {"latency_ms": 50, "loss": 0.1}, "*<>node-2": {"loss": 0.5}},
+    "links": {
+        "node-1>node-3": {"latency_ms": 50, "jitter_ms": 10, "loss": 0.1},
+        "*<>node-2": {"loss": 0.5},
+    },
     "seed": 42,
     "disconnected": ["node-2"],
 }
@@ -41,7 +44,7 @@ def test_parses_the_documented_example() -> None:
     assert rules == NetRules(
         partitions=(frozenset({"node-1", "node-2"}), frozenset({"node-3"})),
         links={
-            ("node-1", "node-3"): LinkRule(50.0, 0.1),
+            ("node-1", "node-3"): LinkRule(50.0, 0.1, 10.0),
             ("*", "node-2"): LinkRule(0.0, 0.5),
             ("node-2", "*"): LinkRule(0.0, 0.5),
         },
@@ -77,6 +80,7 @@ def test_empty_documents_mean_a_healthy_network(text: str | bytes) -> None:
         ('{"links": {"a>b": {"loss": true}}}', "'loss' must be a number in [0, 1], got True"),
         ('{"links": {"a>b": {"latency_ms": -1}}}', "'latency_ms' must be a number in [0, 60000]"),
         ('{"links": {"a>b": {"latency_ms": NaN}}}', "'latency_ms' must be a number"),
+        ('{"links": {"a>b": {"jitter_ms": -5}}}', "'jitter_ms' must be a number in [0, 60000]"),
         ('{"links": {"a>b": {}, "a<>b": {}}}', "'links'.'a<>b' repeats the link a>b"),
         ('{"seed": "42"}', "'seed' must be an integer, got '42'"),
         ('{"seed": false}', "'seed' must be an integer"),
@@ -101,7 +105,12 @@ def net_rules(draw: st.DrawFn) -> NetRules:
     links = draw(
         st.dictionaries(
             st.tuples(names, names),
-            st.builds(LinkRule, st.integers(0, 1000).map(float), st.floats(0, 1)),
+            st.builds(
+                LinkRule,
+                st.integers(0, 1000).map(float),
+                st.floats(0, 1),
+                st.integers(0, 100).map(float),
+            ),
             max_size=4,
         )
     )
@@ -184,3 +193,30 @@ def test_seeded_loss_is_reproducible_per_link_and_close_to_its_rate() -> None:
     assert fates("a") != fates("b")
     assert 0.27 < sum(fates("a")) / 2000 < 0.33
     assert link_rng(NetRules(seed=1), "a", "z").random() != link_rng(rules, "a", "z").random()
+
+
+def test_jitter_varies_each_delay_within_its_bounds_reproducibly() -> None:
+    rules = NetRules(links={("a", "b"): LinkRule(latency_ms=20, jitter_ms=15)}, seed=4)
+
+    def delays() -> list[float]:
+        rng = link_rng(rules, "a", "b")
+        verdicts = [decide(rules, "a", "b", rng) for _ in range(500)]
+        return [v.ms if isinstance(v, Delay) else 0.0 for v in verdicts]
+
+    first = delays()
+    assert first == delays()
+    assert all(5 <= ms <= 35 for ms in first)
+    assert len(set(first)) > 100  # each message draws its own delay
+
+
+def test_jitter_larger_than_the_latency_never_goes_below_zero() -> None:
+    rules = NetRules(links={("a", "b"): LinkRule(latency_ms=1, jitter_ms=50)})
+    rng = random.Random(0)
+    verdicts = [decide(rules, "a", "b", rng) for _ in range(200)]
+    assert Deliver() in verdicts  # the draws below zero deliver at once
+    assert all(0 < v.ms <= 51 for v in verdicts if isinstance(v, Delay))
+
+
+def test_a_link_without_jitter_keeps_its_old_json_document() -> None:
+    rules = NetRules(links={("a", "b"): LinkRule(latency_ms=5)})
+    assert json.loads(rules_to_json(rules))["links"] == {"a>b": {"latency_ms": 5.0, "loss": 0.0}}

@@ -121,7 +121,8 @@ def _add_run(sub: Subparsers) -> None:
     run.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML to PATH")
     run.add_argument("--data-dir", type=Path, metavar="DIR",
                      help="the cluster's data dir (default: .devnet/run/<file name>)")  # fmt: skip
-    run.set_defaults(handler=_lazy("run", "run_files"))
+    # Every cluster it started is down when it returns: it ends at once (cli.console).
+    run.set_defaults(handler=_lazy("run", "run_files"), exit_at_once=True)
 
 
 def _add_tui(sub: Subparsers) -> None:

@@ -82,6 +82,11 @@ async def run_workflow(workflow: Workflow, cwd: Path, data_dir: Path | None, *,
     from calimero_devnet.cluster.bustrace import BusTrace  # noqa: PLC0415
     from calimero_devnet.cluster.manager import open_cluster  # noqa: PLC0415
     from calimero_devnet.workflows.context import Context  # noqa: PLC0415
+    from calimero_devnet.workflows.prebuild import (  # noqa: PLC0415
+        app_folders,
+        drop_builds,
+        start_builds,
+    )
     from calimero_devnet.workflows.runner import run_steps  # noqa: PLC0415
 
     folder = cwd / (data_dir or Path(".devnet") / "run" / workflow.path.stem)
@@ -95,11 +100,13 @@ async def run_workflow(workflow: Workflow, cwd: Path, data_dir: Path | None, *,
             say(line, sys.stdout)
 
     bundle = None
+    builds = start_builds(app_folders(workflow.steps, cwd), folder.resolve(),
+                          lambda line: say(line, sys.stdout))  # fmt: skip
     try:
         async with open_cluster(config_for(workflow, folder), _progress) as cluster:
             say(f"  cluster up in {time.perf_counter() - started:.2f} s ({folder})", sys.stdout)
             ctx = Context(cluster, cwd, workflow.wait_timeout,
-                          say=lambda line: say(line, sys.stdout))  # fmt: skip
+                          say=lambda line: say(line, sys.stdout), prebuilt=builds)  # fmt: skip
             async with BusTrace(cluster.broker_url, cluster.cluster_id).recording() as trace:
                 results = await run_steps(ctx, workflow.steps, report)
                 if not all(result.ok for result in results):
@@ -110,9 +117,11 @@ async def run_workflow(workflow: Workflow, cwd: Path, data_dir: Path | None, *,
             watchdog = asyncio.get_running_loop().call_later(STOP_LIMIT_S, _stop_hung, cluster)
         watchdog.cancel()
     except DevnetError as exc:
+        await drop_builds(builds)
         say(f"  {FAIL} {workflow.path}: {exc}", sys.stdout)
         return FileOutcome(workflow.path, workflow.name, [], time.perf_counter() - started,
                            str(exc))  # fmt: skip
+    await drop_builds(builds)
     outcome = FileOutcome(workflow.path, workflow.name, results, time.perf_counter() - started,
                           bundle=bundle)  # fmt: skip
     say(_verdict(outcome, folder), sys.stdout)

@@ -101,6 +101,33 @@ def with_link(
     return replace(rules, links=links)
 
 
+def with_faults(
+    rules: NetRules, pairs: Iterable[tuple[str, str]], *, latency_ms: float | None = None,
+    jitter_ms: float | None = None, loss: float | None = None, seed: int | None = None,
+) -> NetRules:  # fmt: skip
+    """``rules`` with the faults given set on each directed link of ``pairs``, its other
+    faults kept (a link left with none is removed); ``seed`` reseeds the random draws.
+
+    Raises:
+        ConfigError: a delay outside 0..60000 ms or a loss outside 0..1.
+    """
+    for name, ms in (("latency", latency_ms), ("jitter", jitter_ms)):
+        if ms is not None and not 0 <= ms <= 60_000:
+            raise ConfigError(f"{name} {ms:g} ms: use 0..60000")
+    if loss is not None and not 0 <= loss <= 1:
+        raise ConfigError(f"loss {loss:g}: use a fraction 0..1 (0.1 drops one message in ten)")
+    given = {"latency_ms": latency_ms, "jitter_ms": jitter_ms, "loss": loss}
+    change = {key: float(value) for key, value in given.items() if value is not None}
+    links = dict(rules.links)
+    for pair in pairs:
+        rule = replace(links.get(pair, LinkRule()), **change)
+        if rule.idle:
+            links.pop(pair, None)
+        else:
+            links[pair] = rule
+    return replace(rules, links=links, seed=rules.seed if seed is None else seed)
+
+
 def healed() -> NetRules:
     """A healthy network: no partition, no link fault, nobody disconnected."""
     return HEALTHY
@@ -113,6 +140,7 @@ def describe(rules: NetRules) -> str:
         parts.append("partitions " + " | ".join(",".join(sorted(g)) for g in rules.partitions))
     for (sender, receiver), rule in sorted(rules.links.items()):
         fault = [f"{rule.latency_ms:g} ms"] if rule.latency_ms else []
+        fault += [f"±{rule.jitter_ms:g} ms"] if rule.jitter_ms else []
         fault += [f"{rule.loss:.0%} loss"] if rule.loss else []
         parts.append(f"{sender}>{receiver} {' '.join(fault)}")
     if rules.disconnected:

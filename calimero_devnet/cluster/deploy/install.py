@@ -22,8 +22,6 @@ from calimero_devnet.cluster.nodeclient import AdminError, NodeClient
 from calimero_devnet.config.model import AppSettings, ContextSettings
 from calimero_devnet.errors import ClusterError, InvalidModule, ToolchainError
 from calimero_devnet.ids import sha256, to_b58
-from calimero_devnet.node.rpc.admin import seed_bytes
-from calimero_devnet.node.state.identity import public_key_from_seed
 
 if TYPE_CHECKING:
     from calimero_devnet.toolchain.diagnostics import Diagnostic
@@ -34,6 +32,11 @@ log = logging.getLogger(__name__)
 
 def context_id(seed: str) -> str:
     """The id every node derives from a context seed (``rpc.md`` ``contextSeed``)."""
+    # Imported here: the node's admin module loads its whole server (aiohttp, wasmtime:
+    # ~1 s), which a cluster whose contexts come from its steps (``devnet run``) never needs.
+    from calimero_devnet.node.rpc.admin import seed_bytes  # noqa: PLC0415
+    from calimero_devnet.node.state.identity import public_key_from_seed  # noqa: PLC0415
+
     raw = seed_bytes(seed)
     assert raw is not None  # a seed string is never None
     return to_b58(public_key_from_seed(sha256(raw)))

@@ -219,5 +219,7 @@ def _accepts(host: str, port: int) -> bool:
 
 if __name__ == "__main__":
     from calimero_devnet.cluster.processes.amqtt_broker import main
+    from calimero_devnet.exits import exit_now
 
     main()
+    exit_now(0)  # shut down cleanly already; skip the interpreter's teardown

@@ -3,7 +3,8 @@
 The JSON document (every key optional; ``{}`` means a healthy network)::
 
     {"partitions": [["node-1", "node-2"], ["node-3"]],
-     "links": {"node-1>node-3": {"latency_ms": 50, "loss": 0.1}, "*<>node-2": {"loss": 0.5}},
+     "links": {"node-1>node-3": {"latency_ms": 50, "jitter_ms": 10, "loss": 0.1},
+               "*<>node-2": {"loss": 0.5}},
      "seed": 42,
      "disconnected": ["node-2"]}
 
@@ -11,9 +12,10 @@ The JSON document (every key optional; ``{}`` means a healthy network)::
   one more group together, so a newcomer is never silently joined to a listed group.
 * ``links``: ``"a>b"`` applies to messages from ``a`` to ``b``, ``"a<>b"`` both ways; ``*``
   matches any node. The most specific key wins: ``a>b``, then ``a>*``, then ``*>b``, then
-  ``*>*``. ``latency_ms`` delays, ``loss`` (0..1) drops at random.
-* ``seed``: seeds the loss draws, one RNG per directed link (``link_rng``), so a run is
-  reproducible whatever the other links carry.
+  ``*>*``. ``latency_ms`` delays, ``jitter_ms`` varies each delay by up to that much
+  either way (never below 0; a link keeps its order), ``loss`` (0..1) drops at random.
+* ``seed``: seeds the loss and jitter draws, one RNG per directed link (``link_rng``), so
+  a run is reproducible whatever the other links carry.
 * ``disconnected``: these nodes' adapters close their MQTT data session until removed.
 """
 
@@ -30,7 +32,7 @@ from calimero_devnet.errors import ConfigError
 
 ANY = "*"
 KEYS = ("partitions", "links", "seed", "disconnected")
-LINK_KEYS = ("latency_ms", "loss")
+LINK_KEYS = ("latency_ms", "jitter_ms", "loss")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,12 @@ class LinkRule:
 
     latency_ms: float = 0.0
     loss: float = 0.0
+    jitter_ms: float = 0.0
+
+    @property
+    def idle(self) -> bool:
+        """True when the rule does nothing (the link is as if it had none)."""
+        return self.latency_ms == 0 and self.jitter_ms == 0 and self.loss == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +108,8 @@ def link_rng(rules: NetRules, sender: str, receiver: str) -> random.Random:
 def decide(rules: NetRules, sender: str, receiver: str, rng: random.Random) -> Verdict:
     """Decide the fate of one message from ``sender`` as ``receiver`` gets it.
 
-    ``rng`` is drawn from only when a loss rule applies, so a lossless link consumes nothing.
+    ``rng`` is drawn from only when a loss or jitter rule applies, so a link without either
+    consumes nothing.
     """
     if not reachable(rules, sender, receiver):
         return Drop("partition")
@@ -109,7 +118,10 @@ def decide(rules: NetRules, sender: str, receiver: str, rng: random.Random) -> V
         return Deliver()
     if rule.loss > 0 and rng.random() < rule.loss:
         return Drop("loss")
-    return Delay(rule.latency_ms) if rule.latency_ms > 0 else Deliver()
+    delay = rule.latency_ms
+    if rule.jitter_ms > 0:
+        delay = max(0.0, delay + rng.uniform(-rule.jitter_ms, rule.jitter_ms))
+    return Delay(delay) if delay > 0 else Deliver()
 
 
 def _group(rules: NetRules, node: str) -> int:
@@ -154,7 +166,7 @@ def rules_from_json(document: Any) -> NetRules:
 def rules_to_json(rules: NetRules) -> str:
     """Return the canonical ``ctl/net`` JSON text of ``rules`` (parses back to equal rules)."""
     links = {
-        f"{sender}>{receiver}": {"latency_ms": rule.latency_ms, "loss": rule.loss}
+        f"{sender}>{receiver}": _link_json(rule)
         for (sender, receiver), rule in sorted(rules.links.items())
     }
     document = {
@@ -164,6 +176,12 @@ def rules_to_json(rules: NetRules) -> str:
         "disconnected": sorted(rules.disconnected),
     }
     return json.dumps(document, sort_keys=True)
+
+
+def _link_json(rule: LinkRule) -> dict[str, float]:
+    # jitter only when set: the documents of links without it stay as they always were
+    document = {"latency_ms": rule.latency_ms, "loss": rule.loss}
+    return document | {"jitter_ms": rule.jitter_ms} if rule.jitter_ms else document
 
 
 def _partitions(value: Any) -> tuple[frozenset[str], ...]:
@@ -210,12 +228,14 @@ def _link_rule(raw: Any, where: str) -> LinkRule:
         raise ConfigError(f'{where} must be an object like {{"latency_ms": 50, "loss": 0.1}}')
     _refuse_unknown(raw, LINK_KEYS, where)
     latency = raw.get("latency_ms", 0)
+    jitter = raw.get("jitter_ms", 0)
     loss = raw.get("loss", 0)
-    if not _is_number(latency) or not 0 <= latency <= 60_000:
-        raise ConfigError(f"{where}.'latency_ms' must be a number in [0, 60000], got {latency!r}")
+    for key, value in (("latency_ms", latency), ("jitter_ms", jitter)):
+        if not _is_number(value) or not 0 <= value <= 60_000:
+            raise ConfigError(f"{where}.{key!r} must be a number in [0, 60000], got {value!r}")
     if not _is_number(loss) or not 0 <= loss <= 1:
         raise ConfigError(f"{where}.'loss' must be a number in [0, 1], got {loss!r}")
-    return LinkRule(float(latency), float(loss))
+    return LinkRule(float(latency), float(loss), float(jitter))
 
 
 def _names(value: Any, where: str) -> list[str]:
