@@ -1,7 +1,8 @@
 """Provides ``open_cluster``: bring a devnet up, hand out its ``Cluster``, bring it down.
 
 Up: take the data dir's manager lock (one manager per data dir), stop what a manager that
-died left running there (``processes/orphans.py``), wipe it if ``fresh``,
+died left running there (``processes/orphans.py``), wipe it if ``fresh``, put a
+snapshot's stores in place if ``from_snapshot``,
 start the broker, start the nodes while the apps build, install the apps, create and join
 the contexts, write ``cluster.json``, then start the monitor (feeds, convergence), the
 loopback control endpoint and, if asked, the source watcher. Down, in reverse: background
@@ -41,6 +42,7 @@ from calimero_devnet.cluster.processes.broker_watch import death_reason
 from calimero_devnet.cluster.processes.datadir import manager_lock, wipe
 from calimero_devnet.cluster.processes.statefile import remove_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, node_specs, open_supervisor
+from calimero_devnet.cluster.snapshots.take import put_back_snapshot
 from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.node.bus.net_rules import HEALTHY
 
@@ -80,6 +82,10 @@ async def open_cluster(
             if config.fresh:
                 removed = wipe(data_dir)
                 hub.emit(Step(f"--fresh: removed {', '.join(removed) or 'nothing'} in {data_dir}"))
+            if config.from_snapshot is not None:
+                await asyncio.to_thread(put_back_snapshot, config, config.from_snapshot)
+                hub.emit(Step(f"--from-snapshot: the nodes start from snapshot "
+                              f"{config.from_snapshot}"))  # fmt: skip
             broker, url = await stack.enter_async_context(_open_broker(config, hub))
             cluster: Cluster | None = None
 

@@ -87,6 +87,15 @@ class Manifest:
             dict(self.context_apps),
         )
 
+    def summary(self) -> dict[str, Any]:
+        """The short JSON form commands print: no per-file checksums, no heads."""
+        return {
+            "name": self.name, "created": self.created, "devnetVersion": self.devnet_version,
+            "cluster": self.cluster, "nodes": [node.name for node in self.nodes],
+            "apps": [{"name": a.name, "appId": a.app_id, "version": a.version} for a in self.apps],
+            "contexts": dict(self.contexts), "files": len(self.files), "checksum": self.checksum,
+        }  # fmt: skip
+
     def to_json(self) -> dict[str, Any]:
         """The ``manifest.json`` document."""
         return {

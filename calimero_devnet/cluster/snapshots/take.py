@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from calimero_devnet import __version__
+from calimero_devnet.cluster.deploy.generations import save_generations
 from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.cluster.processes.supervisor import node_home
 from calimero_devnet.cluster.snapshots import folder as disk
@@ -144,3 +145,17 @@ def checked(name: str, facts: ClusterFacts) -> tuple[Path, Manifest]:
     refuse_if_unfit(manifest, facts.shape())
     disk.verify(folder, manifest)
     return folder, manifest
+
+
+def put_back_snapshot(config: DevnetConfig, name: str) -> Manifest:
+    """Before the nodes of ``config`` start: check snapshot ``name`` and put its stores and
+    context generations in place (``devnet up --from-snapshot``); blocking.
+
+    Raises:
+        ConfigError: no such snapshot, one that does not fit ``config``, or a damaged one.
+    """
+    facts = facts_of(config, {}, {}, {})
+    folder, manifest = checked(name, facts)
+    disk.put_back(folder, manifest, dict(facts.homes))
+    save_generations(facts.data_dir, dict(manifest.generations))
+    return manifest
