@@ -28,11 +28,9 @@ CHECKPOINT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 def checkpoint_name(value: Any) -> str:
     """``value`` as a checkpoint folder name (letters, digits, ``.``, ``_``, ``-``)."""
     if not isinstance(value, str) or not CHECKPOINT_NAME.fullmatch(value):
+        got = repr(value) if isinstance(value, str) else json_kind(value)
         raise ParseError(
-            "name must be 1-100 letters, digits, '.', '_' or '-' (not starting with '.'), "
-            f"got {value!r}"
-            if isinstance(value, str)
-            else f"got {json_kind(value)}"
+            f"name must be 1-100 letters, digits, '.', '_' or '-' (not starting with '.'): {got}"
         )
     return value
 
