@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from calimero_devnet.cluster import convergence
 from calimero_devnet.cluster.access import ClusterAccess
 from calimero_devnet.cluster.control import netctl
 from calimero_devnet.cluster.deploy.rollout import Rollout
@@ -278,11 +279,22 @@ class Cluster(ClusterAccess):
             for client in self.clients().values():
                 await self.rollout.bring_up_to_date(client)  # a newer build goes on top
             self.write_state()
-        await self.wait_converged(timeout)
+        await self._converge_restored(manifest, timeout)
         took = time.perf_counter() - started
         self.emit(Step(f"snapshot {name} restored on {len(manifest.nodes)} nodes, converged, "
                        f"in {took:.2f} s"))  # fmt: skip
         return manifest
+
+    async def _converge_restored(self, manifest: Manifest, timeout: float) -> None:  # noqa: ASYNC109
+        """Wait until the nodes holding each context of ``manifest`` agree on it (the
+        holders, not the configured members: a workflow's steps make contexts too)."""
+        deadline = time.monotonic() + timeout
+        clients = self.clients()
+        for cid in manifest.contexts.values():
+            holders = [clients[node.name].http for node in manifest.nodes
+                       if cid in node.heads and node.name in clients]  # fmt: skip
+            if holders:
+                await convergence.wait_converged(holders, cid, max(deadline - time.monotonic(), 0))
 
     async def _start_node(self, node: str) -> None:
         proc = self._supervisor[node]

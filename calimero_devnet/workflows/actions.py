@@ -8,6 +8,7 @@ from typing import Any
 
 from calimero_devnet.workflows import actions_apps as apps
 from calimero_devnet.workflows import actions_nodes as nodes
+from calimero_devnet.workflows import actions_snapshot as snapshots
 from calimero_devnet.workflows import actions_waits as waits
 from calimero_devnet.workflows.context import Context
 from calimero_devnet.workflows.results import StepResult
@@ -35,6 +36,8 @@ ACTIONS: dict[str, Action] = {
     "heal": nodes.heal,
     "partition_peers": nodes.partition_peers,
     "heal_peers": nodes.heal_peers,
+    "snapshot": snapshots.snapshot,
+    "restore": snapshots.restore,
 }
 
 __all__ = ["ACTIONS", "Action", "Context"]

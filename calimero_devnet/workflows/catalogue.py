@@ -71,6 +71,8 @@ STEPS: dict[str, StepSpec] = {
     "restart": _spec("nodes", extension=True),
     "wait_converged": _spec("", "context_id nodes timeout", extension=True),
     "wait_value": _spec("context_id method", "args expected nodes timeout", extension=True),
+    "snapshot": _spec("snapshot", extension=True),
+    "restore": _spec("snapshot", "timeout", extension=True),
 }
 
 NOT_HERE = frozenset(

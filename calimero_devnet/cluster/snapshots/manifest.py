@@ -69,8 +69,8 @@ class Manifest:
     cluster: str
     nodes: tuple[NodeImage, ...]
     apps: tuple[AppImage, ...]
-    contexts: Mapping[str, str]  # context name -> id
-    context_apps: Mapping[str, str]  # context name -> app name
+    contexts: Mapping[str, str]  # context name -> id (also those a workflow's steps made)
+    context_apps: Mapping[str, str]  # context name -> app name, of the configured contexts
     generations: Mapping[str, int]
     files: Mapping[str, str] = field(default_factory=dict)
 
@@ -106,8 +106,7 @@ class Manifest:
                                     for cid in n.heads}} for n in self.nodes],
             "apps": [{"name": a.name, "appId": a.app_id, "version": a.version, "kind": a.kind}
                      for a in self.apps],
-            "contexts": {name: {"id": cid, "app": self.context_apps[name]}
-                         for name, cid in self.contexts.items()},
+            "contexts": dict(self.contexts), "contextApps": dict(self.context_apps),
             "generations": dict(self.generations), "files": dict(self.files),
             "checksum": self.checksum,
         }  # fmt: skip
@@ -148,12 +147,11 @@ def _read(doc: Any) -> Manifest:
         AppImage(_str(a["name"]), _str(a["appId"]), int(a["version"]), _str(a["kind"]))
         for a in doc["apps"]
     )
-    contexts = doc["contexts"]
     return Manifest(
         check_name(_str(doc["name"])), _str(doc["created"]), _str(doc["devnetVersion"]),
         _str(doc["cluster"]), nodes, apps,
-        {name: _str(c["id"]) for name, c in contexts.items()},
-        {name: _str(c["app"]) for name, c in contexts.items()},
+        {name: _str(cid) for name, cid in doc["contexts"].items()},
+        {name: _str(app) for name, app in doc["contextApps"].items()},
         {name: int(g) for name, g in doc["generations"].items()},
         {_relative(path): _str(digest) for path, digest in doc["files"].items()},
     )  # fmt: skip
