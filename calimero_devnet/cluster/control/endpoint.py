@@ -37,6 +37,7 @@ from calimero_devnet.auth import authorized
 from calimero_devnet.cluster.control import netctl
 from calimero_devnet.cluster.control.stream import HEARTBEAT_S, Observed, StreamApi
 from calimero_devnet.cluster.handle import Cluster
+from calimero_devnet.cluster.snapshots.manifest import check_name
 from calimero_devnet.errors import ClusterError, ConfigError, DevnetError
 from calimero_devnet.node.bus.net_rules import NetRules, rules_to_json
 
@@ -171,7 +172,7 @@ class ControlApi:
 
     async def snapshot(self, request: web.Request) -> web.Response:
         """Save the cluster as a snapshot, or restore one (refused before anything stops)."""
-        name, action = request.match_info["name"], request.match_info["action"]
+        name, action = check_name(request.match_info["name"]), request.match_info["action"]
         if action == "save":
             manifest = await self._cluster.save_snapshot(name)
         elif action == "restore":
