@@ -273,12 +273,14 @@ class Cluster(ClusterAccess):
             folder, manifest = await asyncio.to_thread(take.checked, name, facts)
             self.emit(Step(f"restoring snapshot {name}: stopping every node"))
             await self._supervisor.stop_all(self._grace)
-            await asyncio.to_thread(disk.put_back, folder, manifest, dict(facts.homes))
-            await self.rollout.adopt(manifest.contexts, manifest.generations)
-            await asyncio.gather(*(self._start_node(node) for node in self.node_names))
-            for client in self.clients().values():
-                await self.rollout.bring_up_to_date(client)  # a newer build goes on top
-            self.write_state()
+            try:
+                await asyncio.to_thread(disk.put_back, folder, manifest, dict(facts.homes))
+                await self.rollout.adopt(manifest.contexts, manifest.generations)
+            finally:  # a failed copy (a full disk) must not leave the cluster down
+                await asyncio.gather(*(self._start_node(node) for node in self.node_names))
+                for client in self.clients().values():
+                    await self.rollout.bring_up_to_date(client)  # a newer build goes on top
+                self.write_state()
         await self._converge_restored(manifest, timeout)
         took = time.perf_counter() - started
         self.emit(Step(f"snapshot {name} restored on {len(manifest.nodes)} nodes, converged, "

@@ -140,6 +140,9 @@ class RecordingSupervisor:
         self.nodes: dict[str, Any] = {}
         self.stopped = False
 
+    def __getitem__(self, name: str) -> Any:
+        return self.nodes[name]
+
     async def stop_all(self, *_: Any, **__: Any) -> None:
         self.stopped = True
 
@@ -152,6 +155,41 @@ async def test_a_restore_that_does_not_fit_stops_no_node(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="does not fit this cluster"):
         await cluster.restore_snapshot("three")
     assert not supervisor.stopped
+
+
+class StoppedNode:
+    """A node process that only remembers being started."""
+
+    ready = url = pid = returncode = None
+    running = False
+
+    def __init__(self) -> None:
+        self.started = False
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def wait_ready(self) -> None:
+        pass
+
+
+async def test_a_restore_whose_copy_fails_starts_every_node_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(None, Overrides(nodes=3, data_dir=tmp_path))
+    make_snapshot(tmp_path, "fits")
+    supervisor = RecordingSupervisor()
+    supervisor.nodes = {name: StoppedNode() for name in NODES}
+
+    def disk_full(*_: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(disk, "put_back", disk_full)
+    cluster = Cluster(config, EventHub(None), supervisor, "mqtt://127.0.0.1:1")  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="No space left"):
+        await cluster.restore_snapshot("fits")
+    assert supervisor.stopped
+    assert all(node.started for node in supervisor.nodes.values())
 
 
 def test_an_exported_snapshot_imports_whole_under_its_name_or_another(tmp_path: Path) -> None:
