@@ -30,7 +30,7 @@ from calimero_devnet.config.load import Overrides, load_config
 
 NODES = ("node-1", "node-2", "node-3")
 CONCURRENCY = 16
-CONVERGE_TIMEOUT_S = 300.0
+CONVERGE_TIMEOUT_S = 600.0
 
 
 async def fill(cluster: Cluster, keys: int) -> float:
