@@ -18,6 +18,7 @@ import pytest
 
 from calimero_devnet.cluster.events import EventHub
 from calimero_devnet.cluster.handle import Cluster
+from calimero_devnet.cluster.manager import open_cluster
 from calimero_devnet.cluster.snapshots import archive, take
 from calimero_devnet.cluster.snapshots import folder as disk
 from calimero_devnet.cluster.snapshots.manifest import (
@@ -190,6 +191,20 @@ async def test_a_restore_whose_copy_fails_starts_every_node_again(
         await cluster.restore_snapshot("fits")
     assert supervisor.stopped
     assert all(node.started for node in supervisor.nodes.values())
+
+
+async def test_up_from_a_bad_snapshot_refuses_before_fresh_wipes_anything(tmp_path: Path) -> None:
+    kept = tmp_path / "nodes" / "node-1" / "store" / "CURRENT"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("MANIFEST-000001\n")
+    make_snapshot(tmp_path, "two", NODES[:2])
+    for name, error in (("nope", "no snapshot named 'nope'"), ("two", "does not fit")):
+        config = load_config(None, Overrides(nodes=3, data_dir=tmp_path, fresh=True,
+                                             from_snapshot=name))  # fmt: skip
+        with pytest.raises(ConfigError, match=error):
+            async with open_cluster(config, control=False):
+                pytest.fail("the cluster came up")
+        assert kept.is_file()
 
 
 def test_an_exported_snapshot_imports_whole_under_its_name_or_another(tmp_path: Path) -> None:

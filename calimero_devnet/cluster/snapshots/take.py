@@ -147,15 +147,18 @@ def checked(name: str, facts: ClusterFacts) -> tuple[Path, Manifest]:
     return folder, manifest
 
 
-def put_back_snapshot(config: DevnetConfig, name: str) -> Manifest:
-    """Before the nodes of ``config`` start: check snapshot ``name`` and put its stores and
-    context generations in place (``devnet up --from-snapshot``); blocking.
+def checked_for(config: DevnetConfig, name: str) -> tuple[Path, Manifest]:
+    """``checked`` against the cluster ``config`` describes, before it starts (blocking).
 
     Raises:
         ConfigError: no such snapshot, one that does not fit ``config``, or a damaged one.
     """
+    return checked(name, facts_of(config, {}, {}, {}))
+
+
+def put_back_snapshot(config: DevnetConfig, folder: Path, manifest: Manifest) -> None:
+    """Before the nodes of ``config`` start: put the stores and context generations of a
+    checked snapshot in place (``devnet up --from-snapshot``); blocking."""
     facts = facts_of(config, {}, {}, {})
-    folder, manifest = checked(name, facts)
     disk.put_back(folder, manifest, dict(facts.homes))
     save_generations(facts.data_dir, dict(manifest.generations))
-    return manifest
