@@ -244,7 +244,7 @@ class Actions(ViewActions):
         def go(name: str | None) -> None:
             if name:
                 self.act(f"snapshot {name}", lambda: source.save_snapshot(name),
-                         lambda _: app.recorder.not_replayable(f"snapshot {name}"))  # fmt: skip
+                         lambda calm: app.recorder.snapshot(name, converged=calm))  # fmt: skip
 
         app.push_screen(SnapshotNameScreen(time.strftime("snap-%Y%m%d-%H%M%S")), go)
 
@@ -260,7 +260,7 @@ class Actions(ViewActions):
         def go(name: str | None) -> None:
             if name:
                 self.act(f"restore {name}", lambda: source.restore_snapshot(name),
-                         lambda _: app.recorder.not_replayable(f"restore {name}"))  # fmt: skip
+                         lambda calm: app.recorder.restore(name, converged=calm))  # fmt: skip
 
         app.push_screen(SnapshotPickScreen(names), go)
 
