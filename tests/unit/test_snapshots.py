@@ -134,6 +134,30 @@ def test_checking_refuses_another_shape_before_reading_any_file(tmp_path: Path) 
         take.checked("nope", facts(tmp_path))
 
 
+def keep_build(data_dir: Path, app_id: str, when: float) -> None:
+    """A build of kv-store this data dir made at ``when`` (as the rollout keeps each)."""
+    kept = data_dir / "apps" / "kv-store" / "deployed" / f"{app_id}.wasm"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(b"\0asm")
+    os.utime(kept, (when, when))
+
+
+def test_a_snapshot_of_a_newer_build_than_the_running_one_is_refused(tmp_path: Path) -> None:
+    make_snapshot(tmp_path, "s1")  # taken with app1; app2 runs now (facts)
+    take.checked("s1", facts(tmp_path))  # app1 never built here (imported): it passes
+    keep_build(tmp_path, "app2", 1_000)
+    keep_build(tmp_path, "app1", 500)
+    take.checked("s1", facts(tmp_path))  # the running build is the newer one: on top
+    keep_build(tmp_path, "app1", 2_000)
+    with pytest.raises(ConfigError) as caught:
+        take.checked("s1", facts(tmp_path))
+    assert str(caught.value) == (
+        "snapshot s1 cannot go back under the app builds running now: it holds kv-store v2 "
+        "(app1), a newer build than the one running now (app2). Rebuild the newer code first "
+        "(nothing was changed)"
+    )
+
+
 class RecordingSupervisor:
     """A supervisor with no node, remembering whether anything was stopped."""
 

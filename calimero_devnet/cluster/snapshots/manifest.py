@@ -186,6 +186,24 @@ def mismatches(snapshot: ClusterShape, cluster: ClusterShape) -> list[str]:
     return found
 
 
+def newer_builds(
+    manifest: Manifest, running: Mapping[str, str], built_at: Mapping[str, float]
+) -> list[str]:
+    """Each app whose build in the snapshot is newer than the one running now (``running``:
+    app → id; ``built_at``: app id → when this data dir first built it). A build this data
+    dir never made (an imported snapshot's) cannot be told apart and passes."""
+    found = []
+    for app in manifest.apps:
+        now = running.get(app.name)
+        if not now or now == app.app_id:
+            continue
+        theirs, ours = built_at.get(app.app_id), built_at.get(now)
+        if theirs is not None and ours is not None and theirs > ours:
+            found.append(f"it holds {app.name} v{app.version} ({app.app_id[:8]}), a newer build "
+                         f"than the one running now ({now[:8]})")  # fmt: skip
+    return found
+
+
 def refuse_if_unfit(manifest: Manifest, cluster: ClusterShape) -> None:
     """Raise ``ConfigError`` naming every difference when ``manifest`` does not fit."""
     found = mismatches(manifest.shape(), cluster)

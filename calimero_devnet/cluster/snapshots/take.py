@@ -11,6 +11,7 @@ again after a restore, as after any restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import shutil
 import time
@@ -30,6 +31,7 @@ from calimero_devnet.cluster.snapshots.manifest import (
     Manifest,
     NodeImage,
     check_name,
+    newer_builds,
     refuse_if_unfit,
 )
 from calimero_devnet.config.model import DevnetConfig
@@ -143,8 +145,25 @@ def checked(name: str, facts: ClusterFacts) -> tuple[Path, Manifest]:
     folder = disk.snapshot_dir(facts.data_dir, name)
     manifest = disk.read_manifest(folder)
     refuse_if_unfit(manifest, facts.shape())
+    running = {app.name: app.app_id for app in facts.apps if app.app_id}
+    newer = newer_builds(manifest, running, _built_at(facts.data_dir, manifest, running))
+    if newer:
+        raise ConfigError(f"snapshot {name} cannot go back under the app builds running now: "
+                          f"{'; '.join(newer)}. Rebuild the newer code first (nothing was "
+                          "changed)")  # fmt: skip
     disk.verify(folder, manifest)
     return folder, manifest
+
+
+def _built_at(data_dir: Path, manifest: Manifest, running: Mapping[str, str]) -> dict[str, float]:
+    """App id → when this data dir first built it (the kept ``deployed/<id>.wasm``)."""
+    found = {}
+    for app in manifest.apps:
+        for app_id in {app.app_id, running.get(app.name, "")} - {""}:
+            kept = data_dir / "apps" / app.name / "deployed" / f"{app_id}.wasm"
+            with contextlib.suppress(OSError):
+                found[app_id] = kept.stat().st_mtime
+    return found
 
 
 def checked_for(config: DevnetConfig, name: str) -> tuple[Path, Manifest]:
