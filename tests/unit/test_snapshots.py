@@ -6,6 +6,7 @@ restore is checked on a ``Cluster`` whose supervisor is a recording fake.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -31,7 +32,7 @@ from calimero_devnet.cluster.snapshots.manifest import (
 )
 from calimero_devnet.config.load import load_config
 from calimero_devnet.config.model import Overrides
-from calimero_devnet.errors import ConfigError
+from calimero_devnet.errors import ClusterError, ConfigError
 
 NODES = ("node-1", "node-2", "node-3")
 SHAPE = ClusterShape(NODES, {"kv-store": "typescript"}, {"kv-store": "kv-store"})
@@ -156,6 +157,38 @@ def test_a_snapshot_of_a_newer_build_than_the_running_one_is_refused(tmp_path: P
         "(app1), a newer build than the one running now (app2). Rebuild the newer code first "
         "(nothing was changed)"
     )
+
+
+class CheckpointingNode:
+    """A node client that writes its checkpoint into its home after ``delay``, or refuses."""
+
+    def __init__(self, name: str, home: Path, delay: float, refuse: bool = False) -> None:
+        self.name, self.home, self.delay, self.refuse = name, home, delay, refuse
+        self.answered = asyncio.Event()
+
+    async def admin(self, verb: str, path: str, body: dict[str, str]) -> dict[str, Any]:
+        await asyncio.sleep(self.delay)
+        if self.refuse:
+            raise ClusterError(f"{self.name}: {verb} /admin-api/{path}: disk full")
+        folder = self.home / "checkpoints" / body["name"]
+        folder.mkdir(parents=True)
+        (folder / "CURRENT").write_text("MANIFEST-000001\n")
+        self.answered.set()
+        return {"publicKey": "key", "contexts": []}
+
+
+async def test_a_save_that_a_node_refuses_leaves_no_snapshot_and_no_copy(tmp_path: Path) -> None:
+    known = facts(tmp_path)
+    clients = {name: CheckpointingNode(name, home, delay=0.1 * i, refuse=name == "node-1")
+               for i, (name, home) in enumerate(known.homes.items())}  # fmt: skip
+    with pytest.raises(ClusterError, match="node-1: POST /admin-api/checkpoint: disk full"):
+        await take.save("s1", known, clients)  # type: ignore[arg-type]
+    async with asyncio.timeout(5):  # the slower nodes have answered too (now or after)
+        for client in list(clients.values())[1:]:
+            await client.answered.wait()
+        await asyncio.sleep(0)  # and what followed their answer has run
+    assert list(disk.snapshots_dir(tmp_path).glob("*")) == []  # not even a partial folder
+    assert [p for home in known.homes.values() for p in home.glob("checkpoints/*")] == []
 
 
 class RecordingSupervisor:

@@ -3,9 +3,9 @@
 Save: every node checkpoints its store on its core thread (``POST /admin-api/checkpoint``),
 so each copy falls between two commits and comes with the heads and root it holds; the
 manager moves the checkpoints out of the node homes into the snapshot, hashes every file
-and writes the manifest. Nodes are copied one after another but each on its own: the
-snapshot is consistent per node, and nodes that were still exchanging deltas converge
-again after a restore, as after any restart.
+and writes the manifest. The nodes copy at the same time but each on its own, not at one
+instant: the snapshot is consistent per node, and nodes that were still exchanging deltas
+converge again after a restore, as after any restart.
 """
 
 from __future__ import annotations
@@ -91,9 +91,15 @@ async def save(name: str, facts: ClusterFacts, clients: Mapping[str, NodeClient]
     await asyncio.to_thread(_fresh_dir, partial)
     try:
         homes = facts.homes.items()
-        images = await asyncio.gather(
-            *(_checkpoint(clients[node], token, home, partial) for node, home in homes)
+        # Every node finishes (or fails) before a failure cleans up, so no late copy lands.
+        results = await asyncio.gather(
+            *(_checkpoint(clients[node], token, home, partial) for node, home in homes),
+            return_exceptions=True,
         )
+        failed = [result for result in results if isinstance(result, BaseException)]
+        if failed:
+            raise failed[0]
+        images = [result for result in results if isinstance(result, NodeImage)]
         files = await asyncio.to_thread(disk.hash_files, partial)
         manifest = Manifest(
             name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), __version__,
