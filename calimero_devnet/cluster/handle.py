@@ -2,7 +2,8 @@
 
 On top of ``ClusterAccess`` (calls, status, waits) it owns the cluster: node lifecycle
 (``kill``, ``stop``, ``start``, ``restart``), the simulated network (``partition``,
-``latency``, ``heal``), hot redeploys, the event stream, and ``cluster.json``.
+``latency``, ``heal``), hot redeploys, snapshots (``save_snapshot``, ``restore_snapshot``),
+the event stream, and ``cluster.json``.
 Node and network operations run one at a time, in the order they were asked for.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from calimero_devnet.cluster import convergence
 from calimero_devnet.cluster.access import ClusterAccess
 from calimero_devnet.cluster.control import netctl
 from calimero_devnet.cluster.deploy.rollout import Rollout
@@ -25,6 +27,7 @@ from calimero_devnet.cluster.events import (
     EventHub,
     NetChanged,
     NodeKilled,
+    Step,
     Subscription,
 )
 from calimero_devnet.cluster.failures import NodeFailures
@@ -34,6 +37,9 @@ from calimero_devnet.cluster.processes.broker_watch import BrokerWatch
 from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
 from calimero_devnet.cluster.processes.statefile import ClusterState, NodeState, write_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, Supervisor
+from calimero_devnet.cluster.snapshots import folder as disk
+from calimero_devnet.cluster.snapshots import take
+from calimero_devnet.cluster.snapshots.manifest import Manifest
 from calimero_devnet.cluster.status import NodeRef
 from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.errors import ClusterError
@@ -257,6 +263,61 @@ class Cluster(ClusterAccess):
             event = await self.rollout.reset(context, self.clients())
             self.write_state()
             return event
+
+    # --- snapshots -------------------------------------------------------------------------
+    def snapshot_facts(self) -> take.ClusterFacts:
+        """What a snapshot of this cluster records beside the stores, and must match."""
+        running = {name: (app.app_id, app.version) for name, app in self.rollout.current.items()}
+        return take.facts_of(self.config, running, self.contexts, self.rollout.generations())
+
+    async def save_snapshot(self, name: str) -> Manifest:
+        """Save every node's store, the apps, contexts and heads as snapshot ``name``."""
+        async with self._ops:
+            started = time.perf_counter()
+            manifest = await take.save(name, self.snapshot_facts(), self.clients())
+        took = time.perf_counter() - started
+        self.emit(Step(f"snapshot {name} saved: {len(manifest.nodes)} nodes, "
+                       f"{len(manifest.files)} files in {took:.2f} s"))  # fmt: skip
+        return manifest
+
+    async def restore_snapshot(self, name: str, timeout: float = 60.0) -> Manifest:  # noqa: ASYNC109
+        """Put every node's store of snapshot ``name`` back and wait until converged; a
+        snapshot that does not fit, or is damaged, is refused before any node stops."""
+        async with self._ops:
+            started = time.perf_counter()
+            facts = self.snapshot_facts()
+            folder, manifest = await asyncio.to_thread(take.checked, name, facts)
+            self.emit(Step(f"restoring snapshot {name}: stopping every node"))
+            await self._supervisor.stop_all(self._grace)
+            try:
+                await asyncio.to_thread(disk.put_back, folder, manifest, dict(facts.homes))
+                await self.rollout.adopt(manifest.contexts, manifest.generations)
+            finally:  # a failed copy (a full disk) must not leave the cluster down
+                await asyncio.gather(*(self._start_node(node) for node in self.node_names))
+                for client in self.clients().values():
+                    await self.rollout.bring_up_to_date(client)  # a newer build goes on top
+                self.write_state()
+        await self._converge_restored(manifest, timeout)
+        took = time.perf_counter() - started
+        self.emit(Step(f"snapshot {name} restored on {len(manifest.nodes)} nodes, converged, "
+                       f"in {took:.2f} s"))  # fmt: skip
+        return manifest
+
+    async def _converge_restored(self, manifest: Manifest, timeout: float) -> None:  # noqa: ASYNC109
+        """Wait until the nodes holding each context of ``manifest`` agree on it (the
+        holders, not the configured members: a workflow's steps make contexts too)."""
+        deadline = time.monotonic() + timeout
+        clients = self.clients()
+        for cid in manifest.contexts.values():
+            holders = [clients[node.name].http for node in manifest.nodes
+                       if cid in node.heads and node.name in clients]  # fmt: skip
+            if holders:
+                await convergence.wait_converged(holders, cid, max(deadline - time.monotonic(), 0))
+
+    async def _start_node(self, node: str) -> None:
+        proc = self._supervisor[node]
+        await proc.start()
+        await proc.wait_ready()
 
     # --- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:

@@ -1,7 +1,8 @@
 """Provides ``open_cluster``: bring a devnet up, hand out its ``Cluster``, bring it down.
 
 Up: take the data dir's manager lock (one manager per data dir), stop what a manager that
-died left running there (``processes/orphans.py``), wipe it if ``fresh``,
+died left running there (``processes/orphans.py``), wipe it if ``fresh``, put a
+snapshot's stores in place if ``from_snapshot``,
 start the broker, start the nodes while the apps build, install the apps, create and join
 the contexts, write ``cluster.json``, then start the monitor (feeds, convergence), the
 loopback control endpoint and, if asked, the source watcher. Down, in reverse: background
@@ -41,6 +42,7 @@ from calimero_devnet.cluster.processes.broker_watch import death_reason
 from calimero_devnet.cluster.processes.datadir import manager_lock, wipe
 from calimero_devnet.cluster.processes.statefile import remove_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, node_specs, open_supervisor
+from calimero_devnet.cluster.snapshots.take import checked_for, put_back_snapshot
 from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.node.bus.net_rules import HEALTHY
 
@@ -76,10 +78,7 @@ async def open_cluster(
         async with AsyncExitStack() as stack:
             stack.callback(hub.close)
             stack.callback(remove_state, data_dir, os.getpid())
-            await _stop_orphans(data_dir, hub)  # before --fresh: they hold the stores open
-            if config.fresh:
-                removed = wipe(data_dir)
-                hub.emit(Step(f"--fresh: removed {', '.join(removed) or 'nothing'} in {data_dir}"))
+            await _prepare_data_dir(config, hub)
             broker, url = await stack.enter_async_context(_open_broker(config, hub))
             cluster: Cluster | None = None
 
@@ -103,6 +102,21 @@ async def open_cluster(
             hub.emit(ready)
             stack.push_async_callback(_say_down, hub)
             yield cluster
+
+
+async def _prepare_data_dir(config: DevnetConfig, hub: EventHub) -> None:
+    """Stop a dead manager's leftovers, wipe if ``fresh``, put a snapshot's stores in place."""
+    data_dir = config.cluster.data_dir
+    await _stop_orphans(data_dir, hub)  # before --fresh: they hold the stores open
+    snapshot = None
+    if config.from_snapshot is not None:  # checked before --fresh wipes anything
+        snapshot = await asyncio.to_thread(checked_for, config, config.from_snapshot)
+    if config.fresh:
+        removed = wipe(data_dir)
+        hub.emit(Step(f"--fresh: removed {', '.join(removed) or 'nothing'} in {data_dir}"))
+    if snapshot is not None:
+        await asyncio.to_thread(put_back_snapshot, config, *snapshot)
+        hub.emit(Step(f"--from-snapshot: the nodes start from snapshot {config.from_snapshot}"))
 
 
 async def _stop_orphans(data_dir: Path, hub: EventHub) -> None:

@@ -243,6 +243,17 @@ class RemoteCluster(ClusterAccess):
         data: dict[str, Any] = await self.control("POST", f"/contexts/{context}/reset", {})
         return data
 
+    async def save_snapshot(self, name: str) -> dict[str, Any]:
+        """Snapshot every node as ``name`` (through the manager); its summary."""
+        data: dict[str, Any] = await self.control("POST", f"/snapshots/{name}/save", {})
+        return data
+
+    async def restore_snapshot(self, name: str) -> dict[str, Any]:
+        """Put snapshot ``name`` back on every node and wait until converged (through the
+        manager); its summary."""
+        data: dict[str, Any] = await self.control("POST", f"/snapshots/{name}/restore", {})
+        return data
+
     async def manager_status(self) -> dict[str, Any]:
         """The manager's view: status plus net rules, app versions and node failures."""
         data: dict[str, Any] = await self.control("GET", "/status")

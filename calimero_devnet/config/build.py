@@ -50,7 +50,16 @@ def build_config(document: dict[str, Any], path: Path | None, overrides: Overrid
     build = BuildSettings(table.get("deploy_on_type_errors", False))
     security = SecuritySettings(document.get("security", {}).get("token"))
     return DevnetConfig(
-        path, cluster, nodes, broker, apps, contexts, overrides.fresh, build, security
+        path,
+        cluster,
+        nodes,
+        broker,
+        apps,
+        contexts,
+        overrides.fresh,
+        build,
+        security,
+        overrides.from_snapshot,
     )
 
 

@@ -94,6 +94,7 @@ class DevnetConfig:
     fresh: bool = False  # wipe the data dir before starting
     build: BuildSettings = BuildSettings()
     security: SecuritySettings = SecuritySettings()
+    from_snapshot: str | None = None  # put this snapshot's stores in place before starting
 
     def node(self, name: str) -> NodeSettings:
         """The node called ``name`` (``KeyError`` if none)."""
@@ -119,3 +120,4 @@ class Overrides:
     broker: str | None = None  # --broker: "embedded", "mosquitto" or mqtt://HOST:PORT
     data_dir: Path | None = None  # --data-dir, relative to the current folder
     fresh: bool = False  # --fresh: start from an empty data dir
+    from_snapshot: str | None = None  # --from-snapshot NAME: start from that snapshot

@@ -108,6 +108,7 @@ class FakeSource:
         self.groups: list[list[str]] = []
         self.actions: list[tuple[Any, ...]] = []
         self.fail_next: str | None = None
+        self.saved: set[str] = set()  # snapshot names
         self.queue: asyncio.Queue[ClusterEvent | None] = asyncio.Queue()
 
     # --- the stream ----------------------------------------------------------------------
@@ -391,6 +392,16 @@ class FakeSource:
 
     async def reset(self, context: str) -> None:
         self._check(("reset", context))
+
+    def snapshots(self) -> list[str]:
+        return sorted(self.saved)
+
+    async def save_snapshot(self, name: str) -> None:
+        self._check(("snapshot save", name))
+        self.saved.add(name)
+
+    async def restore_snapshot(self, name: str) -> None:
+        self._check(("snapshot restore", name))
 
 
 def _trace(delta: str | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,14 @@ from textual.screen import Screen
 
 from calimero_devnet.errors import DevnetError
 from calimero_devnet.tui.call import CallRequest, CallScreen, Method, describe_result
-from calimero_devnet.tui.dialogs import ConfirmScreen, LatencyScreen, LinkFault, PartitionScreen
+from calimero_devnet.tui.dialogs import (
+    ConfirmScreen,
+    LatencyScreen,
+    LinkFault,
+    PartitionScreen,
+    SnapshotNameScreen,
+    SnapshotPickScreen,
+)
 from calimero_devnet.tui.keys import KEYS, VIEWS, key_label
 from calimero_devnet.tui.recording import save_session, session_setup
 from calimero_devnet.tui.view_actions import ViewActions
@@ -226,6 +234,35 @@ class Actions(ViewActions):
                          lambda _: app.recorder.not_replayable(f"reset {context}"))  # fmt: skip
 
         app.push_screen(ConfirmScreen(f"reset {context}? Its state is lost on every node."), go)
+
+    def action_snapshot(self) -> None:
+        app = self
+        if app.source is None:
+            return
+        source = app.source
+
+        def go(name: str | None) -> None:
+            if name:
+                self.act(f"snapshot {name}", lambda: source.save_snapshot(name),
+                         lambda calm: app.recorder.snapshot(name, converged=calm))  # fmt: skip
+
+        app.push_screen(SnapshotNameScreen(time.strftime("snap-%Y%m%d-%H%M%S")), go)
+
+    def action_restore(self) -> None:
+        app = self
+        if app.source is None:
+            return
+        source, names = app.source, app.source.snapshots()
+        if not names:
+            app.notify("no snapshot yet: press s to save one", severity="warning")
+            return
+
+        def go(name: str | None) -> None:
+            if name:
+                self.act(f"restore {name}", lambda: source.restore_snapshot(name),
+                         lambda calm: app.recorder.restore(name, converged=calm))  # fmt: skip
+
+        app.push_screen(SnapshotPickScreen(names), go)
 
     def action_next_context(self) -> None:
         model = self.model

@@ -1,4 +1,4 @@
-"""Provides the small dialogs: confirm, partition groups, link latency/loss.
+"""Provides the small dialogs: confirm, partition groups, link latency/loss, snapshots.
 
 Each is a ``ModalScreen`` that dismisses with its answer (None when cancelled with Esc);
 the app turns answers into library calls. Nothing here talks to the cluster.
@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Select, Static, Switch
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Select, Static, Switch
 
 from calimero_devnet.tui.model import GROUP_LETTERS
 
@@ -162,6 +162,50 @@ class LatencyScreen(ModalScreen[LinkFault | None]):
         receiver = str(self.query_one("#to", Select).value)
         both = self.query_one("#both", Switch).value
         self.dismiss(LinkFault(sender, receiver, ms, loss, both))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SnapshotNameScreen(ModalScreen[str | None]):
+    """The name of a new snapshot, ``default`` filled in; Enter saves."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]  # noqa: RUF012
+
+    def __init__(self, default: str) -> None:
+        super().__init__()
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Snapshot every node's store as:")
+            yield Input(self.default, placeholder="letters, digits, . _ -", id="name")
+
+    @on(Input.Submitted)
+    def _save(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or self.default)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SnapshotPickScreen(ModalScreen[str | None]):
+    """Pick the snapshot to restore (newest name last); Enter restores, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]  # noqa: RUF012
+
+    def __init__(self, names: Sequence[str]) -> None:
+        super().__init__()
+        self.names = list(names)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Restore which snapshot? Writes made since are lost on every node.")
+            yield OptionList(*self.names, id="snapshots")
+
+    @on(OptionList.OptionSelected, "#snapshots")
+    def _pick(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.names[event.option_index])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

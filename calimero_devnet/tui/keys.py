@@ -24,6 +24,8 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
         "as a workflow file that `devnet run` replays",
     ),
     ("z", "reset", "", "start the context afresh (its state is lost; asks first)"),
+    ("s", "snapshot", "", "snapshot every node's store (asks for a name)"),
+    ("b", "restore", "", "put every node back to a snapshot (pick one; later writes are lost)"),
     ("x", "next_context", "", "show the next context"),
     ("a", "scope", "", "all nodes / only the selected node in the panes"),
     ("slash", "filter", "filter", "filter the current view"),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from calimero_devnet.cluster.events import ClusterEvent
 from calimero_devnet.cluster.processes.statefile import STATE_FILE
+from calimero_devnet.cluster.snapshots.folder import list_snapshots
 from calimero_devnet.cluster.status import ClusterStatus, NodeRef
 from calimero_devnet.errors import ClusterError
 
@@ -104,6 +105,23 @@ class ClusterSource(Protocol):
         """Start a context afresh (its state is lost)."""
         ...
 
+    def snapshots(self) -> list[str]:
+        """The names of the whole snapshots in the cluster's data dir."""
+        ...
+
+    async def save_snapshot(self, name: str) -> None:
+        """Snapshot every node as ``name``."""
+        ...
+
+    async def restore_snapshot(self, name: str) -> None:
+        """Put every node back to snapshot ``name``, converged."""
+        ...
+
+
+def snapshot_names(data_dir: Path) -> list[str]:
+    """The snapshots of ``data_dir`` that can be restored (damaged ones left out)."""
+    return [s.name for s in list_snapshots(data_dir) if s.manifest is not None]
+
 
 class _Reads:
     """Reads shared by both sources: they go straight to the nodes."""
@@ -189,6 +207,15 @@ class LocalSource(_Reads):
     async def reset(self, context: str) -> None:
         await self.cluster.reset(context)
 
+    def snapshots(self) -> list[str]:
+        return snapshot_names(self.cluster.data_dir)
+
+    async def save_snapshot(self, name: str) -> None:
+        await self.cluster.save_snapshot(name)
+
+    async def restore_snapshot(self, name: str) -> None:
+        await self.cluster.restore_snapshot(name)
+
 
 class RemoteSource(_Reads):
     """A cluster another process owns, driven through its control endpoint."""
@@ -249,3 +276,12 @@ class RemoteSource(_Reads):
 
     async def reset(self, context: str) -> None:
         await self.remote.reset(context)
+
+    def snapshots(self) -> list[str]:
+        return snapshot_names(self.remote.state.data_dir)
+
+    async def save_snapshot(self, name: str) -> None:
+        await self.remote.save_snapshot(name)
+
+    async def restore_snapshot(self, name: str) -> None:
+        await self.remote.restore_snapshot(name)

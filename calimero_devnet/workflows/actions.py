@@ -13,6 +13,7 @@ from calimero_devnet.workflows import actions_faults as faults
 from calimero_devnet.workflows import actions_fuzz as fuzz
 from calimero_devnet.workflows import actions_identity as identity
 from calimero_devnet.workflows import actions_nodes as nodes
+from calimero_devnet.workflows import actions_snapshot as snapshots
 from calimero_devnet.workflows import actions_waits as waits
 from calimero_devnet.workflows.context import Context
 from calimero_devnet.workflows.results import StepResult
@@ -52,6 +53,8 @@ ACTIONS: dict[str, Action] = {
     "loss": faults.loss,
     "redeploy": deploy.redeploy,
     "fuzz": fuzz.fuzz,
+    "snapshot": snapshots.snapshot,
+    "restore": snapshots.restore,
 }
 
 __all__ = ["ACTIONS", "Action", "Context"]

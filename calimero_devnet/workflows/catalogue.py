@@ -90,6 +90,8 @@ STEPS: dict[str, StepSpec] = {
         "seed nodes concurrency partitions allow_errors timeout",
         extension=True,
     ),
+    "snapshot": _spec("snapshot", extension=True),
+    "restore": _spec("snapshot", "timeout", extension=True),
 }
 
 NOT_HERE = frozenset(

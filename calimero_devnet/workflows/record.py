@@ -1,7 +1,7 @@
 """Provides ``Recorder``: what a user did to a running cluster, written as a workflow file.
 
-The terminal UI tells the recorder each call, partition, heal and node action as it
-happens, with whether the cluster had converged at that moment. ``workflow_text`` turns
+The terminal UI tells the recorder each call, partition, heal, node action and snapshot as
+it happens, with whether the cluster had converged at that moment. ``workflow_text`` turns
 the journal into a file ``devnet run`` replays on a fresh cluster: the apps installed and
 their contexts made first, then the steps in order. Two things make the replay see what the
 user saw. Where the cluster had converged since the last write, a ``wait_converged`` goes
@@ -56,6 +56,7 @@ class Recorder:
     skipped: list[str] = field(default_factory=list)
     contexts: set[str] = field(default_factory=set)  # the contexts the steps touch
     _unsettled: bool = False  # a change since the last wait_converged
+    _snapshots: set[str] = field(default_factory=set)  # the snapshots the steps save
     _reads: int = 0
 
     def call(
@@ -106,6 +107,21 @@ class Recorder:
         self._settle(converged)
         self.steps.append({"name": f"{action} {node}", "type": kinds[action], "nodes": [node]})
         self._unsettled = self._unsettled or action in {"restart", "start"}
+
+    def snapshot(self, name: str, *, converged: bool) -> None:
+        """The cluster saved as snapshot ``name``."""
+        self._settle(converged)
+        self.steps.append({"name": f"snapshot {name}", "type": "snapshot", "snapshot": name})
+        self._snapshots.add(name)
+
+    def restore(self, name: str, *, converged: bool) -> None:
+        """Every node put back to snapshot ``name``; replayable only when the session saved
+        it (the replay's cluster has no snapshot from before)."""
+        if name not in self._snapshots:
+            self.not_replayable(f"restore {name} (a snapshot from before the session)")
+            return
+        self._settle(converged)
+        self.steps.append({"name": f"restore {name}", "type": "restore", "snapshot": name})
 
     def not_replayable(self, what: str) -> None:
         """Something done that no step replays (it is named in the file's header)."""

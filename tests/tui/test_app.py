@@ -12,7 +12,13 @@ from calimero_devnet.testing.fake_cluster import FakeSource
 from calimero_devnet.tui.app import DevnetApp
 from calimero_devnet.tui.call import CallScreen
 from calimero_devnet.tui.detail import DeltaScreen, HelpScreen
-from calimero_devnet.tui.dialogs import ConfirmScreen, LatencyScreen, PartitionScreen
+from calimero_devnet.tui.dialogs import (
+    ConfirmScreen,
+    LatencyScreen,
+    PartitionScreen,
+    SnapshotNameScreen,
+    SnapshotPickScreen,
+)
 from calimero_devnet.tui.widgets import DeltasTable, NodesTable
 from calimero_devnet.workflows.model import Workflow
 from calimero_devnet.workflows.parse import parse_workflow
@@ -190,6 +196,31 @@ async def test_stop_restart_redeploy_and_reset() -> None:
             ("node", "node-1", "restart"),
             ("redeploy", "kv-store"),
             ("reset", "kv-store"),
+        ]
+
+
+async def test_s_saves_a_snapshot_under_a_name_and_b_restores_a_picked_one() -> None:
+    app, fake = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")  # nothing to restore yet: said, nothing asked of the cluster
+        await settle(pilot)
+        assert not isinstance(app.screen, SnapshotPickScreen)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SnapshotNameScreen)
+        assert app.screen.query_one(Input).value.startswith("snap-")  # a timestamp by default
+        app.screen.query_one(Input).value = "before-bug"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, SnapshotPickScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [a for a in fake.actions if a[0].startswith("snapshot")] == [
+            ("snapshot save", "before-bug"),
+            ("snapshot restore", "before-bug"),
         ]
 
 

@@ -49,6 +49,19 @@ async def test_the_token_guards_every_route() -> None:
     assert through.status_code == 400  # past the guard, into the handler
 
 
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("/snapshots/s1/undo", "unknown snapshot action 'undo'"),
+     ("/snapshots/.hidden/save", "snapshot name '.hidden': use 1-64 letters")],
+)  # fmt: skip
+async def test_a_snapshot_request_is_checked_before_the_cluster_is_asked(
+    path: str, message: str
+) -> None:
+    answer = await post(None, path, {})  # the stand-in cluster has no snapshot methods at all
+    assert (answer.status_code, answer.json()["kind"]) == (400, "ConfigError")
+    assert answer.json()["error"].startswith(message)
+
+
 @pytest.mark.parametrize("groups", [[[1]], [["node-1", None]], [[["node-1"]]]])
 async def test_partition_groups_must_hold_names(groups: Any) -> None:
     answer = await post(None, "/net/partition", {"groups": groups})  # a 500 before

@@ -74,3 +74,24 @@ def test_names_not_numbered_are_declared_one_by_one(tmp_path: Path) -> None:
     workflow = parse_workflow(Path("s.yml"), tmp_path)
     assert [n.name for n in workflow.nodes] == ["alice", "bob"]
     assert workflow.steps[0].fields["node"] == "bob"  # the context's creator installs
+
+
+def test_a_snapshot_and_its_restore_are_steps_and_an_older_snapshot_is_not(
+    tmp_path: Path,
+) -> None:
+    recorder = Recorder()
+    recorder.restore("from-yesterday", converged=True)
+    recorder.snapshot("known", converged=True)
+    recorder.call("node-1", "kv-store", "set", {"key": "a", "value": "1"},
+                  converged=True, result=WROTE)  # fmt: skip
+    recorder.restore("known", converged=False)
+    assert [(s["type"], s.get("snapshot")) for s in recorder.steps] == [
+        ("snapshot", "known"),
+        ("call", None),
+        ("restore", "known"),
+    ]
+    assert "restore from-yesterday (a snapshot from before the session)" in recorder.skipped[0]
+    (tmp_path / "session.yml").write_text(workflow_text(recorder, SETUP, "snapshots"))
+    (tmp_path / "templates").symlink_to(REPO / "templates")
+    kinds = [step.kind for step in parse_workflow(Path("session.yml"), tmp_path).steps]
+    assert kinds[-3:] == ["snapshot", "call", "restore"]

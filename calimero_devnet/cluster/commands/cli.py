@@ -1,7 +1,8 @@
 """Provides the cluster commands of ``devnet``: ``up`` and the control plane around it.
 
 ``add_cluster_commands(subparsers)`` declares them; each handler lives in ``up``,
-``handlers`` (status, call, wait-converged, network and node control, down) or ``logs``.
+``handlers`` (status, call, wait-converged, network and node control, down), ``snapshot``
+or ``logs``.
 Every command takes ``--config FILE`` / ``--data-dir DIR`` to find its cluster (default:
 ./devnet.toml's ``cluster.data_dir``, else ``.devnet``) and ``--json``.
 """
@@ -56,6 +57,29 @@ def _add_up(sub: Subparsers) -> None:
     up.add_argument("--detach", action="store_true",
                     help="run the manager in the background; return once ready")  # fmt: skip
     up.add_argument("--no-watch", action="store_true", help="do not rebuild apps on save")
+    up.add_argument("--from-snapshot", metavar="NAME",
+                    help="start from the stores of snapshot NAME")  # fmt: skip
+
+
+def _add_snapshot(sub: Subparsers) -> None:
+    text = "save, restore and move whole-cluster snapshots (every node's store)"
+    snapshot = sub.add_parser("snapshot", help=text, description=text)
+    verbs = snapshot.add_subparsers(dest="snapshot_verb", metavar="VERB", required=True)
+    for verb, help_ in (
+        ("save", "snapshot every node of the running cluster as NAME"),
+        ("restore", "put every node back to snapshot NAME (writes since are lost), converged"),
+        ("rm", "delete snapshot NAME"),
+    ):
+        _command(verbs, verb, help_, "snapshot", f"run_{verb}").add_argument("name", metavar="NAME")
+    _command(verbs, "list", "list the snapshots of the data dir", "snapshot", "run_list")
+    export = _command(verbs, "export", "write snapshot NAME to one file (a .tar.gz)",
+                      "snapshot", "run_export")  # fmt: skip
+    export.add_argument("name", metavar="NAME")
+    export.add_argument("file", metavar="FILE")
+    imported = _command(verbs, "import", "add the snapshot in FILE, every checksum verified",
+                        "snapshot", "run_import")  # fmt: skip
+    imported.add_argument("file", metavar="FILE")
+    imported.add_argument("--name", metavar="NAME", help="import it under another name")
 
 
 def _add_control(sub: Subparsers) -> None:
@@ -138,3 +162,4 @@ def add_cluster_commands(sub: Subparsers) -> None:
     _add_run(sub)
     _add_tui(sub)
     _add_control(sub)
+    _add_snapshot(sub)

@@ -36,6 +36,7 @@ def manager_argv(config: DevnetConfig, args: argparse.Namespace) -> list[str]:
     argv += ["--nodes", str(args.nodes)] if args.nodes is not None else []
     argv += ["--broker", args.broker] if args.broker else []
     argv += ["--fresh"] if args.fresh else []
+    argv += ["--from-snapshot", args.from_snapshot] if args.from_snapshot else []
     argv += ["--no-watch"] if args.no_watch else []
     return argv
 

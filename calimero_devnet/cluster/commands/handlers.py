@@ -36,7 +36,7 @@ def _attach(args: argparse.Namespace) -> RemoteCluster:
     return RemoteCluster.attach(data_dir_of(args))
 
 
-def _emit(args: argparse.Namespace, data: Any, text: str) -> int:
+def emit(args: argparse.Namespace, data: Any, text: str) -> int:
     print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else text)
     return 0
 
@@ -87,7 +87,7 @@ def run_status(args: argparse.Namespace) -> int:
     manager = {"pid": cluster.state.manager_pid, "running": not cluster.manager_gone}
     data, text = status.to_json() | {"manager": manager}, render_table(status)
     if cluster.manager_gone:  # its nodes serve on: show them, and say what is missing
-        return _emit(args, data, f"{text}\n{_manager_gone(cluster)}")
+        return emit(args, data, f"{text}\n{_manager_gone(cluster)}")
     if cluster.state.control_url is not None:
         extra = asyncio.run(cluster.manager_status())
         broker = BrokerHealth.from_json(extra.get("broker"))  # None from an older manager
@@ -100,7 +100,7 @@ def run_status(args: argparse.Namespace) -> int:
         text += "".join(f"\n  {line}" for line in extra["behind"])
         text += "".join(f"\nfailure: {failure}" for failure in extra["failures"])
         text += "".join(f"\nhistory: {line}" for line in extra["restarts"])
-    return _emit(args, data, text)
+    return emit(args, data, text)
 
 
 def _manager_gone(cluster: RemoteCluster) -> str:
@@ -119,7 +119,7 @@ def run_call(args: argparse.Namespace) -> int:
     cluster = _attach(args)
     output = asyncio.run(cluster.call(args.node, args.method, call_args, args.context))
     data = {"node": args.node, "method": args.method, "output": output}
-    return _emit(args, data, json.dumps(output, ensure_ascii=False))  # keep "值" readable
+    return emit(args, data, json.dumps(output, ensure_ascii=False))  # keep "值" readable
 
 
 def run_wait(args: argparse.Namespace) -> int:
@@ -138,7 +138,7 @@ def run_wait(args: argparse.Namespace) -> int:
         )
         reports = [asyncio.run(waiting)]
     data = [{"context": r.context, "what": r.what, "seconds": r.elapsed_s} for r in reports]
-    return _emit(args, data, "\n".join(report.summary() for report in reports))
+    return emit(args, data, "\n".join(report.summary() for report in reports))
 
 
 def run_partition(args: argparse.Namespace) -> int:
@@ -146,13 +146,13 @@ def run_partition(args: argparse.Namespace) -> int:
     cluster = _attach(args)
     groups = netctl.parse_groups(args.groups, [ref.name for ref in cluster.refs()])
     rules = asyncio.run(cluster.partition(groups))
-    return _emit(args, rules, f"network: {rules['text']}")
+    return emit(args, rules, f"network: {rules['text']}")
 
 
 def run_heal(args: argparse.Namespace) -> int:
     """``devnet heal``."""
     rules = asyncio.run(_attach(args).heal())
-    return _emit(args, rules, f"network: {rules['text']}")
+    return emit(args, rules, f"network: {rules['text']}")
 
 
 def run_latency(args: argparse.Namespace) -> int:
@@ -160,14 +160,14 @@ def run_latency(args: argparse.Namespace) -> int:
     cluster = _attach(args)
     sender, receiver, both = netctl.parse_link(args.link, [ref.name for ref in cluster.refs()])
     rules = asyncio.run(cluster.latency(sender, receiver, args.ms, args.loss, both))
-    return _emit(args, rules, f"network: {rules['text']}")
+    return emit(args, rules, f"network: {rules['text']}")
 
 
 def run_node_action(args: argparse.Namespace) -> int:
     """``devnet kill|restart|stop|start NODE`` (through the manager)."""
     data = asyncio.run(_attach(args).node_action(args.node, args.action))
     state = "running" if data["running"] else "down"
-    return _emit(args, data, f"{args.node}: {args.action} done ({state})")
+    return emit(args, data, f"{args.node}: {args.action} done ({state})")
 
 
 def run_reset(args: argparse.Namespace) -> int:
@@ -177,7 +177,7 @@ def run_reset(args: argparse.Namespace) -> int:
     if args.context is None and len(names) != 1:
         raise ConfigError(f"name the context to reset: {', '.join(names) or '(none)'}")
     data = asyncio.run(cluster.reset(args.context or names[0]))
-    return _emit(args, data, data["text"])
+    return emit(args, data, data["text"])
 
 
 def run_down(args: argparse.Namespace) -> int:
@@ -188,7 +188,7 @@ def run_down(args: argparse.Namespace) -> int:
     data = {"managerPid": report.manager_pid, "graceful": report.graceful,
             "stopped": list(report.stopped), "killed": list(report.killed),
             "removedUnreadable": report.removed_unreadable, "seconds": report.seconds}  # fmt: skip
-    return _emit(args, data, "\n".join(report.lines()))
+    return emit(args, data, "\n".join(report.lines()))
 
 
 def run_logs(args: argparse.Namespace) -> int:

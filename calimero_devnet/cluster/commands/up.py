@@ -30,6 +30,7 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
     overrides = Overrides(
         nodes=args.nodes, broker=args.broker,
         data_dir=Path(args.data_dir) if args.data_dir else None, fresh=args.fresh,
+        from_snapshot=args.from_snapshot,
     )  # fmt: skip
     return load_config(path, overrides)
 

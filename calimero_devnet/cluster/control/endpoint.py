@@ -19,6 +19,7 @@ Routes (answers ``{"data": ...}``, or ``{"error": message, "kind": error class}`
     POST /net/heal
     POST /apps/<app>/redeploy            rebuild now and switch every node to it
     POST /contexts/<name>/reset          start a context afresh under a new id
+    POST /snapshots/<name>/<save|restore>  snapshot every node; put a snapshot back
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from calimero_devnet.auth import authorized
 from calimero_devnet.cluster.control import netctl
 from calimero_devnet.cluster.control.stream import HEARTBEAT_S, Observed, StreamApi
 from calimero_devnet.cluster.handle import Cluster
+from calimero_devnet.cluster.snapshots.manifest import check_name
 from calimero_devnet.errors import ClusterError, ConfigError, DevnetError
 from calimero_devnet.node.bus.net_rules import NetRules, rules_to_json
 
@@ -103,6 +105,7 @@ class ControlApi:
             web.post("/net/heal", self.heal),
             web.post("/apps/{app}/redeploy", self.redeploy),
             web.post("/contexts/{name}/reset", self.reset),
+            web.post("/snapshots/{name}/{action}", self.snapshot),
         ]
 
     async def status(self, _: web.Request) -> web.Response:
@@ -166,6 +169,17 @@ class ControlApi:
         return _ok({"context": reset.context, "oldId": reset.old_id, "newId": reset.new_id,
                     "app": reset.app, "version": reset.version, "nodes": list(reset.nodes),
                     "text": str(reset)})  # fmt: skip
+
+    async def snapshot(self, request: web.Request) -> web.Response:
+        """Save the cluster as a snapshot, or restore one (refused before anything stops)."""
+        name, action = check_name(request.match_info["name"]), request.match_info["action"]
+        if action == "save":
+            manifest = await self._cluster.save_snapshot(name)
+        elif action == "restore":
+            manifest = await self._cluster.restore_snapshot(name)
+        else:
+            raise ConfigError(f"unknown snapshot action {action!r}: use save or restore")
+        return _ok(manifest.summary())
 
 
 def _number(body: dict[str, Any], key: str, default: float) -> float:

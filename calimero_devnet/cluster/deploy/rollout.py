@@ -238,6 +238,22 @@ class Rollout:
             self._emit(event)
             return event
 
+    def generations(self) -> dict[str, int]:
+        """Context name → how often it was reset (missing: never)."""
+        return dict(self._generations)
+
+    async def adopt(self, contexts: Mapping[str, str], generations: Mapping[str, int]) -> None:
+        """Take the context ids and generations of restored stores (a snapshot), and keep
+        the generations on disk; call ``bring_up_to_date`` on each node next."""
+        async with self._lock:
+            self.contexts.clear()  # in place: the Cluster holds this very dict
+            self.contexts.update(contexts)
+            self._generations = dict(generations)
+            self.refused.clear()
+            await asyncio.to_thread(
+                save_generations, self._config.cluster.data_dir, self._generations
+            )
+
     def _now(self, context: ContextSettings) -> ContextSettings:
         """``context`` at its current generation."""
         return at_generation(context, self._generations.get(context.name, 0))

@@ -10,6 +10,7 @@ Layout::
     <data_dir>/apps/<app>/     build outputs of TypeScript apps
     <data_dir>/generations.json  how often each context was reset (generations.py)
     <data_dir>/wasm-cache/     compiled modules the nodes share (a cache: kept by --fresh)
+    <data_dir>/snapshots/      whole-cluster snapshots (cluster/snapshots/; kept by --fresh)
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ string as its UTF-8 bytes; ``initializationParams`` may also be a JSON object (s
 compactly); ``GET /admin-api/contexts/<id>/consistency`` is a devnet extension listing
 disagreements between a context's state, deltas and heads (``[]`` when consistent);
 ``GET .../<id>/deltas`` and ``.../<id>/deltas/<delta>`` (devnet) read stored deltas
-(``admin_deltas``).
+(``admin_deltas``). ``POST /admin-api/checkpoint`` (devnet) copies the store
+(``admin_checkpoint``).
 
 Replication (only on a node started with ``--broker``; else 501): ``POST .../<id>/join``
 answers once a member's snapshot is installed; ``POST /admin-api/contexts/sync``
@@ -25,6 +26,7 @@ from aiohttp import web
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
 from calimero_devnet.node.rpc.admin_blobs import BlobRoutes
+from calimero_devnet.node.rpc.admin_checkpoint import checkpoint_route
 from calimero_devnet.node.rpc.admin_deltas import delta_routes
 from calimero_devnet.node.rpc.admin_identity import identity_routes
 from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
@@ -103,6 +105,7 @@ class AdminApi:
             *why_routes(self._worker),  # devnet extension: what `devnet why` compares
             *BlobRoutes(self._worker).routes(),
             *identity_routes(self._worker),  # identities, invitations, join by invitation
+            checkpoint_route(self._worker),  # devnet extension: cluster snapshots
         ]
 
     async def health(self, request: web.Request) -> web.Response:

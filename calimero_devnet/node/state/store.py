@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
-from rocksdict import ColumnFamily, Options, Rdict, WriteBatch
+from rocksdict import Checkpoint, ColumnFamily, Options, Rdict, WriteBatch
 
 from calimero_devnet.errors import StoreError, StoreUnavailable
 from calimero_devnet.node.collections.kv import prefix_end
@@ -194,6 +194,18 @@ class NodeStore:
         self._adopt(_open_db(self.path))
         log.warning("the store is writable again (%d MiB free)", free >> 20)
         self.write_failure = None
+
+    def checkpoint(self, dest: Path) -> None:
+        """Write a RocksDB checkpoint of the whole store to ``dest`` (which must not exist):
+        a consistent copy of every committed batch, its table files hard-linked.
+
+        Raises:
+            StoreError: RocksDB refused (``dest`` exists, or the disk is full).
+        """
+        try:
+            Checkpoint(self._db).create_checkpoint(str(dest))
+        except Exception as exc:  # rocksdict raises bare Exception for every failure
+            raise StoreError(f"cannot checkpoint the node store into {dest}: {exc}") from exc
 
     def _get(self, cf: str, key: bytes) -> bytes | None:
         value = self._cfs[cf].get(key)
