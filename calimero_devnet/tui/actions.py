@@ -204,10 +204,12 @@ class Actions(ViewActions):
             if fault is None or app.source is None:
                 return
             source = app.source
-            label = f"link {fault.sender}>{fault.receiver}"
-            self.act(label, lambda: source.latency(
-                fault.sender, fault.receiver, fault.ms, fault.loss, fault.both),
-                lambda _: app.recorder.not_replayable(label))  # fmt: skip
+            link = (fault.sender, fault.receiver, fault.ms, fault.loss)
+            self.act(
+                f"link {fault.sender}>{fault.receiver}",
+                lambda: source.latency(*link, fault.both),
+                lambda calm: app.recorder.link_fault(*link, both=fault.both, converged=calm),
+            )
 
         app.push_screen(LatencyScreen(app.model.node_names, self.selected_node()), apply)
 

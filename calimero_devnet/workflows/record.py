@@ -98,6 +98,21 @@ class Recorder:
         self.steps.append({"type": "heal"})
         self._unsettled = True
 
+    def link_fault(
+        self, sender: str, receiver: str, ms: float, loss: float, *, both: bool, converged: bool
+    ) -> None:
+        """Messages ``sender`` → ``receiver`` (and back when ``both``) delayed ``ms`` and
+        ``loss`` % of them dropped (0 and 0: the link is clear again)."""
+        self._settle(converged)
+        link: dict[str, Any] = (
+            {"nodes": [sender, receiver]} if both else {"from": sender, "to": receiver}
+        )
+        arrow = "<>" if both else ">"
+        self.steps.append({"name": f"latency {sender}{arrow}{receiver} {ms:g} ms",
+                           "type": "latency", **link, "ms": ms})  # fmt: skip
+        self.steps.append({"name": f"loss {sender}{arrow}{receiver} {loss:g} %",
+                           "type": "loss", **link, "percent": loss})  # fmt: skip
+
     def node_action(self, action: str, node: str, *, converged: bool) -> None:
         """``kill``, ``stop``, ``start`` or ``restart`` of one node."""
         kinds = {"kill": "kill", "restart": "restart", "stop": "stop_node", "start": "start_node"}

@@ -22,6 +22,7 @@ def session() -> Recorder:
     recorder.call("node-1", "kv-store", "set", {"key": "a", "value": "1"},
                   converged=True, result=WROTE)  # fmt: skip
     recorder.partition([["node-1", "node-2"], ["node-3"]], converged=True)
+    recorder.link_fault("node-1", "node-2", 80, 10, both=False, converged=False)
     recorder.call("node-3", "kv-store", "get", {"key": "a"}, converged=False,
                   result={"output": "1", "trace": {"delta": None}})  # fmt: skip
     recorder.call("node-3", "kv-store", "set", {"key": ""}, converged=False, error="empty key")
@@ -35,16 +36,26 @@ def session() -> Recorder:
 def test_the_steps_come_in_order_with_waits_where_the_user_saw_convergence() -> None:
     kinds = [step["type"] for step in session().steps]
     assert kinds == [
-        "call", "wait_converged", "partition", "call", "json_assert", "call", "heal",
+        "call", "wait_converged", "partition", "latency", "loss", "call", "json_assert", "call",
+        "heal",
         "restart", "wait_converged",
     ]  # fmt: skip
 
 
 def test_a_read_is_checked_and_a_failed_call_expected_to_fail() -> None:
     steps = session().steps
-    assert steps[3]["outputs"] == {"read_1": "result"}
-    assert steps[4]["statements"] == ['json_equal({{read_1}}, {"output": "1"})']
-    assert steps[5]["expected_failure"] is True
+    assert steps[5]["outputs"] == {"read_1": "result"}
+    assert steps[6]["statements"] == ['json_equal({{read_1}}, {"output": "1"})']
+    assert steps[7]["expected_failure"] is True
+
+
+def test_a_link_fault_is_a_latency_and_a_loss_step_on_the_same_links() -> None:
+    latency, loss = session().steps[3:5]
+    assert (latency["from"], latency["to"], latency["ms"]) == ("node-1", "node-2", 80)
+    assert (loss["from"], loss["to"], loss["percent"]) == ("node-1", "node-2", 10)
+    recorder = Recorder()
+    recorder.link_fault("node-1", "node-3", 0, 0, both=True, converged=False)
+    assert [step["nodes"] for step in recorder.steps] == [["node-1", "node-3"]] * 2
 
 
 def test_the_file_parses_strictly_and_sets_up_only_what_the_steps_use(tmp_path: Path) -> None:
