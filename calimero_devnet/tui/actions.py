@@ -259,9 +259,19 @@ class Actions(ViewActions):
             app.notify("no snapshot yet: press s to save one", severity="warning")
             return
 
+        async def restore(name: str) -> None:
+            # Every node goes down for a while: say so, not "DIVERGED: node-1 down; …".
+            app.model.busy = f"RESTORING {name}: the nodes stop, get their stores back, start"
+            app.model.bump("header")
+            try:
+                await source.restore_snapshot(name)
+            finally:
+                app.model.busy = None
+                app.model.bump("header")
+
         def go(name: str | None) -> None:
             if name:
-                self.act(f"restore {name}", lambda: source.restore_snapshot(name),
+                self.act(f"restore {name}", lambda: restore(name),
                          lambda calm: app.recorder.restore(name, converged=calm))  # fmt: skip
 
         app.push_screen(SnapshotPickScreen(names), go)

@@ -136,6 +136,7 @@ class TuiModel:
     net_rules: dict[str, Any] = field(default_factory=dict)
     ready: bool = False
     stopped: bool = False  # the cluster (run elsewhere) was stopped
+    busy: str | None = None  # what the whole cluster is doing now (a snapshot's restore)
     ready_seconds: float | None = None
     progress: str = "starting…"
     timeline: deque[tuple[int, int, bool]] = field(default_factory=deque)  # (second, n, conv)

@@ -37,12 +37,19 @@ def seconds(span: float) -> str:
     return f"{span // 3600} h {span % 3600 // 60} min"
 
 
-def headline(model: TuiModel, now: float) -> tuple[str, str]:
-    """The cluster's verdict in words, and its level (ok / warning / error / busy)."""
+def _not_judged(model: TuiModel) -> tuple[str, str] | None:
+    """Starting, stopped, or busy as a whole: no verdict to give."""
     if not model.ready:
         return f"STARTING: {model.progress}", "busy"
     if model.stopped:
         return "STOPPED: the cluster was stopped (`devnet up` starts it again)", "muted"
+    return (model.busy, "busy") if model.busy else None
+
+
+def headline(model: TuiModel, now: float) -> tuple[str, str]:
+    """The cluster's verdict in words, and its level (ok / warning / error / busy)."""
+    if (state := _not_judged(model)) is not None:
+        return state
     verdict = model.verdict()
     partitioned = bool(model.net_rules.get("partitions"))
     down = [n.name for n in model.nodes.values() if n.state != "ready"]

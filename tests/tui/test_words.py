@@ -78,6 +78,15 @@ def test_the_network_says_broker_down_until_it_is_back() -> None:
     assert [line.level for line in model.lines][-2:] == ["error", "info"]
 
 
+def test_headline_says_what_the_whole_cluster_is_busy_with() -> None:
+    model = fresh()
+    model.apply_status(status({n: ("h0",) for n in NODES}), 1.0)
+    model.busy = "RESTORING snap-1: the nodes stop, get their stores back, start"
+    assert headline(model, 2.0) == (model.busy, "busy")
+    model.busy = None
+    assert headline(model, 2.0)[0].startswith("CONVERGED")
+
+
 def test_headline_before_ready_says_what_it_is_doing() -> None:
     model = fresh()
     model.ready, model.progress = False, "starting node-2…"
