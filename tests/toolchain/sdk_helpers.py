@@ -20,6 +20,7 @@ from calimero_devnet.node.state.results import ExecuteResult
 from calimero_devnet.node.runtime import Runtime
 from calimero_devnet.testing.fake_clock import FakeClock
 from calimero_devnet.toolchain import BuildResult, build_app
+from calimero_devnet.toolchain.typecheck import typecheck_app
 
 REPO = Path(__file__).parents[2]
 APPS = REPO / "tests" / "fixtures" / "apps"
@@ -32,6 +33,14 @@ def build_copy(source: Path, root: Path) -> BuildResult:
     app = root / source.name
     shutil.copytree(source, app, ignore=shutil.ignore_patterns("build"))
     return build_app(app)
+
+
+def typed_fixture_app(factory: pytest.TempPathFactory, name: str) -> BuildResult:
+    """Build the fixture app ``name`` in a fresh folder; its type check must be clean."""
+    root = factory.mktemp("apps")
+    build = build_copy(APPS / name, root)
+    assert typecheck_app(root / name) == []
+    return build
 
 
 def js_runtime(cache: Path) -> Runtime:

@@ -11,7 +11,7 @@ import pytest
 from calimero_devnet.node.runtime import Runtime
 from calimero_devnet.toolchain import BuildResult
 from calimero_devnet.toolchain.typecheck import typecheck_app
-from tests.toolchain.sdk_helpers import APPS, build_copy, call, execute, open_core, start
+from tests.toolchain.sdk_helpers import call, execute, open_core, start, typed_fixture_app
 from tests.toolchain.sdk_helpers import shared_runtime as _shared_runtime
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -20,10 +20,7 @@ shared_runtime = pytest.fixture(scope="module")(_shared_runtime)
 
 @pytest.fixture(scope="module")
 def notes(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    root = tmp_path_factory.mktemp("apps")
-    build = build_copy(APPS / "private_notes", root)
-    assert typecheck_app(root / "private_notes") == []
-    return build
+    return typed_fixture_app(tmp_path_factory, "private_notes")
 
 
 def test_a_storage_write_alone_is_kept(tmp_path: Path, shared_runtime: Runtime,

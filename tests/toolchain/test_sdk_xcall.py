@@ -17,7 +17,7 @@ from calimero_devnet.node.state.results import CommitNotice
 from calimero_devnet.node.state.xcalls import MAX_DEPTH
 from calimero_devnet.toolchain import BuildResult
 from calimero_devnet.toolchain.typecheck import typecheck_app
-from tests.toolchain.sdk_helpers import APPS, build_copy, call, execute, open_core, start
+from tests.toolchain.sdk_helpers import call, execute, open_core, start, typed_fixture_app
 from tests.toolchain.sdk_helpers import shared_runtime as _shared_runtime
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -26,10 +26,7 @@ shared_runtime = pytest.fixture(scope="module")(_shared_runtime)
 
 @pytest.fixture(scope="module")
 def pingpong(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    root = tmp_path_factory.mktemp("apps")
-    build = build_copy(APPS / "xcall_pingpong", root)
-    assert typecheck_app(root / "xcall_pingpong") == []
-    return build
+    return typed_fixture_app(tmp_path_factory, "xcall_pingpong")
 
 
 def test_a_ping_runs_pong_on_the_other_context(tmp_path: Path, shared_runtime: Runtime,
