@@ -25,7 +25,6 @@ from typing import Any
 from calimero_devnet.errors import (
     ContextNotFound,
     FunctionCallError,
-    InvalidExecutor,
     NodeError,
     StateIncompatible,
     Uninitialized,
@@ -52,8 +51,7 @@ from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
 from calimero_devnet.node.state.identities import HeldIdentities
 from calimero_devnet.node.state.identity import NodeIdentity, public_key_from_seed
-from calimero_devnet.node.state.invitation import Invitation, sign_invitation
-from calimero_devnet.node.state.open_invitation import OpenInvitation, sign_open_invitation
+from calimero_devnet.node.state.inviting import Inviting
 from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 from calimero_devnet.node.state.store import NodeStore
@@ -94,7 +92,7 @@ def context_id_for_seed(seed: bytes) -> bytes:
     return public_key_from_seed(sha256(seed))
 
 
-class NodeCore:
+class NodeCore(Inviting):
     """One node's synchronous core over its store, identity, clock and WASM runtime."""
 
     def __init__(self, name: str, store: NodeStore, identity: NodeIdentity, seat: CallSeat) -> None:
@@ -264,64 +262,6 @@ class NodeCore:
     def check_consistency(self, ctx_id: bytes) -> list[str]:
         """Return every inconsistency between a context's record and its deltas (none: [])."""
         return check_context(self.store, self._context_record(ctx_id))
-
-    # identities and invitations
-    def generate_identity(self) -> bytes:
-        """Create an identity whose private key stays on this node; return its public key."""
-        return self.identities.generate().public_key
-
-    def owned_identities(self, ctx_id: bytes) -> list[bytes]:
-        """The members of a context whose private keys this node holds.
-
-        Raises:
-            ContextNotFound.
-        """
-        record = self._context_record(ctx_id)
-        return [key for key in record.members if self.identities.get(key) is not None]
-
-    def require_identity(self, public_key: bytes, what: str) -> None:
-        """Raise ``InvalidExecutor`` unless this node holds the private key of ``public_key``."""
-        self.identities.require(public_key, what)
-
-    def invite(self, ctx_id: bytes, inviter: bytes, invitee: bytes) -> Invitation:
-        """Make ``invitee`` a member of a context and return its signed invitation.
-
-        Raises:
-            ContextNotFound; InvalidExecutor: this node holds no key for ``inviter``, or
-                ``inviter`` is not a member of the context.
-        """
-        record = self._context_record(ctx_id)
-        signer = self._inviter(record, inviter)
-        if invitee not in record.members:
-            self._write_record(
-                record.model_copy(update={"members": sorted({*record.members, invitee})})
-            )
-        return sign_invitation(
-            signer, context=ctx_id, application=record.application_id, invitee=invitee,
-            node=self.name,
-        )  # fmt: skip
-
-    def invite_open(self, ctx_id: bytes, inviter: bytes, valid_for_s: int) -> OpenInvitation:
-        """An open invitation into a context, signed by ``inviter``; members do not change.
-
-        Raises:
-            ContextNotFound; InvalidExecutor: as for ``invite``.
-        """
-        record = self._context_record(ctx_id)
-        signer = self._inviter(record, inviter)
-        return sign_open_invitation(
-            signer, context=ctx_id, application=record.application_id, node=self.name,
-            valid_for_s=valid_for_s,
-        )  # fmt: skip
-
-    def _inviter(self, record: ContextRecord, inviter: bytes) -> NodeIdentity:
-        signer = self.identities.require(inviter, "inviter")
-        if inviter not in record.members:
-            raise InvalidExecutor(
-                f"inviter {to_b58(inviter)} is not a member of context {to_b58(record.id)} on "
-                f"node {self.name}: invite as a member (memberPublicKey of create_context)"
-            )
-        return signer
 
     # deltas (read-only views)
     def delta(self, ctx_id: bytes, delta_id: bytes) -> DeltaDetail:
