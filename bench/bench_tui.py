@@ -23,7 +23,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from calimero_devnet.cluster.events import ClusterEvent, FeedMessage, StatusPolled
-from calimero_devnet.testing.fake_cluster import FakeSource, fake_id
+from calimero_devnet.testing.fake_cluster import FakeSource
+from calimero_devnet.testing.fake_parts import fake_id
 from calimero_devnet.tui.app import DevnetApp
 
 VIEWS = ("net", "deltas", "events", "logs", "dag")
