@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from calimero_devnet.exits import exit_now
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.config import NodeConfig
 from calimero_devnet.node.manager_watch import watch_manager
@@ -224,7 +224,7 @@ async def _serve(node: NodeService, announce: Callable[[ReadyInfo], None]) -> in
     finally:
         clean = await node.shutdown()
     if not clean:
-        _hard_exit(1)  # the worker thread is stuck in a call; the interpreter would wait on it
+        exit_now(1)  # the worker thread is stuck in a call; the interpreter would wait on it
     return 1 if crashed else 0
 
 
@@ -232,16 +232,10 @@ def _install_signal_handlers(node: NodeService) -> None:
     def on_signal(sig: signal.Signals) -> None:
         if node.stopping:
             log.warning("second %s: exiting now, without a clean shutdown", sig.name)
-            _hard_exit(1)
+            exit_now(1)
         log.info("received %s: shutting down (send it again to force)", sig.name)
         node.request_stop()
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
-
-
-def _hard_exit(code: int) -> None:
-    logging.shutdown()
-    sys.stdout.flush()
-    os._exit(code)
