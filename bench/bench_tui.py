@@ -9,7 +9,7 @@ between two frames, and "latest": the longest a delta waited from its arrival to
 the frame that drew it (the target: nothing later than 100 ms). Measured in the steady
 state, once the lists are full.
 
-    python -m bench.bench_tui [--seconds 10] [--rate 200] [--nodes 10]
+    python -m bench.bench_tui [--seconds 10] [--rate 200] [--nodes 10] [--views deltas,net]
 """
 
 from __future__ import annotations
@@ -123,12 +123,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--nodes", type=int, default=10)
+    parser.add_argument("--views", default=",".join(VIEWS), help="comma-separated, of: %(default)s")
     args = parser.parse_args()
     print(f"{args.nodes} nodes, {args.rate:g} deltas/s in total ({args.rate * args.nodes:g} "
           f"feed events/s), {args.seconds:g} s per view, 160x48, headless driver")  # fmt: skip
     print(f"{'view':<8} {'UI CPU':>7} {'tick p50':>9} {'p99':>7} {'max':>7} {'max gap':>8} "
           f"{'latest':>7} {'deltas/s':>9}")  # fmt: skip
-    for view in VIEWS:
+    views = args.views.split(",")
+    if unknown := sorted(set(views) - set(VIEWS)):
+        parser.error(f"unknown view {', '.join(unknown)}; known: {', '.join(VIEWS)}")
+    for view in views:
         r = asyncio.run(measure(view, args.nodes, args.rate, args.seconds))
         print(f"{view:<8} {r['cpu']:>6.1f}% {r['p50']:>7.2f}ms {r['p99']:>5.2f}ms "
               f"{r['max']:>5.1f}ms {r['gap']:>6.1f}ms {r['late']:>5.1f}ms "

@@ -16,7 +16,7 @@ from textual.widgets import RichLog, Sparkline, Static
 
 from calimero_devnet.tui.model import DeltaRecord, Line, TuiModel
 from calimero_devnet.tui.palette import level_style
-from calimero_devnet.tui.rowlist import Row, RowList, fit
+from calimero_devnet.tui.rowlist import Pieces, Row, RowList, fit
 from calimero_devnet.tui.words import (
     DELTA_COLUMNS,
     NODE_COLUMNS,
@@ -157,12 +157,21 @@ class NodesTable(RowList):
 
 DeltaFilter = Callable[[DeltaRecord], bool]
 SHOWN_DELTAS = 300  # rows kept in the list (the model keeps more, for filters)
-RECENT_ROWS = 40  # rows whose "on" count may still grow, recomputed each frame
 DELTA_WIDTHS = {"time": 8, "delta": 7, "author": 8, "parents": 13, "on": 5, "actions": 0}
 
 
+def applied_count(record: DeltaRecord) -> int:
+    """How many nodes have ``record`` (its author among them): the "on" cell's number."""
+    return len(record.applied_on) + (record.author not in record.applied_on)
+
+
 class DeltasTable(RowList):
-    """The live stream of deltas of the selected context, newest at the bottom."""
+    """The live stream of deltas of the selected context, newest at the bottom.
+
+    A row is drawn once and kept while it says the same: only its "on" count can change
+    (another node applied it), so a frame compares that count per row and draws anew only
+    the rows that are new or whose count moved.
+    """
 
     def __init__(self, colours: dict[str, str], **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -170,7 +179,7 @@ class DeltasTable(RowList):
         self.paused = False
         self.columns: tuple[str, ...] = ()
         self._seen = Seen()
-        self._texts: dict[str, tuple[str, Text]] = {}  # delta → ("on" cell, its line)
+        self._drawn: dict[str, tuple[tuple[int, int], Pieces]] = {}  # delta → (on, of), row
 
     def header(self) -> Text:
         """The column names, aligned with the rows."""
@@ -185,33 +194,34 @@ class DeltasTable(RowList):
         wanted = delta_columns_for(self.size.width or 80)
         relaid = wanted != self.columns
         if relaid:
-            self.columns, self._texts = wanted, {}
+            self.columns, self._drawn = wanted, {}
         if self.paused or not (self._seen.changed(model, "deltas") or force or relaid):
             return
         ring = model.deltas.get(model.selected_context() or "", ())
         records = list(ring)[-SHOWN_DELTAS:] if keep is None else [r for r in ring if keep(r)]
         records = records[-SHOWN_DELTAS:]
-        recent = len(records) - RECENT_ROWS  # older rows keep their line as drawn
-        self.set_rows([(r.id, self._line(model, r, fresh=i >= recent))
-                       for i, r in enumerate(records)])  # fmt: skip
-        self._texts = {r.id: self._texts[r.id] for r in records if r.id in self._texts}
+        nodes = len(model.nodes)
+        self.set_rows([(r.id, self._row(model, r, (applied_count(r), nodes))) for r in records])
+        if len(self._drawn) > 2 * SHOWN_DELTAS:  # forget rows that left, now and then
+            shown = {r.id for r in records}
+            self._drawn = {k: v for k, v in self._drawn.items() if k in shown}
 
-    def _line(self, model: TuiModel, record: DeltaRecord, *, fresh: bool) -> Text:
-        known = self._texts.get(record.id)
-        if known is not None and not fresh:
+    def _row(self, model: TuiModel, record: DeltaRecord, on: tuple[int, int]) -> Pieces:
+        known = self._drawn.get(record.id)
+        if known is not None and known[0] == on:
             return known[1]
         cells = dict(zip(DELTA_COLUMNS, delta_row(model, record), strict=True))
-        if known is not None and known[0] == cells["on"]:
-            return known[1]
-        line = Text()
+        styles = {"author": self.colours.get(record.author, ""), "delta": "dim"}
+        pieces: list[tuple[str, str]] = []
         for column in self.columns:
             width = DELTA_WIDTHS[column]
-            value = fit(cells[column], width) if width else cells[column]
-            style = {"author": self.colours.get(record.author, ""), "delta": "dim"}.get(column, "")
-            line.append(value, style)
-            line.append(" ")
-        self._texts[record.id] = (cells["on"], line)
-        return line
+            pieces.append(
+                (fit(cells[column], width) if width else cells[column], styles.get(column, ""))
+            )
+            pieces.append((" ", ""))
+        row = tuple(pieces)
+        self._drawn[record.id] = (on, row)
+        return row
 
     def selected_delta(self) -> str | None:
         """The delta under the cursor."""
