@@ -71,6 +71,13 @@ class RowList(ScrollView, can_focus=True):
         """The key of the row under the cursor."""
         return self._rows[self.cursor][0] if 0 <= self.cursor < len(self._rows) else None
 
+    def row_plain(self, key: str) -> str | None:
+        """What the row of ``key`` says, without styles (for tests and scripts)."""
+        content = next((c for k, c in self._rows if k == key), None)
+        if content is None or isinstance(content, Text):
+            return None if content is None else content.plain
+        return "".join(text for text, _ in content)
+
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Show ``rows``; keep following the end if the cursor was on the last row."""
         following = self.cursor < 0 or self.cursor >= len(self._rows) - 1
@@ -103,6 +110,11 @@ class RowList(ScrollView, can_focus=True):
             self._base = self.rich_style
         return self._base
 
+    @property
+    def pad_style(self) -> Style:
+        """The widget's background alone, as Textual pads a short line."""
+        return Style(bgcolor=self.base_style.bgcolor)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines in ``crop``, each a row's cached strip when the box is plain.
 
@@ -116,9 +128,10 @@ class RowList(ScrollView, can_focus=True):
         _, background = self.background_colors
         filters = self.get_line_filters()
         width = self.content_region.width  # the scrollbar's cells too: it is drawn on top
+        pad = self.pad_style
         strips = []
         for y in crop.line_range:
-            strip = self.render_line(y).adjust_cell_length(width, self.base_style)
+            strip = self.render_line(y).adjust_cell_length(width, pad)
             for line_filter in filters:
                 strip = strip.apply_filter(line_filter, background)
             strips.append(strip)
@@ -141,7 +154,7 @@ class RowList(ScrollView, can_focus=True):
         index = scroll_y + y
         width = self.scrollable_content_region.width
         if index >= len(self._rows):
-            return Strip.blank(width, self.base_style)
+            return Strip.blank(width, self.pad_style)
         key, text = self._rows[index]
         strip = self._strip(key, text, index == self.cursor)
         return strip.crop_extend(scroll_x, scroll_x + width, self.base_style)
