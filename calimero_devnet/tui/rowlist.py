@@ -81,8 +81,9 @@ class RowList(ScrollView, can_focus=True):
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Show ``rows``; keep following the end if the cursor was on the last row."""
         following = self.cursor < 0 or self.cursor >= len(self._rows) - 1
-        keys = {key for key, _ in rows}
-        self._strips = {k: s for k, s in self._strips.items() if k[0] in keys}
+        if len(self._strips) > 2 * len(rows) + 2:  # forget the rows that left, now and then
+            keys = {key for key, _ in rows}
+            self._strips = {k: s for k, s in self._strips.items() if k[0] in keys}
         selected = self.selected_key()
         self._rows = list(rows)
         # Rows wider than the pane are cut (no sideways scroll): only the row count sizes it,
@@ -91,7 +92,8 @@ class RowList(ScrollView, can_focus=True):
             self.virtual_size = size
         if following:
             self.cursor = len(self._rows) - 1
-            self.scroll_end(animate=False, immediate=True)
+            if self.scroll_y < self.max_scroll_y:  # a full list at its end stays put
+                self.scroll_end(animate=False, immediate=True)
         else:  # stay on the same row as rows above it leave
             self.cursor = next((i for i, (k, _) in enumerate(self._rows) if k == selected), 0)
         self.refresh()
@@ -128,10 +130,10 @@ class RowList(ScrollView, can_focus=True):
         _, background = self.background_colors
         filters = self.get_line_filters()
         width = self.content_region.width  # the scrollbar's cells too: it is drawn on top
-        pad = self.pad_style
+        pad, view = self.pad_style, self._view()
         strips = []
         for y in crop.line_range:
-            strip = self.render_line(y).adjust_cell_length(width, pad)
+            strip = self._row_line(y, *view).adjust_cell_length(width, pad)
             for line_filter in filters:
                 strip = strip.apply_filter(line_filter, background)
             strips.append(strip)
@@ -150,9 +152,15 @@ class RowList(ScrollView, can_focus=True):
         )  # fmt: skip
 
     def render_line(self, y: int) -> Strip:
+        return self._row_line(y, *self._view())
+
+    def _view(self) -> tuple[int, int, int]:
+        """The scroll offset (x, y) and the rows' width: looked up once a pass, not a line."""
         scroll_x, scroll_y = self.scroll_offset
+        return scroll_x, scroll_y, self.scrollable_content_region.width
+
+    def _row_line(self, y: int, scroll_x: int, scroll_y: int, width: int) -> Strip:
         index = scroll_y + y
-        width = self.scrollable_content_region.width
         if index >= len(self._rows):
             return Strip.blank(width, self.pad_style)
         key, text = self._rows[index]
