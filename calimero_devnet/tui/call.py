@@ -146,6 +146,10 @@ class CallScreen(ModalScreen[CallRequest | None]):
     """See the module docstring; dismisses with the last request made (or None)."""
 
     BINDINGS = [Binding("escape", "close", "close"), Binding("ctrl+r", "run", "run")]  # noqa: RUF012
+    # Node and method start chosen, so typing goes to the first argument; the fields are
+    # composed, not mounted later, so keys typed right after "c" (a paste, a tmux burst)
+    # land in them instead of going to the node picker first.
+    AUTO_FOCUS = "#params Input"
 
     def __init__(
         self, nodes: Sequence[str], methods: Sequence[Method], run: Runner,
@@ -156,6 +160,9 @@ class CallScreen(ModalScreen[CallRequest | None]):
         self.history = list(history)
         self.node = node or self.nodes[0]
         self.last: CallRequest | None = None
+        self._shown: object = (
+            self.methods[0].name if self.methods else ""
+        )  # method whose fields show
 
     def compose(self) -> ComposeResult:
         names = [(m.signature(), m.name) for m in self.methods] or [("(JSON)", "")]
@@ -167,16 +174,13 @@ class CallScreen(ModalScreen[CallRequest | None]):
                 yield Select(names, value=names[0][1], id="method", allow_blank=False)
                 yield Input(placeholder="method name", id="method-name",
                             classes="" if not self.methods else "hidden")  # fmt: skip
-                yield VerticalScroll(id="params", can_focus=False)
+                with VerticalScroll(id="params", can_focus=False):
+                    yield from self._inputs(self._method_named(names[0][1]))
                 yield Button("Run (ctrl+r)", id="run", variant="primary")
                 yield Static(id="result")
             with Vertical(id="history-side"):
                 yield Label("History (Enter fills the form)")
                 yield OptionList(*[req.label() for req in reversed(self.history)], id="history")
-
-    async def on_mount(self) -> None:
-        await self._show_params()
-        self._focus_first_field()
 
     def _focus_first_field(self) -> None:
         """Node and method start chosen, so typing goes to the first argument."""
@@ -185,31 +189,39 @@ class CallScreen(ModalScreen[CallRequest | None]):
             fields.first().focus()
 
     def _method(self) -> Method:
-        chosen = self.query_one("#method", Select).value
-        method = next((m for m in self.methods if m.name == chosen), None)
-        if method is None:
-            return Method(self.query_one("#method-name", Input).value.strip())
-        return method
+        method = self._method_named(self.query_one("#method", Select).value)
+        return method or Method(self.query_one("#method-name", Input).value.strip())
+
+    def _method_named(self, name: object) -> Method | None:
+        return next((m for m in self.methods if m.name == name), None)
 
     @on(Select.Changed, "#method")
-    async def _method_changed(self) -> None:
+    async def _method_changed(self, event: Select.Changed) -> None:
+        if event.value == self._shown:  # the picker announcing its first value: keep typing
+            return
         await self._show_params()
         self._focus_first_field()
 
     async def _show_params(self, fill: dict[str, Any] | None = None) -> None:
         box = self.query_one("#params", VerticalScroll)
         await box.remove_children()
-        method = self._method()
-        if method.params is None:
+        self._shown = self.query_one("#method", Select).value
+        await box.mount_all(self._inputs(self._method(), fill))
+
+    @staticmethod
+    def _inputs(method: Method | None, fill: dict[str, Any] | None = None) -> list[Input]:
+        """The argument fields of ``method`` (one JSON field when its parameters are unknown)."""
+        if method is None or method.params is None:
             value = json.dumps(fill) if fill is not None else ""
-            await box.mount(Input(value, placeholder='arguments as JSON, e.g. {"key": "a"}',
-                                  id="arg-__json__"))  # fmt: skip
-            return
+            return [Input(value, placeholder='arguments as JSON, e.g. {"key": "a"}',
+                          id="arg-__json__")]  # fmt: skip
+        fields = []
         for param in method.params:
             value = (fill or {}).get(param.name, "")
             shown = value if isinstance(value, str) else json.dumps(value)
             hint = f"{param.name}: {param.type}{' (optional)' if param.optional else ''}"
-            await box.mount(Input(shown, placeholder=hint, id=f"arg-{param.name}"))
+            fields.append(Input(shown, placeholder=hint, id=f"arg-{param.name}"))
+        return fields
 
     def _fields(self) -> dict[str, str]:
         return {i.id.removeprefix("arg-"): i.value for i in self.query("#params Input")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -423,3 +424,20 @@ async def test_row_lists_draw_what_textuals_own_pass_would() -> None:
                 table._styles_cache.clear()
                 textuals = [list(strip) for strip in Widget.render_lines(table, crop)]
                 assert ours == textuals
+
+
+async def test_a_tab_right_after_c_reaches_the_call_form() -> None:
+    """Keys sent as one burst (tmux send-keys, a paste): the Tab after "c" moves to the
+    second argument; the form used to mount its fields late and take the focus back."""
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app._driver is not None
+        for key, char in (("c", "c"), ("tab", "\t")):
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # no pause between the keys, as Pilot makes
+        await settle(pilot)
+        assert isinstance(app.screen, CallScreen)
+        assert app.focused is not None
+        assert app.focused.id == "arg-value"
