@@ -4,10 +4,10 @@ The real ``DevnetApp`` runs headless (Textual's test driver: the whole composito
 only the terminal writes are skipped) over a source that emits what ten real nodes'
 feeds would: per delta one ``authored`` event on its author and one ``applied`` on each
 of the nine others, plus a status poll twice a second. It prints, per view, the UI
-process's CPU (% of one core), the render tick's duration (p50/p99/max), the longest gap
-between two frames, and "latest": the longest a delta waited from its arrival to the end of
-the frame that drew it (the target: nothing later than 100 ms). Measured in the steady
-state, once the lists are full.
+process's CPU (% of one core, and µs per delta: fair to a run that fell behind), the render
+tick's duration (p50/p99/max), the longest gap between two frames, and "latest": the
+longest a delta waited from its arrival to the end of the frame that drew it (the target:
+nothing later than 100 ms). Measured in the steady state, once the lists are full.
 
     python -m bench.bench_tui [--seconds 10] [--rate 200] [--nodes 10] [--views deltas,net]
 """
@@ -115,6 +115,7 @@ async def measure(view: str, nodes: int, rate: float, seconds: float) -> dict[st
         "gap": 1000 * max(gaps),
         "late": 1000 * max(staleness),
         "rate": sent / wall,
+        "per": 1e6 * cpu / max(1, sent),  # µs of CPU per delta: fair when a run falls behind
     }
 
 
@@ -128,7 +129,7 @@ def main() -> None:
     print(f"{args.nodes} nodes, {args.rate:g} deltas/s in total ({args.rate * args.nodes:g} "
           f"feed events/s), {args.seconds:g} s per view, 160x48, headless driver")  # fmt: skip
     print(f"{'view':<8} {'UI CPU':>7} {'tick p50':>9} {'p99':>7} {'max':>7} {'max gap':>8} "
-          f"{'latest':>7} {'deltas/s':>9}")  # fmt: skip
+          f"{'latest':>7} {'deltas/s':>9} {'CPU/delta':>10}")  # fmt: skip
     views = args.views.split(",")
     if unknown := sorted(set(views) - set(VIEWS)):
         parser.error(f"unknown view {', '.join(unknown)}; known: {', '.join(VIEWS)}")
@@ -136,7 +137,7 @@ def main() -> None:
         r = asyncio.run(measure(view, args.nodes, args.rate, args.seconds))
         print(f"{view:<8} {r['cpu']:>6.1f}% {r['p50']:>7.2f}ms {r['p99']:>5.2f}ms "
               f"{r['max']:>5.1f}ms {r['gap']:>6.1f}ms {r['late']:>5.1f}ms "
-              f"{r['rate']:>9.0f}")  # fmt: skip
+              f"{r['rate']:>9.0f} {r['per']:>8.0f}µs")  # fmt: skip
 
 
 if __name__ == "__main__":

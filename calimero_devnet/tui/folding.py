@@ -245,7 +245,7 @@ def _remember(model: TuiModel, record: DeltaRecord) -> None:
 
 def _feed_applied(model: TuiModel, node: str, item: dict[str, Any], now: float) -> None:
     info = _node(model, node)
-    info.applied.append((now, int(item.get("count", 0) or 0)))
+    info.note_applied(now, int(item.get("count", 0) or 0))
     info.last_delta_at = now
     for delta in item.get("deltas") or ():
         record = model.delta_index.get(str(delta))

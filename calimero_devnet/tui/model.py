@@ -42,8 +42,14 @@ class NodeInfo:
     online: bool | None = None  # bus presence
     last_delta_at: float | None = None
     authored: deque[float] = field(default_factory=deque)  # times, for rates
-    applied: deque[tuple[float, int]] = field(default_factory=deque)
+    applied: deque[tuple[float, int]] = field(default_factory=deque)  # (time, count)
+    applied_sum: int = 0  # the counts in ``applied``: a rate without a walk over the window
     exit_reason: str | None = None
+
+    def note_applied(self, now: float, count: int) -> None:
+        """``count`` peer deltas applied at ``now`` (for ``rate_in``)."""
+        self.applied.append((now, count))
+        self.applied_sum += count
 
     def rate_out(self, now: float) -> float:
         """Deltas this node authored per second, over the last ``RATE_WINDOW_S``."""
@@ -52,8 +58,9 @@ class NodeInfo:
 
     def rate_in(self, now: float) -> float:
         """Peer deltas this node applied per second, over the last ``RATE_WINDOW_S``."""
-        _trim(self.applied, now, key=lambda item: item[0])
-        return sum(count for _, count in self.applied) / RATE_WINDOW_S
+        while self.applied and now - self.applied[0][0] > RATE_WINDOW_S:
+            self.applied_sum -= self.applied.popleft()[1]
+        return self.applied_sum / RATE_WINDOW_S
 
 
 def _trim(window: deque[Any], now: float, key: Callable[[Any], float]) -> None:
