@@ -27,8 +27,8 @@ from calimero_devnet.cluster.events import (
     StatusPolled,
 )
 from calimero_devnet.cluster.status import ClusterStatus, judge
-from calimero_devnet.node.bus.session import MqttSession, SessionConfig
-from calimero_devnet.node.bus.topics import Topics, parse_broker_url
+from calimero_devnet.node.bus.session import MqttSession, SessionConfig, broker_address
+from calimero_devnet.node.bus.topics import Topics
 from calimero_devnet.node.bus.transport import BusStatistics
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class FeedListener:
         self._nodes = nodes
         self._emit = emit
         config = SessionConfig(
-            parse_broker_url(broker_url), client_id=f"devnet/{cluster_id}/manager-{os.getpid()}"
+            broker_address(broker_url), client_id=f"devnet/{cluster_id}/manager-{os.getpid()}"
         )
         self._session = MqttSession(config, self._on_message, self._on_connect, BusStatistics())
         self.on_activity: Callable[[], None] = lambda: None

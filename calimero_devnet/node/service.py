@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from calimero_devnet.exits import exit_now
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.bus.presence import Presence, announce
 from calimero_devnet.node.config import NodeConfig
 from calimero_devnet.node.manager_watch import watch_manager
 from calimero_devnet.node.rpc.admin_blobs import BLOB_NETWORK
@@ -88,6 +90,7 @@ class NodeService:
         self._transport_factory = transport_factory  # None: MQTT if config.broker is set
         self._bus = AsyncExitStack()
         self.replicator: Replicator | None = None
+        self._transport: Transport | None = None
         self._worker = CoreWorker()
         self._hub = EventHub()
         self._server: RpcServer | None = None
@@ -134,7 +137,7 @@ class NodeService:
         from calimero_devnet.node.replication.replicator import Replicator, open_bus  # noqa: PLC0415
 
         opening = (self._transport_factory or open_bus)(self.config)
-        transport = await self._bus.enter_async_context(opening)
+        transport = self._transport = await self._bus.enter_async_context(opening)
         self.replicator = app[REPLICATION] = Replicator(self._worker, transport)
         await self.replicator.start()
         if self.replicator.blobs is not None:
@@ -147,7 +150,19 @@ class NodeService:
             tasks["manager-watch"] = watch_manager(self.config.manager_pid, self.config.name)
         if self.replicator is not None:
             tasks |= self.replicator.tasks()
+        if self._transport is not None and self.ready is not None:
+            tasks["presence"] = announce(self._transport.publish_presence, self.presence())
         return tasks
+
+    def presence(self) -> Presence:
+        """What this node announces on the bus (``--advertise``, else its own URL)."""
+        assert self.ready is not None, "presence is announced once the node is ready"
+        advertise = self.config.advertise
+        url = self.ready.url
+        if advertise:
+            url = advertise if "://" in advertise else f"http://{advertise}:{self.ready.rpc_port}"
+        key = to_b58(self.ready.public_key)
+        return Presence(self.ready.name, url, key, socket.gethostname(), self.ready.pid)
 
     async def main_loop(self) -> None:
         """Run the node's tasks until ``request_stop``; a crashing task ends the loop."""
