@@ -35,8 +35,10 @@ from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.cluster.processes.broker import BrokerHandle
 from calimero_devnet.cluster.processes.broker_watch import BrokerWatch
 from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
+from calimero_devnet.cluster.processes.node_process import NodeProcess
 from calimero_devnet.cluster.processes.statefile import ClusterState, NodeState, write_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, Supervisor
+from calimero_devnet.cluster.remote_members import RemoteMembers
 from calimero_devnet.cluster.snapshots import folder as disk
 from calimero_devnet.cluster.snapshots import take
 from calimero_devnet.cluster.snapshots.manifest import Manifest
@@ -89,6 +91,9 @@ class Cluster(ClusterAccess):
         self._deliberate: set[str] = set()
         self._ops = asyncio.Lock()
         self._closing = asyncio.Event()
+        self.remotes = RemoteMembers(
+            self.node_names, self.rollout, hub.emit, self._remote_changed, token
+        )
 
     # --- what it holds ---------------------------------------------------------------------
     @property
@@ -113,8 +118,12 @@ class Cluster(ClusterAccess):
 
     @property
     def node_names(self) -> list[str]:
-        """Every node, in the order of the config."""
+        """Every node of this machine, in the order of the config."""
         return [node.name for node in self.config.nodes]
+
+    def _all_names(self) -> list[str]:
+        """Every node the network rules may name: ours, then the remote ones."""
+        return [*self.node_names, *(ref.name for ref in self.remotes.refs())]
 
     def refs(self) -> list[NodeRef]:
         """Every node and whether it runs now (from the supervisor)."""
@@ -130,20 +139,26 @@ class Cluster(ClusterAccess):
             )
             pid = proc.pid if proc is not None and running else None
             refs.append(NodeRef(name, proc.url if proc and running else None, pid, running))
-        return refs
+        return refs + self.remotes.refs()
 
     async def members(self, context_id: str, timeout: float = 5.0) -> list[NodeRef]:  # noqa: ASYNC109
         """The running nodes the config makes members of the context (asks none of them)."""
         names = {n for c in self.config.contexts if self.contexts.get(c.name) == context_id
-                 for n in c.members}  # fmt: skip
+                 for n in c.members} | self.rollout.everywhere  # fmt: skip
         return [ref for ref in self.refs() if ref.running and ref.name in names]
 
     def clients(self) -> dict[str, NodeClient]:
-        """An HTTP client per running node."""
-        for ref in self.refs():
+        """An HTTP client per running node (remote ones included)."""
+        return self.local_clients() | self.remotes.clients()
+
+    def local_clients(self) -> dict[str, NodeClient]:
+        """An HTTP client per running node of this machine."""
+        local = [ref for ref in self.refs() if ref.remote is None]
+        for ref in local:
             if ref.running and ref.url and ref.name not in self._clients:
                 self._clients[ref.name] = NodeClient(ref.name, ref.url, token=self.token)
-        return {name: c for name, c in self._clients.items() if self.node(name).running}
+        running = {ref.name for ref in local if ref.running}
+        return {name: c for name, c in self._clients.items() if name in running}
 
     @contextlib.asynccontextmanager
     async def _node_client(self, name: str, url: str) -> AsyncIterator[NodeClient]:
@@ -175,7 +190,7 @@ class Cluster(ClusterAccess):
     async def kill(self, node: str) -> None:
         """SIGKILL ``node``, as a crash would (its data stays)."""
         async with self._ops:
-            proc = self._supervisor[node]
+            proc = self._own(node, "kill")
             self._deliberate.add(node)
             await proc.kill()
             self.write_state()
@@ -183,13 +198,13 @@ class Cluster(ClusterAccess):
     async def stop(self, node: str) -> None:
         """Stop ``node`` politely (SIGINT, then SIGKILL after the grace period, said aloud)."""
         async with self._ops:
-            await self._supervisor[node].stop(self._grace)
+            await self._own(node, "stop").stop(self._grace)
             self.write_state()
 
     async def start(self, node: str) -> None:
         """Start a stopped node on its data and port; bring its apps up to date."""
         async with self._ops:
-            proc = self._supervisor[node]
+            proc = self._own(node, "start")
             await proc.start()
             await proc.wait_ready()
             await self._after_start(node)
@@ -197,8 +212,18 @@ class Cluster(ClusterAccess):
     async def restart(self, node: str) -> None:
         """Stop (if running) and start ``node`` again; it catches up by deltas."""
         async with self._ops:
-            await self._supervisor[node].restart(self._grace)
+            await self._own(node, "restart").restart(self._grace)
             await self._after_start(node)
+
+    def _own(self, node: str, verb: str) -> NodeProcess:
+        """The process of ``node``; a remote node is refused (it is not ours to signal)."""
+        remote = self.remotes.nodes.get(node)
+        if remote is not None:
+            raise ClusterError(
+                f"{node} runs on {remote.presence.machine}, not here: devnet cannot {verb} it; "
+                f"do it there (Ctrl-C ends its `devnet node --join`, running it again restarts it)"
+            )
+        return self._supervisor[node]
 
     async def _after_start(self, node: str) -> None:
         client = self.clients().get(node)
@@ -210,14 +235,14 @@ class Cluster(ClusterAccess):
     async def partition(self, groups: Sequence[Sequence[str]]) -> NetRules:
         """Cut the network into ``groups`` (nodes in none form one more group)."""
         # The groups as read back from text: a name "node-1,node-2" is two nodes, not one.
-        checked = netctl.parse_groups(" / ".join(",".join(g) for g in groups), self.node_names)
+        checked = netctl.parse_groups(" / ".join(",".join(g) for g in groups), self._all_names())
         return await self._publish(netctl.partitioned(self.rules, checked))
 
     async def latency(
         self, sender: str, receiver: str, ms: float, loss: float = 0.0, both: bool = False
     ) -> NetRules:
         """Delay (and optionally drop a fraction of) messages from ``sender`` to ``receiver``."""
-        netctl.parse_link(f"{sender}{'<>' if both else '>'}{receiver}", self.node_names)
+        netctl.parse_link(f"{sender}{'<>' if both else '>'}{receiver}", self._all_names())
         rules = netctl.with_link(self.rules, sender, receiver, latency_ms=ms, loss=loss, both=both)
         return await self._publish(rules)
 
@@ -228,7 +253,7 @@ class Cluster(ClusterAccess):
         """Set the faults given on each directed link of ``pairs`` at once, keeping the
         links' other faults; ``seed`` reseeds the loss and jitter draws."""
         for sender, receiver in pairs:
-            netctl.parse_link(f"{sender}>{receiver}", self.node_names)
+            netctl.parse_link(f"{sender}>{receiver}", self._all_names())
         rules = netctl.with_faults(self.rules, pairs, latency_ms=latency_ms,
                                    jitter_ms=jitter_ms, loss=loss, seed=seed)  # fmt: skip
         return await self._publish(rules)
@@ -274,7 +299,7 @@ class Cluster(ClusterAccess):
         """Save every node's store, the apps, contexts and heads as snapshot ``name``."""
         async with self._ops:
             started = time.perf_counter()
-            manifest = await take.save(name, self.snapshot_facts(), self.clients())
+            manifest = await take.save(name, self.snapshot_facts(), self.local_clients())
         took = time.perf_counter() - started
         self.emit(Step(f"snapshot {name} saved: {len(manifest.nodes)} nodes, "
                        f"{len(manifest.files)} files in {took:.2f} s"))  # fmt: skip
@@ -285,6 +310,7 @@ class Cluster(ClusterAccess):
         snapshot that does not fit, or is damaged, is refused before any node stops."""
         async with self._ops:
             started = time.perf_counter()
+            self._no_remote_running(f"restore snapshot {name}")
             facts = self.snapshot_facts()
             folder, manifest = await asyncio.to_thread(take.checked, name, facts)
             self.emit(Step(f"restoring snapshot {name}: stopping every node"))
@@ -314,6 +340,14 @@ class Cluster(ClusterAccess):
             if holders:
                 await convergence.wait_converged(holders, cid, max(deadline - time.monotonic(), 0))
 
+    def _no_remote_running(self, what: str) -> None:
+        """Refuse ``what`` while a remote node runs: its store is not here to put back, and
+        its later writes would come back over the bus."""
+        remote = [ref.name for ref in self.remotes.refs() if ref.running]
+        if remote:
+            raise ClusterError(f"cannot {what}: remote node(s) {', '.join(remote)} run on other "
+                               "machines and keep their state; stop them there first")  # fmt: skip
+
     async def _start_node(self, node: str) -> None:
         proc = self._supervisor[node]
         await proc.start()
@@ -339,13 +373,14 @@ class Cluster(ClusterAccess):
         """Close the HTTP clients."""
         clients, self._clients = list(self._clients.values()), {}
         await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
+        await self.remotes.aclose()
 
     def state(self) -> ClusterState:
         """What ``cluster.json`` says about this cluster now."""
         base = ClusterState.for_this_manager(self.cluster_id, self.data_dir, self.broker_url)
         nodes = tuple(
             NodeState(ref.name, self.data_dir / "nodes" / ref.name, ref.pid, ref.url,
-                      self._public_key(ref.name))
+                      self._public_key(ref.name), ref.remote)
             for ref in self.refs()
         )  # fmt: skip
         return ClusterState(
@@ -357,6 +392,13 @@ class Cluster(ClusterAccess):
         """Rewrite ``cluster.json`` (atomically)."""
         write_state(self.state())
 
+    def _remote_changed(self) -> None:
+        if self.contexts:  # cluster.json exists once the first deploy is done
+            self.write_state()
+
     def _public_key(self, name: str) -> str | None:
+        remote = self.remotes.nodes.get(name)
+        if remote is not None:
+            return remote.presence.public_key
         proc = self._supervisor.nodes.get(name)
         return proc.ready.public_key if proc is not None and proc.ready is not None else None

@@ -192,9 +192,12 @@ async def _background(cluster: Cluster, control: bool, watch: bool) -> AsyncIter
     feed = FeedListener(cluster.broker_url, cluster.cluster_id, names, cluster.emit)
     convergence = ConvergenceWatch(cluster.status, cluster.emit)
     feed.on_activity = convergence.poke
+    feed.on_remote = cluster.remotes.on_bus
+    feed.remote_names = cluster.remotes.nodes.names
     feed.on_link.append(cluster.broker_watch.note_link)
     jobs: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
         "feed": feed.run, "convergence": convergence.run, "broker": cluster.broker_watch.run,
+        "remotes": cluster.remotes.run,
     }  # fmt: skip
     if watch:
         from calimero_devnet.cluster.deploy.watch import watch_apps  # noqa: PLC0415
