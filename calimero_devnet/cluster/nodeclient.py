@@ -174,13 +174,13 @@ class NodeClient:
         return str(data["applicationId"])
 
     async def _upload(self, wasm: Path) -> str:
-        where = "POST /admin-api/install-application-bytes"
+        where = "PUT /admin-api/install-application-bytes"
         try:
             content = await asyncio.to_thread(wasm.read_bytes)
         except OSError as exc:
             raise ClusterError(f"{self.name}: cannot read {wasm} to upload it: {exc}") from exc
         try:
-            response = await self.http.post(
+            response = await self.http.put(
                 "/admin-api/install-application-bytes", content=content,
                 headers={"content-type": "application/wasm"},
             )  # fmt: skip

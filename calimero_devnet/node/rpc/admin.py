@@ -94,7 +94,7 @@ class AdminApi:
             web.get("/admin-api/identity", self.identity),
             web.post("/admin-api/install-dev-application", self.install_dev),
             web.post("/admin-api/install-application", self.install_url),
-            web.post("/admin-api/install-application-bytes", self.install_bytes),  # devnet
+            web.put("/admin-api/install-application-bytes", self.install_bytes),  # devnet
             web.get("/admin-api/applications", self.applications),
             web.post("/admin-api/contexts", self.create_context),
             web.get("/admin-api/contexts", self.contexts),
