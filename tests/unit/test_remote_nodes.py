@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from calimero_devnet.node.bus.presence import Presence, parse_presence
 FAR = Presence("far-1", "http://10.0.0.2:4100", "KEY1", "hostb", 77)
 
 
-def payload(presence: Presence = FAR, **changes: object) -> bytes:
+def payload(presence: Presence = FAR, **changes: Any) -> bytes:
     return json.dumps(presence.to_json() | changes).encode()
 
 
@@ -112,7 +113,7 @@ def test_bad_or_misaddressed_presence_is_ignored() -> None:
         ({"machine": ""}, "must be text"),
     ],
 )
-def test_presence_documents_are_checked(changes: dict[str, object], needle: str) -> None:
+def test_presence_documents_are_checked(changes: dict[str, Any], needle: str) -> None:
     with pytest.raises(ParseError, match=needle):
         parse_presence(payload(**changes))
     assert parse_presence(payload()) == FAR
