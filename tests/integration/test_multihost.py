@@ -188,6 +188,16 @@ def test_a_node_joined_from_another_host_replicates_and_obeys_partitions(
         assert get("far-1", "c") is None  # the rule held at far-1's own bus adapter
         assert get("node-2", "d") is None  # and far-1's write was dropped on host A
 
+        # Not ours to signal, nor to put back from a snapshot.
+        code, out = devnet("kill", "far-1")
+        assert code == 4, out
+        assert "far-1 runs on" in out
+        assert "devnet cannot kill it" in out
+        ok("snapshot", "save", "s1")  # this machine's nodes only
+        code, out = devnet("snapshot", "restore", "s1")
+        assert code == 4, out
+        assert "remote node(s) far-1 run on other machines" in out
+
         # Healed: converged, with both writes everywhere.
         ok("heal")
         code, out = devnet("wait-converged", "--timeout", "20")
