@@ -217,12 +217,7 @@ class Cluster(ClusterAccess):
 
     def _own(self, node: str, verb: str) -> NodeProcess:
         """The process of ``node``; a remote node is refused (it is not ours to signal)."""
-        remote = self.remotes.nodes.get(node)
-        if remote is not None:
-            raise ClusterError(
-                f"{node} runs on {remote.presence.machine}, not here: devnet cannot {verb} it; "
-                f"do it there (Ctrl-C ends its `devnet node --join`, running it again restarts it)"
-            )
+        self.remotes.refuse(node, verb)
         return self._supervisor[node]
 
     async def _after_start(self, node: str) -> None:
@@ -310,7 +305,7 @@ class Cluster(ClusterAccess):
         snapshot that does not fit, or is damaged, is refused before any node stops."""
         async with self._ops:
             started = time.perf_counter()
-            self._no_remote_running(f"restore snapshot {name}")
+            self.remotes.refuse_while_running(f"restore snapshot {name}")
             facts = self.snapshot_facts()
             folder, manifest = await asyncio.to_thread(take.checked, name, facts)
             self.emit(Step(f"restoring snapshot {name}: stopping every node"))
@@ -339,14 +334,6 @@ class Cluster(ClusterAccess):
                        if cid in node.heads and node.name in clients]  # fmt: skip
             if holders:
                 await convergence.wait_converged(holders, cid, max(deadline - time.monotonic(), 0))
-
-    def _no_remote_running(self, what: str) -> None:
-        """Refuse ``what`` while a remote node runs: its store is not here to put back, and
-        its later writes would come back over the bus."""
-        remote = [ref.name for ref in self.remotes.refs() if ref.running]
-        if remote:
-            raise ClusterError(f"cannot {what}: remote node(s) {', '.join(remote)} run on other "
-                               "machines and keep their state; stop them there first")  # fmt: skip
 
     async def _start_node(self, node: str) -> None:
         proc = self._supervisor[node]

@@ -21,7 +21,7 @@ from calimero_devnet.cluster.events import ClusterEvent, Problem, Step
 from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.cluster.remotes import READY, RemoteChanged, RemoteNodes
 from calimero_devnet.cluster.status import NodeRef
-from calimero_devnet.errors import DevnetError
+from calimero_devnet.errors import ClusterError, DevnetError
 
 log = logging.getLogger(__name__)
 EXPIRE_EVERY_S = 1.0
@@ -44,7 +44,6 @@ class RemoteMembers:
         self._clients: dict[str, NodeClient] = {}
         self._adopting: dict[str, asyncio.Task[None]] = {}
         self._closing: set[asyncio.Future[None]] = set()  # clients of a restarted node
-        self.adopted: dict[str, asyncio.Event] = {}  # name -> set once apps and contexts are on
 
     # --- what the bus says -----------------------------------------------------------------
     def on_bus(self, name: str, kind: str, payload: bytes) -> None:
@@ -71,7 +70,6 @@ class RemoteMembers:
         self._emit(change)
         if change.state == READY and change.fresh:
             self._rollout.everywhere.add(change.node)
-            self.adopted.setdefault(change.node, asyncio.Event()).clear()
             self._start_adopting(change.node, change.url)
         self._on_change()
 
@@ -98,7 +96,6 @@ class RemoteMembers:
         apps, contexts = len(self._rollout.current), len(self._rollout.contexts)
         self._emit(Step(f"{client.name} (remote): {apps} app(s) installed, joined "
                         f"{contexts} context(s) in {took:.2f} s"))  # fmt: skip
-        self.adopted.setdefault(client.name, asyncio.Event()).set()
 
     # --- what the cluster asks -------------------------------------------------------------
     def refs(self) -> list[NodeRef]:
@@ -113,10 +110,23 @@ class RemoteMembers:
         ready = {ref.name for ref in self.refs() if ref.running}
         return {name: client for name, client in self._clients.items() if name in ready}
 
-    async def wait_adopted(self, name: str, timeout: float) -> None:  # noqa: ASYNC109
-        """Wait until ``name`` was adopted (tests, ``devnet run``)."""
-        event = self.adopted.setdefault(name, asyncio.Event())
-        await asyncio.wait_for(event.wait(), timeout)
+    def refuse(self, node: str, verb: str) -> None:
+        """Raise ``ClusterError`` if ``node`` is remote: it is not ours to ``verb``."""
+        remote = self.nodes.get(node)
+        if remote is not None:
+            raise ClusterError(
+                f"{node} runs on {remote.presence.machine}, not here: devnet cannot {verb} it; "
+                f"do it there (Ctrl-C ends its `devnet node --join`, running it again restarts it)"
+            )
+
+    def refuse_while_running(self, what: str) -> None:
+        """Raise ``ClusterError`` naming ``what`` while a remote node runs: its store is not
+        here to put back, and its later writes would come back over the bus."""
+        running = [ref.name for ref in self.refs() if ref.running]
+        if running:
+            names = ", ".join(running)
+            raise ClusterError(f"cannot {what}: remote node(s) {names} run on other machines "
+                               "and keep their state; stop them there first")  # fmt: skip
 
     async def aclose(self) -> None:
         """Stop adopting and close the clients."""
