@@ -117,6 +117,47 @@ def _wait_for(what: str, check: Callable[[], bool], timeout: float, logs: list[P
     pytest.fail(f"timed out waiting for {what}\n{tails}")
 
 
+class Driver:
+    """``netns_driver.py`` running in a namespace: one request, one answer."""
+
+    def __init__(self, hosts: Hosts, data_dir: Path, log: Path) -> None:
+        driver = str(Path(__file__).with_name("netns_driver.py"))
+        with log.open("wb") as err:
+            self.proc = subprocess.Popen(
+                ["ip", "netns", "exec", hosts.a, sys.executable, driver, str(data_dir)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, env=_env(),
+            )  # fmt: skip
+
+    def ask(self, operation: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Run one ``RemoteCluster`` operation; ``{"ok": …}`` or ``{"error", "kind"}``."""
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps([operation, args, kwargs]) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line, "the driver ended"
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def ok(self, operation: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one operation that must succeed; its result."""
+        answer = self.ask(operation, *args, **kwargs)
+        assert "ok" in answer, f"{operation}{args}: {answer}"
+        return answer["ok"]
+
+    def close(self) -> None:
+        """End the driver (its stdin closes)."""
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
 def test_a_node_joined_from_another_host_replicates_and_obeys_partitions(
     hosts: Hosts, tmp_path: Path
 ) -> None:
@@ -125,41 +166,29 @@ def test_a_node_joined_from_another_host_replicates_and_obeys_partitions(
     conf.write_text(f"listener {PORT} {hosts.addr_a}\nallow_anonymous true\npersistence false\n")
     data_dir, far_home = tmp_path / "a" / "data", tmp_path / "b" / "far-1"
     data_dir.parent.mkdir()
-    logs = [tmp_path / "mosquitto.log", tmp_path / "far-1.log", data_dir / "manager.log"]
+    logs = [tmp_path / "mosquitto.log", tmp_path / "far-1.log", data_dir / "manager.log",
+            tmp_path / "driver.log"]  # fmt: skip
     mosquitto = hosts.start(hosts.a, MOSQUITTO, "-c", str(conf), log=logs[0])
     far: subprocess.Popen[bytes] | None = None
+    driver: Driver | None = None
     py = sys.executable
 
-    def devnet(*argv: str) -> tuple[int, str]:
-        done = hosts.run(hosts.a, py, "-m", "calimero_devnet.cli", *argv,
-                         "--data-dir", str(data_dir))  # fmt: skip
-        return done.returncode, done.stdout + done.stderr
-
-    def ok(*argv: str) -> str:
-        code, out = devnet(*argv)
-        assert code == 0, f"devnet {' '.join(argv)}: {out}"
-        return out
-
-    def status() -> dict[str, Any]:
-        code, out = devnet("status", "--json")
-        return json.loads(out) if code == 0 else {}
-
     def far_joined() -> bool:
-        found = status()
-        nodes = {n["name"]: n for n in found.get("nodes", [])}
-        views = [v for v in found.get("views", []) if v["node"] == "far-1"]
+        assert driver is not None
+        found = driver.ok("status")
+        nodes = {n["name"]: n for n in found["nodes"]}
+        views = [v for v in found["views"] if v["node"] == "far-1"]
         return (nodes.get("far-1", {}).get("running") is True and bool(views)
                 and all(v["error"] is None for v in views))  # fmt: skip
 
-    def wait_everywhere(key: str, value: str) -> None:
-        """Every node that has the context, far-1 included, reads ``value`` (one process)."""
-        ok("wait-converged", "--value", "get", json.dumps({"key": key}),
-           "--expect", json.dumps(value), "--timeout", "20")  # fmt: skip
+    def get(node: str, key: str) -> Any:
+        assert driver is not None
+        return driver.ok("call", node, "get", {"key": key})
 
-    def get(node: str, key: str) -> object:
-        code, out = devnet("call", node, "get", json.dumps({"key": key}), "--json")
-        assert code == 0, out
-        return json.loads(out)["output"]
+    def everywhere(key: str, value: str) -> None:
+        """Every member of the context, far-1 included, reads ``value``."""
+        assert driver is not None
+        driver.ok("wait_value", "get", {"key": key}, 20, expected=value)
 
     try:
         done = hosts.run(hosts.a, py, "-m", "calimero_devnet.cli", "up", "--detach",
@@ -169,47 +198,48 @@ def test_a_node_joined_from_another_host_replicates_and_obeys_partitions(
         far = hosts.start(hosts.b, py, "-m", "calimero_devnet.cli", "node", "--join", broker_url,
                           "--cluster", "devnet", "--name", "far-1", "--data-dir", str(far_home),
                           log=logs[1])  # fmt: skip
+        driver = Driver(hosts, data_dir, logs[3])
         _wait_for("far-1 to be adopted and join the context", far_joined, 30, logs)
-        listed = {n["name"]: n for n in status()["nodes"]}
+        listed = {n["name"]: n for n in driver.ok("status")["nodes"]}
         assert listed["far-1"]["remote"]  # the machine it runs on
         assert listed["far-1"]["pid"] is None
         assert listed["far-1"]["url"].startswith(f"http://{hosts.addr_b}:")
         assert listed["node-1"]["remote"] is None
 
         # A write on each side, visible on every node.
-        ok("call", "node-1", "set", '{"key": "a", "value": "from-a"}')
-        ok("call", "far-1", "set", '{"key": "b", "value": "from-b"}')
-        wait_everywhere("a", "from-a")
-        wait_everywhere("b", "from-b")
+        driver.ok("call", "node-1", "set", {"key": "a", "value": "from-a"})
+        driver.ok("call", "far-1", "set", {"key": "b", "value": "from-b"})
+        everywhere("a", "from-a")
+        everywhere("b", "from-b")
         assert (get("far-1", "a"), get("node-2", "b")) == ("from-a", "from-b")
 
         # A partition between the hosts: each side's write stays on its side.
-        code, out = devnet("partition", "node-1,node-2", "/", "far-1")
-        assert code == 0, out
-        ok("call", "node-1", "set", '{"key": "c", "value": "a-side"}')
-        ok("call", "far-1", "set", '{"key": "d", "value": "b-side"}')
+        driver.ok("partition", [["node-1", "node-2"], ["far-1"]])
+        driver.ok("call", "node-1", "set", {"key": "c", "value": "a-side"})
+        driver.ok("call", "far-1", "set", {"key": "d", "value": "b-side"})
         _wait_for("node-2 to get c", lambda: get("node-2", "c") == "a-side", 15, logs)
         assert get("far-1", "c") is None  # the rule held at far-1's own bus adapter
         assert get("node-2", "d") is None  # and far-1's write was dropped on host A
 
         # Not ours to signal, nor to put back from a snapshot.
-        code, out = devnet("kill", "far-1")
-        assert code == 4, out
-        assert "far-1 runs on" in out
-        assert "devnet cannot kill it" in out
-        ok("snapshot", "save", "s1")  # this machine's nodes only
-        code, out = devnet("snapshot", "restore", "s1")
-        assert code == 4, out
-        assert "remote node(s) far-1 run on other machines" in out
+        refused = driver.ask("node_action", "far-1", "kill")
+        assert refused.get("kind") == "ClusterError", refused
+        assert "far-1 runs on" in refused["error"]
+        assert "devnet cannot kill it" in refused["error"]
+        driver.ok("save_snapshot", "s1")  # this machine's nodes only
+        refused = driver.ask("restore_snapshot", "s1")
+        assert "remote node(s) far-1 run on other machines" in refused.get("error", ""), refused
 
         # Healed: converged, with both writes everywhere.
-        ok("heal")
-        ok("wait-converged", "--timeout", "20")
-        wait_everywhere("c", "a-side")
-        wait_everywhere("d", "b-side")
+        driver.ok("heal")
+        driver.ok("wait_converged", 20)
+        everywhere("c", "a-side")
+        everywhere("d", "b-side")
         assert (get("far-1", "c"), get("node-1", "d")) == ("a-side", "b-side")
     finally:
-        devnet("down")
+        if driver is not None:
+            driver.close()
+        hosts.run(hosts.a, py, "-m", "calimero_devnet.cli", "down", "--data-dir", str(data_dir))
         if far is not None:
             _stop(far)
         _stop(mosquitto)
