@@ -62,6 +62,14 @@ class ReadyInfo:
         return json.dumps(fields, separators=(",", ":"))
 
 
+def presence_of(ready: ReadyInfo, advertise: str | None) -> Presence:
+    """What a ready node announces on the bus: ``advertise`` (a host, or a URL) or its URL."""
+    url = ready.url
+    if advertise:
+        url = advertise if "://" in advertise else f"http://{advertise}:{ready.rpc_port}"
+    return Presence(ready.name, url, to_b58(ready.public_key), socket.gethostname(), ready.pid)
+
+
 CoreFactory = Callable[[NodeConfig], Core]
 TransportFactory = Callable[[NodeConfig], AbstractAsyncContextManager["Transport"]]
 
@@ -151,18 +159,9 @@ class NodeService:
         if self.replicator is not None:
             tasks |= self.replicator.tasks()
         if self._transport is not None and self.ready is not None:
-            tasks["presence"] = announce(self._transport.publish_presence, self.presence())
+            presence = presence_of(self.ready, self.config.advertise)
+            tasks["presence"] = announce(self._transport.publish_presence, presence)
         return tasks
-
-    def presence(self) -> Presence:
-        """What this node announces on the bus (``--advertise``, else its own URL)."""
-        assert self.ready is not None, "presence is announced once the node is ready"
-        advertise = self.config.advertise
-        url = self.ready.url
-        if advertise:
-            url = advertise if "://" in advertise else f"http://{advertise}:{self.ready.rpc_port}"
-        key = to_b58(self.ready.public_key)
-        return Presence(self.ready.name, url, key, socket.gethostname(), self.ready.pid)
 
     async def main_loop(self) -> None:
         """Run the node's tasks until ``request_stop``; a crashing task ends the loop."""

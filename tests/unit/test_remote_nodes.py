@@ -10,6 +10,7 @@ import pytest
 from calimero_devnet.cluster.remotes import GONE, READY, STALE_AFTER_S, RemoteNodes
 from calimero_devnet.errors import ParseError
 from calimero_devnet.node.bus.presence import Presence, parse_presence
+from calimero_devnet.node.service import ReadyInfo, presence_of
 
 FAR = Presence("far-1", "http://10.0.0.2:4100", "KEY1", "hostb", 77)
 
@@ -118,3 +119,17 @@ def test_presence_documents_are_checked(changes: dict[str, Any], needle: str) ->
         parse_presence(payload(**changes))
     assert parse_presence(payload()) == FAR
     assert parse_presence(b"") is None
+
+
+@pytest.mark.parametrize(
+    ("advertise", "url"),
+    [(None, "http://127.0.0.1:4100"), ("10.0.0.2", "http://10.0.0.2:4100"),
+     ("https://far.lan/n1", "https://far.lan/n1")],
+)  # fmt: skip
+def test_a_node_announces_its_own_url_or_the_advertised_one(
+    advertise: str | None, url: str
+) -> None:
+    ready = ReadyInfo("far-1", "127.0.0.1", 4100, b"\x01" * 32, pid=77)
+    presence = presence_of(ready, advertise)
+    assert (presence.name, presence.url, presence.pid) == ("far-1", url, 77)
+    assert parse_presence(json.dumps(presence.to_json()).encode()) == presence
