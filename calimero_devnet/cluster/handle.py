@@ -45,6 +45,7 @@ from calimero_devnet.cluster.snapshots.manifest import Manifest
 from calimero_devnet.cluster.status import NodeRef
 from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.errors import ClusterError
+from calimero_devnet.node.bus.broker_url import shown
 from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules
 from calimero_devnet.node.bus.session import publish_net_rules
 
@@ -59,7 +60,8 @@ async def publish_rules(broker_url: str, cluster_id: str, rules: NetRules) -> No
         await publish_net_rules(broker_url, cluster_id, rules)
     except Exception as exc:  # aiomqtt's errors stay behind the bus seam
         raise ClusterError(
-            f"cannot publish network rules to the broker at {broker_url} ({exc}): is it running?"
+            f"cannot publish network rules to the broker at {shown(broker_url)} ({exc}): "
+            "is it running, and does it take the login?"
         ) from exc
 
 
@@ -85,7 +87,7 @@ class Cluster(ClusterAccess):
         self._hub = hub
         self._supervisor = supervisor
         self._broker = broker
-        self.broker_watch = BrokerWatch(broker, broker_url, hub.emit, self._republish_rules)
+        self.broker_watch = BrokerWatch(broker, shown(broker_url), hub.emit, self._republish_rules)
         self._grace = grace
         self._clients: dict[str, NodeClient] = {}
         self._deliberate: set[str] = set()
@@ -364,7 +366,9 @@ class Cluster(ClusterAccess):
 
     def state(self) -> ClusterState:
         """What ``cluster.json`` says about this cluster now."""
-        base = ClusterState.for_this_manager(self.cluster_id, self.data_dir, self.broker_url)
+        # cluster.json never holds the broker's password ($DEVNET_BROKER_PASSWORD does)
+        base = ClusterState.for_this_manager(self.cluster_id, self.data_dir,
+                                             shown(self.broker_url))  # fmt: skip
         nodes = tuple(
             NodeState(ref.name, self.data_dir / "nodes" / ref.name, ref.pid, ref.url,
                       self._public_key(ref.name), ref.remote)

@@ -44,6 +44,7 @@ from calimero_devnet.cluster.processes.statefile import remove_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, node_specs, open_supervisor
 from calimero_devnet.cluster.snapshots.take import checked_for, put_back_snapshot
 from calimero_devnet.config.model import DevnetConfig
+from calimero_devnet.node.bus.broker_url import shown
 from calimero_devnet.node.bus.net_rules import HEALTHY
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ async def _open_broker(
     """Start the configured broker (or use the external one); yield (handle, URL)."""
     if config.broker.kind == "external":
         url = str(config.broker.url)
-        hub.emit(Step(f"using the external broker {url}"))
+        hub.emit(Step(f"using the external broker {shown(url)}"))
         yield None, url
         return
     workdir = config.cluster.data_dir / "broker"

@@ -12,6 +12,7 @@ from calimero_devnet.node.__main__ import add_node_arguments, node_config
 from calimero_devnet.node.bus.broker_url import (
     BrokerAddress,
     parse_broker_url,
+    shown,
     with_env_password,
     with_login,
 )
@@ -53,6 +54,11 @@ def test_the_shown_url_never_holds_the_password() -> None:
     assert "secret" not in repr(address)
     assert parse_broker_url(address.secret_url) == address
     assert parse_broker_url(address.url).password is None
+
+
+def test_shown_urls_lose_the_password_and_keep_what_does_not_parse() -> None:
+    assert shown("mqtt://u:secret@h:1") == "mqtt://u@h:1"
+    assert shown("not a url") == "not a url"
 
 
 def test_a_password_comes_from_the_environment_only_for_a_named_user() -> None:

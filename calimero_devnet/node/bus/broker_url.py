@@ -83,6 +83,14 @@ def parse_broker_url(url: str) -> BrokerAddress:
     )
 
 
+def shown(url: str) -> str:
+    """``url`` without its password (as given, if it does not parse)."""
+    try:
+        return parse_broker_url(url).url
+    except ConfigError:
+        return url
+
+
 def _ca_file(url: str, tls: bool, query: str) -> Path | None:
     try:
         fields = parse_qs(query, strict_parsing=bool(query))
