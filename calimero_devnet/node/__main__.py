@@ -63,6 +63,8 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
     if args.join:
         name = args.name or default_name()
         home = joined_home(args, name)
+    elif args.data_dir is not None:
+        raise ConfigError("--data-dir goes with --join; a node of this machine takes --home DIR")
     elif args.home is None:
         raise ConfigError("--home DIR is required (or --join URL to join a cluster elsewhere)")
     else:

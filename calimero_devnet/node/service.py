@@ -23,6 +23,7 @@ from aiohttp import web
 
 from calimero_devnet.exits import exit_now
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.bus.broker_url import shown
 from calimero_devnet.node.bus.presence import Presence, announce
 from calimero_devnet.node.config import NodeConfig
 from calimero_devnet.node.manager_watch import watch_manager
@@ -150,7 +151,8 @@ class NodeService:
         await self.replicator.start()
         if self.replicator.blobs is not None:
             app[BLOB_NETWORK] = self.replicator.blobs
-        log.info("node %s replicates over %s", self.config.name, self.config.broker or "a bus")
+        where = shown(self.config.broker) if self.config.broker else "a bus"
+        log.info("node %s replicates over %s", self.config.name, where)
 
     def _tasks(self) -> dict[str, Coroutine[Any, Any, None]]:
         tasks = {"commit-fanout": self._hub.run()}

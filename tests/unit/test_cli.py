@@ -90,6 +90,7 @@ def test_a_node_takes_its_token_from_the_environment(monkeypatch: pytest.MonkeyP
         (["--join", "mqtts://h:1", "--ca-file", "/nowhere.pem"], "/nowhere.pem: no such file"),
         (["--broker", "mqtt://h:1", "--password", "pw"], "--password needs a user"),
         (["--username", "u"], "need --broker or --join"),
+        (["--data-dir", "/tmp/x"], "--data-dir goes with --join"),
         (["--join", "mqtt://h:1", "--name", "a/b"], "--name: node name 'a/b'"),
     ],
 )
