@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from calimero_devnet.ids import to_b58
-from calimero_devnet.node.bus.session import MqttSession, SessionConfig
-from calimero_devnet.node.bus.topics import Topics, parse_broker_url
+from calimero_devnet.node.bus.session import MqttSession, SessionConfig, broker_address
+from calimero_devnet.node.bus.topics import Topics
 from calimero_devnet.node.bus.transport import BusStatistics
 from calimero_devnet.node.bus.wire import Tag
 
@@ -47,7 +47,7 @@ class BusTrace:
         self.kept: deque[tuple[float, str, int, bytes]] = deque(maxlen=limit)
         self.seen = 0  # messages received, kept or since dropped
         client_id = f"devnet/{cluster_id}/trace-{os.getpid()}"
-        config = SessionConfig(parse_broker_url(broker_url), client_id=client_id)
+        config = SessionConfig(broker_address(broker_url), client_id=client_id)
         self._session = MqttSession(config, self._on_message, self._on_connect, BusStatistics())
 
     @contextlib.asynccontextmanager

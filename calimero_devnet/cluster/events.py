@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calimero_devnet.cluster.processes.node_events import SupervisorEvent
+from calimero_devnet.cluster.remotes import RemoteChanged
 from calimero_devnet.cluster.status import ClusterStatus
 
 
@@ -246,7 +247,7 @@ ClusterEvent = (
     SupervisorEvent | Step | Problem | BuildFinished | NodeSwitched | AppDeployed | StateRefused
     | ContextReset
     | ClusterReady | FeedMessage | NodeKilled | NodePresence | ConvergenceChanged | NetChanged
-    | BrokerDown | BrokerBack | StatusPolled
+    | BrokerDown | BrokerBack | StatusPolled | RemoteChanged
 )  # fmt: skip
 Progress = Callable[[ClusterEvent], None]
 QUEUE_LIMIT = 2_000

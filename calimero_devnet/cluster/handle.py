@@ -35,14 +35,17 @@ from calimero_devnet.cluster.nodeclient import NodeClient
 from calimero_devnet.cluster.processes.broker import BrokerHandle
 from calimero_devnet.cluster.processes.broker_watch import BrokerWatch
 from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
+from calimero_devnet.cluster.processes.node_process import NodeProcess
 from calimero_devnet.cluster.processes.statefile import ClusterState, NodeState, write_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, Supervisor
+from calimero_devnet.cluster.remote_members import RemoteMembers
 from calimero_devnet.cluster.snapshots import folder as disk
 from calimero_devnet.cluster.snapshots import take
 from calimero_devnet.cluster.snapshots.manifest import Manifest
 from calimero_devnet.cluster.status import NodeRef
 from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.errors import ClusterError
+from calimero_devnet.node.bus.broker_url import shown
 from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules
 from calimero_devnet.node.bus.session import publish_net_rules
 
@@ -57,7 +60,8 @@ async def publish_rules(broker_url: str, cluster_id: str, rules: NetRules) -> No
         await publish_net_rules(broker_url, cluster_id, rules)
     except Exception as exc:  # aiomqtt's errors stay behind the bus seam
         raise ClusterError(
-            f"cannot publish network rules to the broker at {broker_url} ({exc}): is it running?"
+            f"cannot publish network rules to the broker at {shown(broker_url)} ({exc}): "
+            "is it running, and does it take the login?"
         ) from exc
 
 
@@ -83,12 +87,15 @@ class Cluster(ClusterAccess):
         self._hub = hub
         self._supervisor = supervisor
         self._broker = broker
-        self.broker_watch = BrokerWatch(broker, broker_url, hub.emit, self._republish_rules)
+        self.broker_watch = BrokerWatch(broker, shown(broker_url), hub.emit, self._republish_rules)
         self._grace = grace
         self._clients: dict[str, NodeClient] = {}
         self._deliberate: set[str] = set()
         self._ops = asyncio.Lock()
         self._closing = asyncio.Event()
+        self.remotes = RemoteMembers(
+            self.node_names, self.rollout, hub.emit, self._remote_changed, token
+        )
 
     # --- what it holds ---------------------------------------------------------------------
     @property
@@ -113,8 +120,12 @@ class Cluster(ClusterAccess):
 
     @property
     def node_names(self) -> list[str]:
-        """Every node, in the order of the config."""
+        """Every node of this machine, in the order of the config."""
         return [node.name for node in self.config.nodes]
+
+    def _all_names(self) -> list[str]:
+        """Every node the network rules may name: ours, then the remote ones."""
+        return [*self.node_names, *(ref.name for ref in self.remotes.refs())]
 
     def refs(self) -> list[NodeRef]:
         """Every node and whether it runs now (from the supervisor)."""
@@ -130,20 +141,26 @@ class Cluster(ClusterAccess):
             )
             pid = proc.pid if proc is not None and running else None
             refs.append(NodeRef(name, proc.url if proc and running else None, pid, running))
-        return refs
+        return refs + self.remotes.refs()
 
     async def members(self, context_id: str, timeout: float = 5.0) -> list[NodeRef]:  # noqa: ASYNC109
         """The running nodes the config makes members of the context (asks none of them)."""
         names = {n for c in self.config.contexts if self.contexts.get(c.name) == context_id
-                 for n in c.members}  # fmt: skip
+                 for n in c.members} | self.rollout.everywhere  # fmt: skip
         return [ref for ref in self.refs() if ref.running and ref.name in names]
 
     def clients(self) -> dict[str, NodeClient]:
-        """An HTTP client per running node."""
-        for ref in self.refs():
+        """An HTTP client per running node (remote ones included)."""
+        return self.local_clients() | self.remotes.clients()
+
+    def local_clients(self) -> dict[str, NodeClient]:
+        """An HTTP client per running node of this machine."""
+        local = [ref for ref in self.refs() if ref.remote is None]
+        for ref in local:
             if ref.running and ref.url and ref.name not in self._clients:
                 self._clients[ref.name] = NodeClient(ref.name, ref.url, token=self.token)
-        return {name: c for name, c in self._clients.items() if self.node(name).running}
+        running = {ref.name for ref in local if ref.running}
+        return {name: c for name, c in self._clients.items() if name in running}
 
     @contextlib.asynccontextmanager
     async def _node_client(self, name: str, url: str) -> AsyncIterator[NodeClient]:
@@ -175,7 +192,7 @@ class Cluster(ClusterAccess):
     async def kill(self, node: str) -> None:
         """SIGKILL ``node``, as a crash would (its data stays)."""
         async with self._ops:
-            proc = self._supervisor[node]
+            proc = self._own(node, "kill")
             self._deliberate.add(node)
             await proc.kill()
             self.write_state()
@@ -183,13 +200,13 @@ class Cluster(ClusterAccess):
     async def stop(self, node: str) -> None:
         """Stop ``node`` politely (SIGINT, then SIGKILL after the grace period, said aloud)."""
         async with self._ops:
-            await self._supervisor[node].stop(self._grace)
+            await self._own(node, "stop").stop(self._grace)
             self.write_state()
 
     async def start(self, node: str) -> None:
         """Start a stopped node on its data and port; bring its apps up to date."""
         async with self._ops:
-            proc = self._supervisor[node]
+            proc = self._own(node, "start")
             await proc.start()
             await proc.wait_ready()
             await self._after_start(node)
@@ -197,8 +214,13 @@ class Cluster(ClusterAccess):
     async def restart(self, node: str) -> None:
         """Stop (if running) and start ``node`` again; it catches up by deltas."""
         async with self._ops:
-            await self._supervisor[node].restart(self._grace)
+            await self._own(node, "restart").restart(self._grace)
             await self._after_start(node)
+
+    def _own(self, node: str, verb: str) -> NodeProcess:
+        """The process of ``node``; a remote node is refused (it is not ours to signal)."""
+        self.remotes.refuse(node, verb)
+        return self._supervisor[node]
 
     async def _after_start(self, node: str) -> None:
         client = self.clients().get(node)
@@ -210,14 +232,14 @@ class Cluster(ClusterAccess):
     async def partition(self, groups: Sequence[Sequence[str]]) -> NetRules:
         """Cut the network into ``groups`` (nodes in none form one more group)."""
         # The groups as read back from text: a name "node-1,node-2" is two nodes, not one.
-        checked = netctl.parse_groups(" / ".join(",".join(g) for g in groups), self.node_names)
+        checked = netctl.parse_groups(" / ".join(",".join(g) for g in groups), self._all_names())
         return await self._publish(netctl.partitioned(self.rules, checked))
 
     async def latency(
         self, sender: str, receiver: str, ms: float, loss: float = 0.0, both: bool = False
     ) -> NetRules:
         """Delay (and optionally drop a fraction of) messages from ``sender`` to ``receiver``."""
-        netctl.parse_link(f"{sender}{'<>' if both else '>'}{receiver}", self.node_names)
+        netctl.parse_link(f"{sender}{'<>' if both else '>'}{receiver}", self._all_names())
         rules = netctl.with_link(self.rules, sender, receiver, latency_ms=ms, loss=loss, both=both)
         return await self._publish(rules)
 
@@ -228,7 +250,7 @@ class Cluster(ClusterAccess):
         """Set the faults given on each directed link of ``pairs`` at once, keeping the
         links' other faults; ``seed`` reseeds the loss and jitter draws."""
         for sender, receiver in pairs:
-            netctl.parse_link(f"{sender}>{receiver}", self.node_names)
+            netctl.parse_link(f"{sender}>{receiver}", self._all_names())
         rules = netctl.with_faults(self.rules, pairs, latency_ms=latency_ms,
                                    jitter_ms=jitter_ms, loss=loss, seed=seed)  # fmt: skip
         return await self._publish(rules)
@@ -274,7 +296,7 @@ class Cluster(ClusterAccess):
         """Save every node's store, the apps, contexts and heads as snapshot ``name``."""
         async with self._ops:
             started = time.perf_counter()
-            manifest = await take.save(name, self.snapshot_facts(), self.clients())
+            manifest = await take.save(name, self.snapshot_facts(), self.local_clients())
         took = time.perf_counter() - started
         self.emit(Step(f"snapshot {name} saved: {len(manifest.nodes)} nodes, "
                        f"{len(manifest.files)} files in {took:.2f} s"))  # fmt: skip
@@ -285,6 +307,7 @@ class Cluster(ClusterAccess):
         snapshot that does not fit, or is damaged, is refused before any node stops."""
         async with self._ops:
             started = time.perf_counter()
+            self.remotes.refuse_while_running(f"restore snapshot {name}")
             facts = self.snapshot_facts()
             folder, manifest = await asyncio.to_thread(take.checked, name, facts)
             self.emit(Step(f"restoring snapshot {name}: stopping every node"))
@@ -339,13 +362,16 @@ class Cluster(ClusterAccess):
         """Close the HTTP clients."""
         clients, self._clients = list(self._clients.values()), {}
         await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
+        await self.remotes.aclose()
 
     def state(self) -> ClusterState:
         """What ``cluster.json`` says about this cluster now."""
-        base = ClusterState.for_this_manager(self.cluster_id, self.data_dir, self.broker_url)
+        # cluster.json never holds the broker's password ($DEVNET_BROKER_PASSWORD does)
+        base = ClusterState.for_this_manager(self.cluster_id, self.data_dir,
+                                             shown(self.broker_url))  # fmt: skip
         nodes = tuple(
             NodeState(ref.name, self.data_dir / "nodes" / ref.name, ref.pid, ref.url,
-                      self._public_key(ref.name))
+                      self._public_key(ref.name), ref.remote)
             for ref in self.refs()
         )  # fmt: skip
         return ClusterState(
@@ -357,6 +383,13 @@ class Cluster(ClusterAccess):
         """Rewrite ``cluster.json`` (atomically)."""
         write_state(self.state())
 
+    def _remote_changed(self) -> None:
+        if self.contexts:  # cluster.json exists once the first deploy is done
+            self.write_state()
+
     def _public_key(self, name: str) -> str | None:
+        remote = self.remotes.nodes.get(name)
+        if remote is not None:
+            return remote.presence.public_key
         proc = self._supervisor.nodes.get(name)
         return proc.ready.public_key if proc is not None and proc.ready is not None else None

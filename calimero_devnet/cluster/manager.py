@@ -44,6 +44,7 @@ from calimero_devnet.cluster.processes.statefile import remove_state
 from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, node_specs, open_supervisor
 from calimero_devnet.cluster.snapshots.take import checked_for, put_back_snapshot
 from calimero_devnet.config.model import DevnetConfig
+from calimero_devnet.node.bus.broker_url import shown
 from calimero_devnet.node.bus.net_rules import HEALTHY
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ async def _open_broker(
     """Start the configured broker (or use the external one); yield (handle, URL)."""
     if config.broker.kind == "external":
         url = str(config.broker.url)
-        hub.emit(Step(f"using the external broker {url}"))
+        hub.emit(Step(f"using the external broker {shown(url)}"))
         yield None, url
         return
     workdir = config.cluster.data_dir / "broker"
@@ -192,9 +193,12 @@ async def _background(cluster: Cluster, control: bool, watch: bool) -> AsyncIter
     feed = FeedListener(cluster.broker_url, cluster.cluster_id, names, cluster.emit)
     convergence = ConvergenceWatch(cluster.status, cluster.emit)
     feed.on_activity = convergence.poke
+    feed.on_remote = cluster.remotes.on_bus
+    feed.remote_names = cluster.remotes.nodes.names
     feed.on_link.append(cluster.broker_watch.note_link)
     jobs: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
         "feed": feed.run, "convergence": convergence.run, "broker": cluster.broker_watch.run,
+        "remotes": cluster.remotes.run,
     }  # fmt: skip
     if watch:
         from calimero_devnet.cluster.deploy.watch import watch_apps  # noqa: PLC0415

@@ -1,8 +1,10 @@
 """Provides the cluster monitor: node feeds and presence from the bus, and convergence.
 
-``FeedListener`` subscribes to every node's ``node/<node>/feed`` and retained
-``node/<node>/status`` with the bus module's self-healing ``MqttSession`` and turns them
-into ``FeedMessage`` / ``NodePresence`` events. ``ConvergenceWatch`` polls the nodes'
+``FeedListener`` subscribes to every node's ``node/<node>/feed``, retained
+``node/<node>/status`` and ``node/<node>/presence`` with the bus module's self-healing
+``MqttSession`` and turns them into ``FeedMessage`` / ``NodePresence`` events; the status
+and presence of a node the config does not name go to ``on_remote`` (``remote_members.py``)
+and its feed is passed on like any other. ``ConvergenceWatch`` polls the nodes'
 status over HTTP (every 0.5 s while something changes or differs, every 5 s when idle,
 and at once when a feed message arrives), reports each poll's status (``StatusPolled``,
 for a UI's per-node table) and when a context converges or stays apart for a while: the
@@ -27,11 +29,12 @@ from calimero_devnet.cluster.events import (
     StatusPolled,
 )
 from calimero_devnet.cluster.status import ClusterStatus, judge
-from calimero_devnet.node.bus.session import MqttSession, SessionConfig
-from calimero_devnet.node.bus.topics import Topics, parse_broker_url
+from calimero_devnet.node.bus.session import MqttSession, SessionConfig, broker_address
+from calimero_devnet.node.bus.topics import Topics
 from calimero_devnet.node.bus.transport import BusStatistics
 
 log = logging.getLogger(__name__)
+RemoteSink = Callable[[str, str, bytes], None]
 BUSY_POLL_S = 0.5
 IDLE_POLL_S = 5.0
 DIVERGED_AFTER_S = 3.0  # apart this long (a partition, a dead link) is worth a line
@@ -49,26 +52,41 @@ class FeedListener:
         self._nodes = nodes
         self._emit = emit
         config = SessionConfig(
-            parse_broker_url(broker_url), client_id=f"devnet/{cluster_id}/manager-{os.getpid()}"
+            broker_address(broker_url), client_id=f"devnet/{cluster_id}/manager-{os.getpid()}"
         )
         self._session = MqttSession(config, self._on_message, self._on_connect, BusStatistics())
         self.on_activity: Callable[[], None] = lambda: None
+        self.on_remote: RemoteSink | None = None  # (node, kind, payload) of unknown nodes
+        self.remote_names: Callable[[], Collection[str]] = frozenset  # whose feeds to pass
         self.on_link = self._session.on_link  # the manager's own link to the broker
 
     async def run(self) -> None:
         """Subscribe and deliver until cancelled (reconnecting as needed)."""
         await self._session.subscribe(self._topics.node("+", "feed"), 0)
         await self._session.subscribe(self._topics.node("+", "status"), 1)
+        if self.on_remote is not None:
+            await self._session.subscribe(self._topics.node("+", "presence"), 1)
         await self._session.run()
 
     async def _on_connect(self) -> None:
         log.debug("monitor connected to the broker")
 
+    def _remote(self, node: str, kind: str, payload: bytes) -> bool:
+        """Route a message of a node not in the config; True when it is dealt with."""
+        if self.on_remote is not None and kind in ("status", "presence"):
+            self.on_remote(node, kind, payload)
+            return True
+        return self.on_remote is None or node not in self.remote_names()
+
     def _on_message(self, topic: str, payload: bytes) -> None:
         parts = topic.removeprefix(self._topics.prefix).split("/")
-        if len(parts) != 3 or parts[0] != "node" or parts[1] not in self._nodes:
+        if len(parts) != 3 or parts[0] != "node":
             return
         node, kind = parts[1], parts[2]
+        if node not in self._nodes and self._remote(node, kind, payload):
+            return
+        if kind == "presence":
+            return  # our own nodes' presence: the supervisor knows them better
         if kind == "status":
             self._emit(NodePresence(node, payload.decode("utf-8", errors="replace")))
             return

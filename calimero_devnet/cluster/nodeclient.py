@@ -7,9 +7,11 @@ their ``type``, so ``devnet call`` exits with the node's error kind (exit code 6
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import ssl
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -110,11 +112,14 @@ class NodeClient:
     """One node's HTTP API at ``url``; use as an async context manager (or ``aclose``)."""
 
     def __init__(
-        self, name: str, url: str, timeout: float = TIMEOUT_S, token: str | None = None
-    ) -> None:
-        """Talk to node ``name`` at ``url`` (``http://host:port``), sending ``token``."""
+        self, name: str, url: str, timeout: float = TIMEOUT_S, token: str | None = None,
+        *, upload: bool = False,
+    ) -> None:  # fmt: skip
+        """Talk to node ``name`` at ``url`` (``http://host:port``), sending ``token``;
+        ``upload``: send apps' bytes, not their paths (a node on another machine)."""
         self.name = name
         self.url = url
+        self.upload = upload
         self.http = http_client(url, timeout, token)
 
     async def __aenter__(self) -> NodeClient:
@@ -147,21 +152,44 @@ class NodeClient:
             raise self._unreachable(exc) from exc
         except ValueError as exc:
             raise ClusterError(f"{self.name}: {where} answered something not JSON") from exc
-        refused = refused_token(self.name, response.status_code)
+        return self._data(where, response.status_code, answer)
+
+    def _data(self, where: str, status: int, answer: Any) -> Any:
+        """The ``data`` of an admin answer; an error status raises (as ``admin`` says)."""
+        refused = refused_token(self.name, status)
         if refused is not None:
             raise refused
-        if response.status_code != 200:
+        if status != 200:
             message = answer.get("error", answer) if isinstance(answer, dict) else answer
             kind = answer.get("type") if isinstance(answer, dict) else None
-            raise AdminError(
-                f"{self.name}: {where}: {message}", response.status_code, kind, str(message)
-            )
+            raise AdminError(f"{self.name}: {where}: {message}", status, kind, str(message))
         return answer["data"]
 
     async def install(self, wasm_path: str) -> str:
-        """Install the ``.wasm`` at an absolute path; return the application id."""
+        """Install the ``.wasm`` at an absolute path (its bytes, to an ``upload`` node);
+        return the application id."""
+        if self.upload:
+            return await self._upload(Path(wasm_path))
         data = await self.admin("POST", "install-dev-application", {"path": wasm_path})
         return str(data["applicationId"])
+
+    async def _upload(self, wasm: Path) -> str:
+        where = "PUT /admin-api/install-application-bytes"
+        try:
+            content = await asyncio.to_thread(wasm.read_bytes)
+        except OSError as exc:
+            raise ClusterError(f"{self.name}: cannot read {wasm} to upload it: {exc}") from exc
+        try:
+            response = await self.http.put(
+                "/admin-api/install-application-bytes", content=content,
+                headers={"content-type": "application/wasm"},
+            )  # fmt: skip
+            answer = response.json()
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+        except ValueError as exc:
+            raise ClusterError(f"{self.name}: {where} answered something not JSON") from exc
+        return str(self._data(where, response.status_code, answer)["applicationId"])
 
     async def context(self, context_id: str) -> dict[str, Any] | None:
         """The node's record of a context, or None when it does not have it."""

@@ -117,6 +117,10 @@ class RemoteCluster(ClusterAccess):
         refs = []
         gone = self.manager_gone
         for node in self.state.nodes:
+            if node.remote is not None:  # another machine's: as its presence last said
+                running = node.rpc_url is not None and not gone
+                refs.append(NodeRef(node.name, node.rpc_url, None, running, node.remote))
+                continue
             running = node.rpc_url is not None and pid_alive(node.pid)
             if running and gone:
                 running = self._runs(node.name, node.pid or 0)

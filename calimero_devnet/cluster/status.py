@@ -27,6 +27,7 @@ class NodeRef:
     url: str | None
     pid: int | None
     running: bool
+    remote: str | None = None  # the machine of a node that joined from elsewhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,8 @@ def render_table(status: ClusterStatus) -> str:
 
 def _row(node: NodeRef, view: ContextView | None, apps: Mapping[str, str]) -> tuple[str, ...]:
     state = "running" if node.running else "down"
+    if node.remote is not None:
+        state = f"{'ready' if node.running else 'gone'} (remote: {node.remote})"
     base = (node.name, state, str(node.pid or "-"), node.url or "-")
     if view is None:
         return (*base, "-", "-", "-", "-", "-", "-")

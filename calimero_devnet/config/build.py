@@ -27,6 +27,7 @@ from calimero_devnet.config.model import (
 )
 from calimero_devnet.config.schema import AUTO, BROKER_KINDS, MAX_NODES
 from calimero_devnet.errors import ConfigError
+from calimero_devnet.node.bus.broker_url import parse_broker_url
 
 
 def build_config(document: dict[str, Any], path: Path | None, overrides: Overrides) -> DevnetConfig:
@@ -160,14 +161,14 @@ def _override_broker(value: str, settings: BrokerSettings) -> BrokerSettings:
 
 
 def _check_url(url: str, error: Callable[[str], ConfigError]) -> None:
-    parts = urlsplit(url)
+    fix = "write e.g. mqtt://127.0.0.1:1883 (mqtts://USER@HOST:PORT for TLS and a login)"
     try:
-        port = parts.port
-    except ValueError:
-        port = None
-    extra = parts.path not in ("", "/") or parts.query or parts.fragment
-    if parts.scheme != "mqtt" or not parts.hostname or not port or extra:
-        raise error(f"{url!r} is not mqtt://HOST:PORT: write e.g. mqtt://127.0.0.1:1883")
+        explicit_port = urlsplit(url).port is not None
+        parse_broker_url(url)
+    except (ConfigError, ValueError):
+        explicit_port = False
+    if not explicit_port:
+        raise error(f"{url!r} is not mqtt://HOST:PORT: {fix}")
 
 
 def _contexts(

@@ -90,7 +90,8 @@ BROKER = Section("broker", "The MQTT broker the nodes replicate through.", (
             '"mosquitto" (started by devnet) or "external" (already running at url).',
             default="embedded", choices=BROKER_KINDS),
     Setting("url", "string", 'Address of an external broker, "mqtt://HOST:PORT" '
-            '(kind = "external" only).'),
+            '(kind = "external" only); "mqtts://USER@HOST:PORT?ca_file=PEM" for TLS and a '
+            "login (the password from $DEVNET_BROKER_PASSWORD)."),
     Setting("port", "port", 'Port of a broker devnet starts, or "auto" for a free one '
             "(not for external).", default=AUTO),
 ))  # fmt: skip

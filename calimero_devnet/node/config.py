@@ -22,7 +22,9 @@ class NodeConfig:
     name: str = "node"
     index: int | None = None
     host: str = "127.0.0.1"
-    broker: str | None = None
+    broker: str | None = field(default=None, repr=False)  # may hold the broker's password
+    join: bool = False  # started by --join: on another machine than the cluster's manager
+    advertise: str | None = None  # the host or URL announced in the presence (default: host)
     cluster: str = "devnet"  # the bus topic prefix devnet/<cluster>/ shared by the nodes
     shutdown_timeout: float = 10.0
     max_body: int = MAX_BODY_BYTES  # larger JSON-RPC and admin bodies: 413, unparsed

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -22,6 +23,8 @@ from aiohttp import web
 
 from calimero_devnet.exits import exit_now
 from calimero_devnet.ids import to_b58
+from calimero_devnet.node.bus.broker_url import shown
+from calimero_devnet.node.bus.presence import Presence, announce
 from calimero_devnet.node.config import NodeConfig
 from calimero_devnet.node.manager_watch import watch_manager
 from calimero_devnet.node.rpc.admin_blobs import BLOB_NETWORK
@@ -60,6 +63,14 @@ class ReadyInfo:
         return json.dumps(fields, separators=(",", ":"))
 
 
+def presence_of(ready: ReadyInfo, advertise: str | None) -> Presence:
+    """What a ready node announces on the bus: ``advertise`` (a host, or a URL) or its URL."""
+    url = ready.url
+    if advertise:
+        url = advertise if "://" in advertise else f"http://{advertise}:{ready.rpc_port}"
+    return Presence(ready.name, url, to_b58(ready.public_key), socket.gethostname(), ready.pid)
+
+
 CoreFactory = Callable[[NodeConfig], Core]
 TransportFactory = Callable[[NodeConfig], AbstractAsyncContextManager["Transport"]]
 
@@ -88,6 +99,7 @@ class NodeService:
         self._transport_factory = transport_factory  # None: MQTT if config.broker is set
         self._bus = AsyncExitStack()
         self.replicator: Replicator | None = None
+        self._transport: Transport | None = None
         self._worker = CoreWorker()
         self._hub = EventHub()
         self._server: RpcServer | None = None
@@ -134,12 +146,13 @@ class NodeService:
         from calimero_devnet.node.replication.replicator import Replicator, open_bus  # noqa: PLC0415
 
         opening = (self._transport_factory or open_bus)(self.config)
-        transport = await self._bus.enter_async_context(opening)
+        transport = self._transport = await self._bus.enter_async_context(opening)
         self.replicator = app[REPLICATION] = Replicator(self._worker, transport)
         await self.replicator.start()
         if self.replicator.blobs is not None:
             app[BLOB_NETWORK] = self.replicator.blobs
-        log.info("node %s replicates over %s", self.config.name, self.config.broker or "a bus")
+        where = shown(self.config.broker) if self.config.broker else "a bus"
+        log.info("node %s replicates over %s", self.config.name, where)
 
     def _tasks(self) -> dict[str, Coroutine[Any, Any, None]]:
         tasks = {"commit-fanout": self._hub.run()}
@@ -147,6 +160,9 @@ class NodeService:
             tasks["manager-watch"] = watch_manager(self.config.manager_pid, self.config.name)
         if self.replicator is not None:
             tasks |= self.replicator.tasks()
+        if self._transport is not None and self.ready is not None:
+            presence = presence_of(self.ready, self.config.advertise)
+            tasks["presence"] = announce(self._transport.publish_presence, presence)
         return tasks
 
     async def main_loop(self) -> None:

@@ -48,6 +48,7 @@ class MemoryNetwork:
         self.rules = HEALTHY
         self.transports: dict[str, MemoryTransport] = {}
         self.status: dict[str, str] = {}
+        self.presence: dict[str, dict[str, Any]] = {}
         self.feed: list[tuple[str, dict[str, Any]]] = []
         self._outbox_limit = outbox_limit
 
@@ -134,6 +135,10 @@ class MemoryTransport:
     async def publish_status(self, status: str) -> None:
         """Record this node's retained status."""
         self._network.status[self.node] = status
+
+    async def publish_presence(self, document: Mapping[str, Any]) -> None:
+        """Record this node's retained presence document."""
+        self._network.presence[self.node] = json.loads(json.dumps(dict(document)))
 
     def statistics(self) -> BusStatistics:
         """Return a copy of the counters."""

@@ -12,6 +12,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from calimero_devnet.cluster.events import (
     AppDeployed,
@@ -39,6 +40,7 @@ from calimero_devnet.cluster.processes.node_events import (
     NodeStopping,
     StopEscalated,
 )
+from calimero_devnet.cluster.remotes import RemoteChanged
 from calimero_devnet.tui.model import (
     DELTAS_KEPT,
     GROUP_LETTERS,
@@ -176,6 +178,13 @@ def _on_cluster_ready(model: TuiModel, event: ClusterReady, now: float) -> None:
 
 def _on_presence(model: TuiModel, event: NodePresence, now: float) -> None:
     _node(model, event.node).online = event.status == "online"
+    model.bump("nodes")
+
+
+def _on_remote(model: TuiModel, event: RemoteChanged, now: float) -> None:
+    node = _node(model, event.node)
+    node.state, node.remote, node.port = event.state, event.machine, urlsplit(event.url).port
+    model.say(now, None, str(event), "info" if event.state == "ready" else "warning")
     model.bump("nodes")
 
 
@@ -321,6 +330,7 @@ _HANDLERS: dict[type, Callable[[TuiModel, Any, float], None]] = {
     ClusterReady: _on_cluster_ready,
     FeedMessage: _on_feed,
     NodePresence: _on_presence,
+    RemoteChanged: _on_remote,
     ConvergenceChanged: _on_convergence,
     NetChanged: _on_net,
     BrokerDown: _on_broker,

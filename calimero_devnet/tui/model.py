@@ -40,6 +40,7 @@ class NodeInfo:
     views: dict[str, ContextView] = field(default_factory=dict)  # context name → view
     group: str | None = None  # partition group letter, None on a healthy network
     online: bool | None = None  # bus presence
+    remote: str | None = None  # the machine of a node joined from elsewhere (no pid, no RSS)
     last_delta_at: float | None = None
     authored: deque[float] = field(default_factory=deque)  # times, for rates
     applied: deque[tuple[float, int]] = field(default_factory=deque)  # (time, count)
@@ -181,6 +182,9 @@ class TuiModel:
         for ref in status.nodes:
             node = self.nodes.setdefault(ref.name, NodeInfo(ref.name))
             node.pid = ref.pid if ref.running else None
+            node.remote = ref.remote
+            if ref.remote is not None:
+                node.state = "ready" if ref.running else "gone"
             if ref.url is not None:  # an attached UI hears no NodeReady for nodes already up
                 node.port = urlsplit(ref.url).port
             if ref.running and node.state in {"starting", "stopped", "killed", "crashed"}:

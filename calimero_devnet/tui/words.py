@@ -18,7 +18,7 @@ from calimero_devnet.tui.palette import level_style
 
 STATE_LEVEL = {
     "ready": "ok", "starting": "busy", "stopping": "busy", "stopped": "muted",
-    "killed": "warning", "crashed": "error",
+    "killed": "warning", "crashed": "error", "gone": "warning",
 }  # fmt: skip
 
 
@@ -96,8 +96,9 @@ def node_row(model: TuiModel, node: NodeInfo, now: float) -> tuple[str, ...]:
     version = _app_version(model, view.app_id if view else None)
     age = "-" if node.last_delta_at is None else seconds(now - node.last_delta_at)
     sync = _sync_cell(model, node.name, view)
+    state = node.state if node.remote is None else f"{node.state} (remote)"
     return (
-        node.name, node.state, str(node.pid or "-"), mib(node.rss),
+        node.name, state, str(node.pid or "-"), mib(node.rss),
         "-" if node.cpu is None else f"{node.cpu:.0f}%", version, heads,
         short(view.root if view else None, 6), str(view.pending if view else "-"),
         f"{node.rate_in(now):.1f}", f"{node.rate_out(now):.1f}", age, node.group or "-", sync,
@@ -243,8 +244,12 @@ def node_detail(model: TuiModel, name: str, now: float) -> Text:
 
     fact(name, node.state + (f" ({node.exit_reason})" if node.exit_reason else ""),
          level_style(STATE_LEVEL.get(node.state, "info")))  # fmt: skip
-    fact("process", f"pid {node.pid or '-'}  port {node.port or '-'}  rss {mib(node.rss)}  "
-         f"cpu {'-' if node.cpu is None else f'{node.cpu:.0f}%'}")  # fmt: skip
+    if node.remote is not None:
+        fact("process", f"remote, on {node.remote}  port {node.port or '-'}  (not ours: "
+             "no pid or rss here)")  # fmt: skip
+    else:
+        fact("process", f"pid {node.pid or '-'}  port {node.port or '-'}  rss {mib(node.rss)}  "
+             f"cpu {'-' if node.cpu is None else f'{node.cpu:.0f}%'}")  # fmt: skip
     bus = {True: "online", False: "OFFLINE", None: "?"}[node.online]
     fact("bus", f"{bus}; group {node.group or '-'}; key {short(node.public_key, 12)}")
     if view is not None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from calimero_devnet.cluster.nodeclient import AdminError, NodeClient
 from calimero_devnet.ids import from_b58, to_b58
 from tests.node.fake_core import WASM_MAGIC, FakeCore
 from tests.node.rpc_harness import Harness, running_node
@@ -61,6 +62,27 @@ async def test_install_by_path_and_list(node: Harness, wasm_file: Path) -> None:
         [1, 2],
     )
     assert "set" in app["methods"]
+
+
+async def test_an_uploaded_app_is_installed_from_its_bytes(
+    node: Harness, wasm_file: Path, tmp_path: Path
+) -> None:
+    assert node.node.ready is not None
+    async with NodeClient("far", node.node.ready.url, upload=True) as far:
+        app_id = await far.install(str(wasm_file))  # the bytes go, not the path
+        _, listed = await node.admin("GET", "applications")
+        assert listed["data"]["apps"][0]["source"] == "upload:"
+        assert from_b58(app_id) == await install(node, wasm_file)
+        text = tmp_path / "notes.wasm"
+        text.write_bytes(b"not a module")
+        with pytest.raises(AdminError, match="not a WASM module") as bad:
+            await far.install(str(text))
+        assert bad.value.status == 400
+        big = tmp_path / "big.wasm"
+        big.write_bytes(WASM_MAGIC + bytes(8192))  # over this node's max_body of 4096
+        with pytest.raises(AdminError, match="larger than 4096 bytes") as large:
+            await far.install(str(big))
+        assert large.value.status == 413
 
 
 @pytest.mark.parametrize(

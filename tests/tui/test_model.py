@@ -18,11 +18,12 @@ from calimero_devnet.cluster.events import (
     Step,
 )
 from calimero_devnet.cluster.processes.node_events import NodeExited, NodeReady
+from calimero_devnet.cluster.remotes import RemoteChanged
 from calimero_devnet.cluster.status import ClusterStatus, ContextView, NodeRef
 from calimero_devnet.tui import model as m
 from calimero_devnet.tui.folding import fold, partition_groups
 from calimero_devnet.tui.model import TuiModel
-from calimero_devnet.tui.words import build_line, headline
+from calimero_devnet.tui.words import build_line, headline, node_row
 
 NODES = ["node-1", "node-2", "node-3"]
 CTX = "ctx-id"
@@ -218,3 +219,15 @@ def test_a_stopped_cluster_is_said_stopped_and_its_nodes_too() -> None:
         "muted",
     )
     assert {node.state for node in model.nodes.values()} == {"stopped"}
+
+
+def test_a_remote_node_shows_as_remote_without_a_process_and_goes_gone() -> None:
+    model = fresh()
+    fold(model, RemoteChanged("far-1", "ready", "http://10.0.0.2:4100", "hostb", True), 1.0)
+    far = model.nodes["far-1"]
+    assert (far.state, far.remote, far.port, far.pid) == ("ready", "hostb", 4100, None)
+    assert node_row(model, far, 1.0)[1:4] == ("ready (remote)", "-", "-")
+    assert "far-1" in model.node_names
+    model.apply_status(ClusterStatus("devnet", (NodeRef("far-1", None, None, False, "hostb"),),
+                                     (), {"kv": CTX}, {}, {}), 2.0)  # fmt: skip
+    assert (far.state, far.remote) == ("gone", "hostb")

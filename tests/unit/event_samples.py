@@ -39,6 +39,7 @@ from calimero_devnet.cluster.processes.node_events import (
     NodeStopping,
     StopEscalated,
 )
+from calimero_devnet.cluster.remotes import RemoteChanged
 from calimero_devnet.cluster.status import ClusterStatus, ContextView, NodeRef
 
 CTX = "FXEy9vvnvLt9o4jwHnKqfZZ2t9H6MBPmd49zVf2DXe6n"
@@ -71,6 +72,7 @@ SAMPLES: tuple[ClusterEvent, ...] = (
     FeedMessage("node-1", ({"event": "authored", "delta": "D1", "heads": ["D1"], "n": 1.5},)),
     NodeKilled("node-3"),
     NodePresence("node-2", "offline"),
+    RemoteChanged("far-1", "ready", "http://10.0.0.2:4100", "hostb", fresh=True),
     ConvergenceChanged("kv-store", True, ("HeadA",), "RootA", ("node-1", "node-2")),
     ConvergenceChanged("kv-store", False, differences=("node-2: 2 delta(s) pending",)),
     NetChanged("partitions node-1 | node-2", {"partitions": [["node-1"], ["node-2"]]}),

@@ -85,7 +85,13 @@ def test_a_node_takes_its_token_from_the_environment(monkeypatch: pytest.MonkeyP
         (["--rpc-port", "70000"], "--rpc-port 70000"),
         (["--index", "-1"], "--index -1"),
         (["--index", "1024"], "0..1023"),
-        (["--broker", "mqtt://host"], "mqtt://HOST:PORT"),
+        (["--broker", "http://host:1"], "--broker: broker URL 'http://host:1' is not of the form"),
+        (["--join", "mqtt://h:1", "--ca-file", "/ca.pem"], "--ca-file needs a TLS broker"),
+        (["--join", "mqtts://h:1", "--ca-file", "/nowhere.pem"], "/nowhere.pem: no such file"),
+        (["--broker", "mqtt://h:1", "--password", "pw"], "--password needs a user"),
+        (["--username", "u"], "need --broker or --join"),
+        (["--data-dir", "/tmp/x"], "--data-dir goes with --join"),
+        (["--join", "mqtt://h:1", "--name", "a/b"], "--name: node name 'a/b'"),
     ],
 )
 def test_bad_node_options_are_config_errors(argv: list[str], needle: str) -> None:

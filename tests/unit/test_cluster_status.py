@@ -71,6 +71,16 @@ def test_render_table() -> None:
     assert all(len(line) == len(line.rstrip()) for line in lines)
 
 
+def test_render_marks_remote_nodes_with_their_machine_and_no_pid() -> None:
+    far = NodeRef("far-1", "http://10.0.0.2:4100", None, True, "hostb")
+    gone = NodeRef("far-2", None, None, False, "hostc")
+    status = ClusterStatus("devnet", (far, gone), (), {}, {}, {})
+    lines = render_table(status).splitlines()
+    assert lines[1].split()[:5] == ["far-1", "ready", "(remote:", "hostb)", "-"]
+    assert lines[2].split()[:5] == ["far-2", "gone", "(remote:", "hostc)", "-"]
+    assert ClusterStatus.from_json(status.to_json()).nodes == (far, gone)
+
+
 def test_render_marks_an_old_build() -> None:
     old = ContextView("node-1", "kv-store", "OldBuild9999", ("H",), "R", 0, None, True)
     assert "old OldBuild" in render_table(status_of(old))

@@ -75,8 +75,8 @@ async def test_a_partition_publishes_the_groups_it_checked() -> None:
         published.append(rules)
         return rules
 
-    owner = SimpleNamespace(node_names=["node-1", "node-2", "node-3"], rules=HEALTHY,
-                            _publish=publish)  # fmt: skip
+    names = ["node-1", "node-2", "node-3"]
+    owner = SimpleNamespace(_all_names=lambda: names, rules=HEALTHY, _publish=publish)
     await Cluster.partition(owner, [["node-1,node-2"], ["node-3"]])  # type: ignore[arg-type]
     # "node-1,node-2" passed the check as two nodes; it used to be published as one name
     assert published[0].partitions == (frozenset({"node-1", "node-2"}), frozenset({"node-3"}))

@@ -72,6 +72,12 @@ class Rollout:
         self.contexts: dict[str, str] = {}  # context name -> id
         self.refused: dict[str, StateRefused] = {}  # context name -> the switch it refused
         self._generations: dict[str, int] = {}  # context name -> resets so far
+        self.everywhere: set[str] = set()  # nodes in every context: the remote ones
+
+    def _members(self, context: ContextSettings) -> tuple[str, ...]:
+        """The configured members of ``context``, then the remote nodes."""
+        extra = sorted(self.everywhere - set(context.members))
+        return (*context.members, *extra)
 
     def _say(self, text: str) -> None:
         self._emit(Step(text))
@@ -188,7 +194,7 @@ class Rollout:
             for app in self.current.values():
                 await client.install(str(app.wasm.resolve()))
             for context in self._config.contexts:
-                if client.name in context.members and context.name in self.contexts:
+                if client.name in self._members(context) and context.name in self.contexts:
                     await self._catch_up(client, context)
 
     async def _drop_earlier(self, client: NodeClient, context: ContextSettings) -> None:
@@ -218,7 +224,7 @@ class Rollout:
         """
         async with self._lock:
             context = self._context(name)
-            running = tuple(member for member in context.members if member in clients)
+            running = tuple(member for member in self._members(context) if member in clients)
             if not running:
                 raise ClusterError(f"no member of context {name} is running: start one first")
             old = self.contexts.get(name)
@@ -303,7 +309,9 @@ class Rollout:
         return [
             self.contexts[context.name]
             for context in self._config.contexts
-            if context.app == app and node in context.members and context.name in self.contexts
+            if context.app == app
+            and node in self._members(context)
+            and context.name in self.contexts
         ]
 
 

@@ -34,6 +34,7 @@ from calimero_devnet.cluster.processes.node_events import (
     signal_name,
 )
 from calimero_devnet.errors import ClusterError
+from calimero_devnet.node.bus.broker_url import PASSWORD_ENV, parse_broker_url
 
 log = logging.getLogger(__name__)
 NODE_PROGRAM = (sys.executable, "-m", "calimero_devnet.node")
@@ -63,7 +64,7 @@ class NodeSpec:
         args += ["--cluster", self.cluster, "--log-level", self.log_level]
         args += ["--shutdown-timeout", f"{self.shutdown_timeout:g}"]
         args += ["--index", str(self.index)] if self.index is not None else []
-        args += ["--broker", self.broker] if self.broker else []
+        args += ["--broker", parse_broker_url(self.broker).url] if self.broker else []
         args += ["--module-cache", str(self.module_cache)] if self.module_cache else []
         args += ["--manager-pid", str(self.manager_pid)] if self.manager_pid else []
         return [*self.program, *args]
@@ -129,8 +130,8 @@ class NodeProcess:
             try:
                 self._process = await asyncio.create_subprocess_exec(
                     *self.spec.argv(self._port), stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE, stderr=stderr, env=_child_env(self.spec.token),
-                    start_new_session=True,
+                    stdout=asyncio.subprocess.PIPE, stderr=stderr,
+                    env=_child_env(self.spec.token, self.spec.broker), start_new_session=True,
                 )  # fmt: skip
             except OSError as exc:
                 raise ClusterError(f"cannot start {self.name}: {exc}") from exc
@@ -241,11 +242,14 @@ class NodeProcess:
         )
 
 
-def _child_env(token: str | None) -> dict[str, str]:
-    """Our environment with the node's token (or none); run from a checkout, the checkout
-    first on the children's path."""
+def _child_env(token: str | None, broker: str | None = None) -> dict[str, str]:
+    """Our environment with the node's token (or none) and the broker password of its URL
+    (the command line shows the URL without it); run from a checkout, the checkout first on
+    the children's path."""
     env = {key: value for key, value in os.environ.items() if key != ENV_VAR}
     env |= {ENV_VAR: token} if token is not None else {}
+    password = parse_broker_url(broker).password if broker else None
+    env |= {PASSWORD_ENV: password} if password is not None else {}
     if not (PACKAGE_ROOT / "pyproject.toml").is_file():
         return env  # installed: the children find the same package on their own
     paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]

@@ -29,6 +29,7 @@ class NodeState:
     pid: int | None = None
     rpc_url: str | None = None
     public_key: str | None = None
+    remote: str | None = None  # the machine of a node that joined from elsewhere (no pid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class ClusterState:
         """The JSON object written to ``cluster.json``."""
         nodes = [
             {"name": n.name, "home": str(n.home), "pid": n.pid, "rpcUrl": n.rpc_url,
-             "publicKey": n.public_key}
+             "publicKey": n.public_key, "remote": n.remote}
             for n in self.nodes
         ]  # fmt: skip
         return {
@@ -94,7 +95,14 @@ class ClusterState:
     def from_json(cls, data: dict[str, Any]) -> ClusterState:
         """Parse what ``to_json`` wrote (``KeyError``/``TypeError``/``ValueError`` if it is not)."""
         nodes = tuple(
-            NodeState(str(n["name"]), Path(n["home"]), n["pid"], n["rpcUrl"], n["publicKey"])
+            NodeState(
+                str(n["name"]),
+                Path(n["home"]),
+                n["pid"],
+                n["rpcUrl"],
+                n["publicKey"],
+                n.get("remote"),
+            )
             for n in data["nodes"]
         )
         return cls(

@@ -27,8 +27,8 @@ from calimero_devnet.node.bus import wire
 from calimero_devnet.node.bus.inbox import Inbox
 from calimero_devnet.node.bus.link import LinkState
 from calimero_devnet.node.bus.net_rules import HEALTHY, NetRules, parse_net_rules, reachable
-from calimero_devnet.node.bus.session import MqttSession, SessionConfig
-from calimero_devnet.node.bus.topics import Topics, parse_broker_url
+from calimero_devnet.node.bus.session import MqttSession, SessionConfig, broker_address
+from calimero_devnet.node.bus.topics import Topics
 from calimero_devnet.node.bus.transport import (
     Broadcast,
     BusMessage,
@@ -71,7 +71,9 @@ class MqttTransport:
         self._rules_seen = asyncio.Event()
         self._ready = False
         self._status_topic = self.topics.node(node, "status")
-        broker, client_id = parse_broker_url(broker_url), f"devnet/{cluster_id}/{node}"
+        self._presence: bytes | None = None
+        self._presence_topic = self.topics.node(node, "presence")
+        broker, client_id = broker_address(broker_url), f"devnet/{cluster_id}/{node}"
         control = SessionConfig(
             broker, client_id, (self._status_topic, OFFLINE), keepalive_s, outbox_limit=outbox_limit
         )
@@ -100,6 +102,8 @@ class MqttTransport:
         if self._data.connected.is_set():
             await self._data.wait_flushed(flush_timeout_s)
         self._control.publish_nowait(self._status_topic, OFFLINE, 1, True)
+        if self._presence is not None:  # an empty retained message clears the old one
+            self._control.publish_nowait(self._presence_topic, b"", 1, True)
         await self._control.wait_flushed(flush_timeout_s)
         for task in self._tasks:
             task.cancel()
@@ -143,6 +147,11 @@ class MqttTransport:
         """Publish the retained ``node/<node>/status`` (re-published after reconnects)."""
         self._status = status.encode()
         self._control.publish_nowait(self._status_topic, self._status, 1, True)
+
+    async def publish_presence(self, document: Mapping[str, Any]) -> None:
+        """Publish the retained ``node/<node>/presence`` JSON (re-published after reconnects)."""
+        self._presence = json.dumps(dict(document), separators=(",", ":")).encode()
+        self._control.publish_nowait(self._presence_topic, self._presence, 1, True)
 
     def statistics(self) -> BusStatistics:
         """Return a copy of the counters (``sent`` includes the control plane)."""
@@ -211,6 +220,8 @@ class MqttTransport:
             self._control.publish_nowait(
                 self.topics.node(self.node, "status"), self._status, 1, True
             )
+        if self._presence is not None:
+            self._control.publish_nowait(self._presence_topic, self._presence, 1, True)
         if not self._ready:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._grace_s):

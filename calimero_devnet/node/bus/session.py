@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import socket
+import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from typing import Any
 
 import aiomqtt
 
+from calimero_devnet.errors import ConfigError
+from calimero_devnet.node.bus.broker_url import PASSWORD_ENV, with_env_password
 from calimero_devnet.node.bus.link import (
     Backoff,
     LinkState,
@@ -163,6 +167,7 @@ class MqttSession:
         client = aiomqtt.Client(
             config.broker.host,
             config.broker.port,
+            **login_options(config.broker),
             identifier=config.client_id,
             will=will,
             clean_session=True,
@@ -258,8 +263,62 @@ async def publish_net_rules(broker_url: str, cluster_id: str, rules: NetRules) -
 
 async def publish_retained(broker_url: str, topic: str, payload: bytes) -> None:
     """Connect once, publish one retained QoS1 message, and disconnect."""
-    broker = parse_broker_url(broker_url)
+    broker = broker_address(broker_url)
     async with aiomqtt.Client(
-        broker.host, broker.port, timeout=5, socket_options=NODELAY
+        broker.host, broker.port, **login_options(broker), timeout=5, socket_options=NODELAY
     ) as client:
         await client.publish(topic, payload, qos=1, retain=True)
+
+
+def broker_address(url: str) -> BrokerAddress:
+    """Parse ``url``; a user without a password takes ``$DEVNET_BROKER_PASSWORD``."""
+    return with_env_password(parse_broker_url(url), os.environ)
+
+
+def login_options(broker: BrokerAddress) -> dict[str, Any]:
+    """The ``aiomqtt.Client`` options of ``broker``'s login and TLS.
+
+    Raises:
+        ConfigError: the CA file cannot be read.
+    """
+    options: dict[str, Any] = {"username": broker.username, "password": broker.password}
+    if broker.tls:
+        try:
+            options["tls_context"] = ssl.create_default_context(
+                cafile=str(broker.ca_file) if broker.ca_file else None
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"CA file {broker.ca_file}: {exc}: give a PEM file") from exc
+    return options
+
+
+REFUSED_LOGIN = {4, 5, 134, 135}  # MQTT 3.1.1 and 5 CONNACK codes: bad login, not authorized
+
+
+async def check_broker(broker: BrokerAddress, timeout_s: float = 5.0) -> None:
+    """Connect once and disconnect: is the broker there, and does it take our login?
+
+    Raises:
+        ConfigError: unreachable, TLS refused or login refused, in one line naming the URL.
+    """
+    options = login_options(broker)
+    try:
+        async with aiomqtt.Client(
+            broker.host, broker.port, **options, timeout=timeout_s, socket_options=NODELAY
+        ):
+            return
+    except aiomqtt.MqttCodeError as exc:
+        code = getattr(exc.rc, "value", exc.rc)
+        if code in REFUSED_LOGIN:
+            who = f"user {broker.username!r}" if broker.username else "an anonymous login"
+            raise ConfigError(
+                f"the broker at {broker.url} refused {who} ({exc}): check --username and "
+                f"--password (or ${PASSWORD_ENV})"
+            ) from exc
+        raise ConfigError(f"the broker at {broker.url} refused the connection: {exc}") from exc
+    except (aiomqtt.MqttError, OSError) as exc:
+        why = str(exc) or type(exc).__name__
+        raise ConfigError(
+            f"cannot reach the broker at {broker.url}: {why}; is it running, and is "
+            f"{broker.host}:{broker.port} reachable from here?"
+        ) from exc

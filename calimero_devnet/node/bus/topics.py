@@ -1,4 +1,4 @@
-"""Provides the bus topic plan (SYNC.md "Bus") and broker URL parsing.
+"""Provides the bus topic plan (SYNC.md "Bus"); broker URLs are in ``broker_url.py``.
 
 Every topic sits under ``devnet/<cluster-id>/``; contexts appear in base58::
 
@@ -8,50 +8,20 @@ Every topic sits under ``devnet/<cluster-id>/``; contexts appear in base58::
     ctx/<ctx>/blobs      BlobAnnouncement     QoS1
     node/<node>/req      requests and replies addressed to <node>   QoS1
     node/<node>/status   retained presence text ("offline" is the last will)   QoS1
+    node/<node>/presence retained JSON: where the node serves, re-sent every few s  QoS1
     node/<node>/feed     JSON telemetry       QoS0
     ctl/net              retained network rules (net_rules.py)     QoS1
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urlsplit
-
-from calimero_devnet.errors import ConfigError, ParseError
+from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import from_b58, to_b58
+from calimero_devnet.node.bus.broker_url import BrokerAddress, parse_broker_url
 from calimero_devnet.node.bus.wire import check_name
 
-DEFAULT_PORT = 1883
+__all__ = ["BrokerAddress", "Topics", "parse_broker_url"]  # the URL half lives in broker_url.py
 CONTEXT_KINDS = ("delta", "heads", "members", "blobs")
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerAddress:
-    """Where an MQTT broker listens."""
-
-    host: str
-    port: int
-
-    @property
-    def url(self) -> str:
-        """The ``mqtt://host:port`` form."""
-        return f"mqtt://{self.host}:{self.port}"
-
-
-def parse_broker_url(url: str) -> BrokerAddress:
-    """Parse ``mqtt://host[:port]`` (port 1883 by default).
-
-    Raises:
-        ConfigError: naming the URL and the expected form.
-    """
-    try:
-        parts = urlsplit(url)
-        port = parts.port or DEFAULT_PORT
-    except ValueError as exc:
-        raise ConfigError(f"broker URL {url!r}: {exc}; expected mqtt://host:port") from exc
-    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname or parts.path not in ("", "/"):
-        raise ConfigError(f"broker URL {url!r} is not of the form mqtt://host:port")
-    return BrokerAddress(parts.hostname, port)
 
 
 class Topics:
@@ -71,7 +41,7 @@ class Topics:
         return f"{self.prefix}ctx/{to_b58(context)}/+"
 
     def node(self, node: str, kind: str) -> str:
-        """The ``req``, ``status`` or ``feed`` topic of ``node``."""
+        """The ``req``, ``status``, ``presence`` or ``feed`` topic of ``node``."""
         return f"{self.prefix}node/{node}/{kind}"
 
     def parse_context(self, topic: str) -> tuple[bytes, str] | None:

@@ -13,7 +13,8 @@ Contract:
     * ``incoming()`` yields decoded messages from other nodes only (never our own echoes),
       after the receive-side network rules (partition, loss, latency). Garbage is logged,
       counted in ``decode_errors`` and dropped.
-    * ``publish_feed`` and ``publish_status`` are the control plane: never cut by rules.
+    * ``publish_feed``, ``publish_status`` and ``publish_presence`` are the control plane:
+      never cut by rules.
     * ``on_connect`` callbacks run after every connection, the first one included when
       they are registered before it completes (register them right after opening).
     * ``link()`` says where the connection stands (``link.LinkState``); every change is
@@ -110,6 +111,10 @@ class Transport(Protocol):
 
     async def publish_status(self, status: str) -> None:
         """Publish this node's retained presence (the last will says ``offline``)."""
+        ...
+
+    async def publish_presence(self, document: Mapping[str, Any]) -> None:
+        """Publish where this node serves (retained JSON, control plane; cleared on close)."""
         ...
 
     def statistics(self) -> BusStatistics:

@@ -33,14 +33,17 @@ from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
 from calimero_devnet.node.rpc.admin_sync import bus_state, join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.admin_why import why_routes
 from calimero_devnet.node.rpc.replies import (
+    AdminRequestError,
     app_json,
     context_json,
     dumps_compact,
     json_kind,
     ok,
+    read_body,
     read_json_object,
+    too_large_message,
 )
-from calimero_devnet.node.rpc.sources import fetch_wasm, read_wasm_path
+from calimero_devnet.node.rpc.sources import WASM_MAGIC, fetch_wasm, read_wasm_path
 from calimero_devnet.node.rpc.worker import CoreWorker
 
 
@@ -91,6 +94,7 @@ class AdminApi:
             web.get("/admin-api/identity", self.identity),
             web.post("/admin-api/install-dev-application", self.install_dev),
             web.post("/admin-api/install-application", self.install_url),
+            web.put("/admin-api/install-application-bytes", self.install_bytes),  # devnet
             web.get("/admin-api/applications", self.applications),
             web.post("/admin-api/contexts", self.create_context),
             web.get("/admin-api/contexts", self.contexts),
@@ -137,6 +141,16 @@ class AdminApi:
         meta = byte_list(body.get("metadata"), "metadata", b"")
         wasm = await fetch_wasm(url)
         return await self._install(wasm, url, meta)
+
+    async def install_bytes(self, request: web.Request) -> web.Response:
+        """Install the WASM module that is the request body (a manager on another machine
+        cannot name a file here)."""
+        wasm = await read_body(request)
+        if wasm is None:
+            raise AdminRequestError(413, too_large_message(request.client_max_size))
+        if not wasm.startswith(WASM_MAGIC):
+            raise ParseError("the request body is not a WASM module (no \\0asm header)")
+        return await self._install(wasm, "upload:", b"")
 
     async def _install(self, wasm: bytes, source: str, meta: bytes) -> web.Response:
         app_id = await self._worker.call(

@@ -100,9 +100,12 @@ async def browser_guard(request: web.Request, handler: Handler) -> web.StreamRes
 
 
 def _raw_upload(request: web.Request) -> bool:
-    """A blob upload carries raw bytes; it is a PUT, which no page sends cross-origin
+    """A blob or app upload carries raw bytes; it is a PUT, which no page sends cross-origin
     without the preflight refused above, so it needs no JSON content type."""
-    return request.method == "PUT" and request.path == "/admin-api/blobs"
+    return request.method == "PUT" and request.path in RAW_UPLOADS
+
+
+RAW_UPLOADS = ("/admin-api/blobs", "/admin-api/install-application-bytes")
 
 
 @web.middleware
