@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import sha256
 from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state import delta as delta_module
 from calimero_devnet.node.state.clock import Hlc
 from calimero_devnet.node.state.delta import (
     CausalDelta,
@@ -103,6 +104,37 @@ def test_verify_rejects_a_tampered_payload() -> None:
     forged = dataclasses.replace(sample(), payload=b"evil")
     with pytest.raises(ParseError, match="id does not match"):
         verify(forged, [AUTHOR.public_key])
+
+
+def test_a_received_delta_is_checked_and_stored_from_its_own_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wire = encode(sample())
+    received = decode(wire)
+
+    def no_reencoding(_: CausalDelta) -> None:
+        raise AssertionError("re-encoded a delta whose bytes it holds")
+
+    monkeypatch.setattr(delta_module, "_body_model", no_reencoding)
+    verify(received, [AUTHOR.public_key])
+    assert compute_id(received) == received.id
+    assert encode(received) == wire
+
+
+def test_a_changed_copy_of_a_received_delta_is_hashed_afresh() -> None:
+    received = decode(encode(sample()))
+    forged = dataclasses.replace(received, payload=b"evil")
+    assert forged.wire == b""
+    with pytest.raises(ParseError, match="id does not match"):
+        verify(forged, [AUTHOR.public_key])
+    assert decode(encode(forged)).payload == b"evil"
+
+
+def test_a_tampered_byte_in_received_wire_is_refused() -> None:
+    wire = bytearray(encode(sample()))
+    wire[-64 - 9] ^= 0x01  # a byte of max_time_now, inside the hashed body
+    with pytest.raises(ParseError, match="id does not match"):
+        verify(decode(bytes(wire)), [AUTHOR.public_key])
 
 
 def test_verify_rejects_a_non_member_author() -> None:

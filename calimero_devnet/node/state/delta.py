@@ -14,13 +14,16 @@ refused)::
     max_time_now  u64        /
     signature     [u8; 64]   the author's Ed25519 signature of ``id``
 
-so ``id == sha256(wire[32:-64])``.
+so ``id == sha256(wire[32:-64])``. A delta built by ``create_delta`` or ``decode`` keeps
+those bytes (``CausalDelta.wire``): storing, forwarding and checking it never re-encodes.
+``dataclasses.replace`` drops them (``wire`` is not an init field), so a changed copy is
+encoded and hashed afresh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Annotated
 
@@ -91,6 +94,8 @@ class CausalDelta:
     events: tuple[Event, ...]
     max_time_now: int
     signature: bytes
+    # The exact wire bytes of these fields, when known (set only by this module).
+    wire: bytes = field(default=b"", init=False, compare=False, repr=False)
 
     def __repr__(self) -> str:
         """Short form: ids in base58, payload by size."""
@@ -117,24 +122,28 @@ def create_delta(
         b"", context_id, identity.public_key, tuple(parents), hlc, kind, payload,
         tuple(events), max_time_now, b"",
     )  # fmt: skip
-    delta_id = compute_id(fields)
-    return replace(fields, id=delta_id, signature=identity.sign(delta_id))
+    body = _body_bytes(fields)
+    delta_id = sha256(body)
+    signature = identity.sign(delta_id)
+    delta = CausalDelta(
+        delta_id, context_id, identity.public_key, fields.parents, hlc, kind, payload,
+        fields.events, max_time_now, signature,
+    )  # fmt: skip
+    return _with_wire(delta, delta_id + body + signature)
 
 
 def compute_id(delta: CausalDelta) -> bytes:
     """Return the SHA-256 of the canonical Borsh body (every field but id and signature)."""
-    try:
-        return sha256(_body_model(delta).to_borsh())
-    except BorshError as exc:
-        raise ValueError(f"delta fields do not fit the wire format: {exc}") from exc
+    if delta.wire:
+        return sha256(delta.wire[32:-64])
+    return sha256(_body_bytes(delta))
 
 
 def encode(delta: CausalDelta) -> bytes:
-    """Return the Borsh wire bytes of ``delta``."""
-    try:
-        body = _body_model(delta).to_borsh()
-    except BorshError as exc:
-        raise ValueError(f"delta fields do not fit the wire format: {exc}") from exc
+    """Return the Borsh wire bytes of ``delta`` (the kept ones, if it has them)."""
+    if delta.wire:
+        return delta.wire
+    body = _body_bytes(delta)
     if len(delta.id) != 32 or len(delta.signature) != 64:
         raise ValueError("a delta needs a 32-byte id and a 64-byte signature before encoding")
     return delta.id + body + delta.signature
@@ -147,7 +156,7 @@ def decode(data: bytes) -> CausalDelta:
     except BorshError as exc:
         raise ParseError(f"delta ({len(data)} bytes) is not a valid Borsh delta: {exc}") from exc
     body = wire.body
-    return CausalDelta(
+    delta = CausalDelta(
         id=wire.id,
         context_id=body.context_id,
         author=body.author,
@@ -159,6 +168,8 @@ def decode(data: bytes) -> CausalDelta:
         max_time_now=body.max_time_now,
         signature=wire.signature,
     )
+    # Strict Borsh is canonical: these fields re-encode to exactly ``data``.
+    return _with_wire(delta, bytes(data))
 
 
 def verify(delta: CausalDelta, members: Iterable[bytes]) -> None:
@@ -177,6 +188,18 @@ def verify(delta: CausalDelta, members: Iterable[bytes]) -> None:
         return  # the common case formats nothing
     where = f"delta {to_b58(delta.id)} of context {to_b58(delta.context_id)}"
     raise ParseError(f"{where}: {problem}")
+
+
+def _with_wire(delta: CausalDelta, wire: bytes) -> CausalDelta:
+    object.__setattr__(delta, "wire", wire)  # frozen: set once, before anyone else sees it
+    return delta
+
+
+def _body_bytes(delta: CausalDelta) -> bytes:
+    try:
+        return _body_model(delta).to_borsh()
+    except BorshError as exc:
+        raise ValueError(f"delta fields do not fit the wire format: {exc}") from exc
 
 
 def _body_model(delta: CausalDelta) -> _BodyWire:
