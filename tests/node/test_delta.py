@@ -8,6 +8,7 @@ import struct
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyborsh import BorshError
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import sha256
@@ -240,3 +241,38 @@ def test_decoding_is_canonical_or_a_parse_error(data: bytes) -> None:
     except ParseError:
         return
     assert encode(delta) == data
+
+
+def _reference_decode(data: bytes) -> CausalDelta | None:
+    """The pyborsh model's reading of ``data`` (None: refused), for comparison."""
+    try:
+        wire = delta_module._DeltaWire.from_borsh(data)
+    except BorshError:
+        return None
+    body = wire.body
+    return CausalDelta(
+        wire.id, body.context_id, body.author, tuple(body.parents),
+        Hlc(body.hlc.time, body.hlc.node), body.kind, body.payload,
+        tuple(Event(e.kind, e.data, e.handler) for e in body.events), body.max_time_now,
+        wire.signature,
+    )  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), max_size=4),
+    st.integers(-3, 3),
+)
+def test_the_hand_reader_refuses_and_accepts_what_pyborsh_does(
+    edits: list[tuple[int, int]], cut: int
+) -> None:
+    wire = bytearray(encode(sample(events=[Event("K", b"d", None), Event("é", b"", "h")])))
+    for at, value in edits:
+        wire[at % len(wire)] = value
+    data = bytes(wire[:cut]) if cut < 0 else bytes(wire) + b"\x00" * cut
+    expected = _reference_decode(data)
+    if expected is None:
+        with pytest.raises(ParseError):
+            decode(data)
+    else:
+        assert decode(data) == expected

@@ -1,7 +1,7 @@
 """Provides causal deltas (SYNC.md): the signed, content-addressed record of one commit.
 
-Wire format (Borsh, via ``pyborsh``; strict: trailing bytes, bad tags and invalid UTF-8 are
-refused)::
+Wire format (Borsh: encoded via ``pyborsh``, read by ``delta_reader``; strict: trailing bytes,
+bad tags and invalid UTF-8 are refused)::
 
     id            [u8; 32]   SHA-256 of the body bytes below
     context_id    [u8; 32]   \\
@@ -34,6 +34,7 @@ from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import sha256, to_b58
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.clock import Hlc
+from calimero_devnet.node.state.delta_reader import ReadError, read_delta
 from calimero_devnet.node.state.identity import NodeIdentity
 from calimero_devnet.node.state.identity import verify as verify_signature
 
@@ -74,6 +75,7 @@ class _BodyWire(Borsh, BaseModel):
     max_time_now: Annotated[int, U64]
 
 
+# The whole delta as a pyborsh model: ``delta_reader`` is tested against it.
 class _DeltaWire(Borsh, BaseModel):
     id: Id32
     body: _BodyWire
@@ -152,23 +154,14 @@ def encode(delta: CausalDelta) -> bytes:
 def decode(data: bytes) -> CausalDelta:
     """Decode wire bytes strictly, or raise ``ParseError`` saying what is wrong."""
     try:
-        wire = _DeltaWire.from_borsh(data)
-    except BorshError as exc:
-        raise ParseError(f"delta ({len(data)} bytes) is not a valid Borsh delta: {exc}") from exc
-    body = wire.body
+        f = read_delta(bytes(data), len(DeltaKind))
+    except ReadError as exc:
+        raise ParseError(f"delta ({len(data)} bytes) is not a valid Borsh delta: {exc}") from None
     delta = CausalDelta(
-        id=wire.id,
-        context_id=body.context_id,
-        author=body.author,
-        parents=tuple(body.parents),
-        hlc=Hlc(body.hlc.time, body.hlc.node),
-        kind=body.kind,
-        payload=body.payload,
-        events=tuple(Event(e.kind, e.data, e.handler) for e in body.events),
-        max_time_now=body.max_time_now,
-        signature=wire.signature,
-    )
-    # Strict Borsh is canonical: these fields re-encode to exactly ``data``.
+        f.id, f.context_id, f.author, f.parents, Hlc(f.hlc_time, f.hlc_node), DeltaKind(f.kind),
+        f.payload, f.events, f.max_time_now, f.signature,
+    )  # fmt: skip
+    # Strict reading is canonical: these fields re-encode to exactly ``data``.
     return _with_wire(delta, bytes(data))
 
 
