@@ -4,7 +4,8 @@ Every received delta is decoded once on the node's event loop; pyborsh's model-d
 decoder costs ~28 µs a delta, this one a third of that. It refuses what pyborsh refuses
 (short data, trailing bytes, bad ``kind`` and ``Option`` tags, invalid UTF-8, lengths beyond
 the data), so a byte string still decodes to at most one delta, which re-encodes to it;
-``tests/node/test_delta.py`` checks it against the pyborsh model on random inputs.
+``tests/node/test_delta.py`` checks it against the pyborsh model on random inputs. The bus
+envelope of a delta broadcast is read with the same ``Reader`` (``bus/wire.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ class DeltaFields:
     signature: bytes
 
 
-class _Reader:
+class Reader:
+    """Reads Borsh values off the front of ``data``, refusing short or trailing data."""
+
     def __init__(self, data: bytes) -> None:
         self._data = data
         self._at = 0
@@ -88,7 +91,7 @@ class _Reader:
 
     def end(self) -> None:
         if self._at != len(self._data):
-            raise ReadError(f"{len(self._data) - self._at} trailing byte(s) after the delta")
+            raise ReadError(f"{len(self._data) - self._at} trailing byte(s)")
 
 
 def read_delta(data: bytes, kinds: int) -> DeltaFields:
@@ -97,7 +100,7 @@ def read_delta(data: bytes, kinds: int) -> DeltaFields:
     Raises:
         ReadError: the bytes are not exactly one delta.
     """
-    r = _Reader(data)
+    r = Reader(data)
     delta_id, context_id, author = r.take(32), r.take(32), r.take(32)
     parents = tuple(r.take(32) for _ in range(r.count(32, "parents")))
     time, low, high = _HLC.unpack(r.take(_HLC.size))
@@ -113,7 +116,7 @@ def read_delta(data: bytes, kinds: int) -> DeltaFields:
     )  # fmt: skip
 
 
-def _event(r: _Reader) -> Event:
+def _event(r: Reader) -> Event:
     kind = r.text("event kind")
     data = r.blob("event data")
     has_handler = r.tag(2, "Option (event handler)")
