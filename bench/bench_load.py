@@ -14,8 +14,9 @@ node's ``/ws``. Then:
 * rpc: ``RPC_CALLS`` sequential ``execute set`` calls on node-1 with the others replicating
   them (p50, p99 of the HTTP round trip).
 
-``--against DIR`` runs the same cases on DIR's code (another checkout) right after this
-one's and prints the before/after ratios. Nothing leaves 127.0.0.1.
+``--against DIR`` runs the same cases on DIR's code (another checkout) next to this one's
+and prints the before/after ratios; ``--rounds N`` repeats that, alternating which goes
+first, and compares the medians. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bench.replication_setup import (
     app_wasm,
     body,
     cluster,
+    medians,
     percentile,
     ratio_table,
     sides,
@@ -127,17 +129,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sets", type=int, default=SETS, help="sets per writer")
     parser.add_argument("--app", choices=APPS, default="js")
     parser.add_argument("--against", type=Path, help="a checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each side")
     return parser.parse_args()
 
 
 async def main() -> None:
     """This checkout, then (with ``--against``) the other one, then the ratios."""
     args = parse_args()
-    rows: dict[str, dict[str, float]] = {}
+    runs: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-load-app-") as tmp:
         wasm = app_wasm(args.app, Path(tmp))
-        for side in sides(args.against):
-            rows[side.label] = await run(args.app, wasm, side, args.sets)
+        for turn in range(args.rounds):
+            for side in sides(args.against, turn):
+                runs.setdefault(side.label, []).append(await run(args.app, wasm, side, args.sets))
+    rows = {label: medians(figures) for label, figures in runs.items()}
+    if args.rounds > 1:
+        for label, row in rows.items():
+            print(f"median of {args.rounds} rounds, {label}: " + ", ".join(
+                f"{key} {value:,.2f}" for key, value in row.items()))  # fmt: skip
     if args.against is not None:
         print(f"\nmosquitto, {args.app} kv-store, {NODES} nodes: before = {args.against}")
         print("\n".join(ratio_table(rows, FIGURES)))

@@ -15,8 +15,9 @@ one context, then measures:
 * RSS of each node process at the end.
 
 ``--against DIR`` (a checkout of the commit before, e.g. ``git archive main | tar -x -C
-DIR``) runs every case twice, this checkout's nodes then DIR's, back to back under the same
-load, and prints the before/after ratios. Every loop is bounded; nothing leaves 127.0.0.1.
+DIR``) runs every case twice, on this checkout's nodes and DIR's back to back under the same
+load (which goes first alternates from case to case), and prints the before/after
+ratios. Every loop is bounded; nothing leaves 127.0.0.1.
 The load generator is aiohttp's client.
 """
 
@@ -167,11 +168,11 @@ async def main() -> None:
     results: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-repl-apps-") as tmp:
         wasms = {app: app_wasm(app, Path(tmp)) for app in apps}
-        for kind in args.brokers.split(","):
-            for app in apps:
-                for side in sides(args.against):
-                    figures = await run(kind, app, wasms[app], side, args.heal_n)
-                    results.setdefault((kind, app), {})[side.label] = figures
+        cases = [(kind, app) for kind in args.brokers.split(",") for app in apps]
+        for turn, (kind, app) in enumerate(cases):
+            for side in sides(args.against, turn):
+                figures = await run(kind, app, wasms[app], side, args.heal_n)
+                results.setdefault((kind, app), {})[side.label] = figures
     if args.against is not None:
         for (kind, app), rows in results.items():
             print(f"\n{kind}, {app} kv-store, {NODES} nodes: before = {args.against}")

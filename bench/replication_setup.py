@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import statistics
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -39,10 +40,18 @@ class Side:
     repo: Path
 
 
-def sides(against: Path | None) -> list[Side]:
-    """This checkout, then (with ``--against``) the other one."""
-    this = [Side("this", REPO)]
-    return this if against is None else [*this, Side("before", against.resolve())]
+def sides(against: Path | None, turn: int = 0) -> list[Side]:
+    """This checkout and (with ``--against``) the other one; on odd turns the other first,
+    so neither is always the one that runs on a machine still busy with the last case."""
+    if against is None:
+        return [Side("this", REPO)]
+    both = [Side("this", REPO), Side("before", against.resolve())]
+    return both if turn % 2 == 0 else both[::-1]
+
+
+def medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over several runs of one side."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
 def app_wasm(kind: str, root: Path) -> Path:
