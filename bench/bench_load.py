@@ -10,7 +10,9 @@ node's ``/ws``. Then:
   to back. Accepted sets/s counts acknowledged calls; replicated sets/s counts until the last
   key was pushed by every node's ``/ws``; write → visible is, per call, from its request to
   the push of the last node (p50, p99). Visibility comes from the WebSocket pushes, so the
-  bench does not measure its own polling;
+  bench does not measure its own polling. Node CPU per set is the CPU time all node
+  processes used meanwhile (``/proc``), divided by the sets: the figure that a shared
+  machine disturbs least;
 * rpc: ``RPC_CALLS`` sequential ``execute set`` calls on node-1 with the others replicating
   them (p50, p99 of the HTTP round trip).
 
@@ -36,6 +38,7 @@ from bench.replication_setup import (
     app_wasm,
     body,
     cluster,
+    cpu_s,
     medians,
     percentile,
     ratio_table,
@@ -54,6 +57,7 @@ FIGURES = [
     ("replicated", "sets/s replicated to all", True),
     ("p50", "write→visible p50 (ms)", False),
     ("p99", "write→visible p99 (ms)", False),
+    ("cpu", "node CPU per set, all nodes (ms)", False),
     ("rpc_p50", "execute set node-1 p50 (ms)", False),
     ("rpc_p99", "execute set node-1 p99 (ms)", False),
 ]
@@ -72,6 +76,8 @@ async def writer(url: str, ctx: str, prefix: str, count: int, sent: dict[str, fl
 async def load(nodes: list[NodeProcess], ctx: str, seen: Visibility, sets: int) -> dict[str, float]:
     """Every writer at once; throughput and write → visible."""
     sent: dict[str, float] = {}
+    pids = [n.proc.pid for n in nodes]
+    cpu_before = cpu_s(pids)
     started = time.perf_counter()
     await asyncio.gather(*(
         writer(nodes[w % len(nodes)].url, ctx, f"w{w}", sets, sent) for w in range(WRITERS)
@@ -80,6 +86,7 @@ async def load(nodes: list[NodeProcess], ctx: str, seen: Visibility, sets: int) 
     for key in sent:
         await seen.wait(key)
     visible = {key: seen.visible_at(key) for key in sent}
+    cpu = cpu_s(pids) - cpu_before
     samples = [(visible[key] - sent[key]) * 1000 for key in sent]
     total = len(sent)
     return {
@@ -87,6 +94,7 @@ async def load(nodes: list[NodeProcess], ctx: str, seen: Visibility, sets: int) 
         "replicated": total / (max(visible.values()) - started),
         "p50": percentile(samples, 50),
         "p99": percentile(samples, 99),
+        "cpu": cpu * 1000 / total,
     }
 
 
@@ -116,7 +124,8 @@ async def run(app: str, wasm: Path, side: Side, sets: int) -> dict[str, float]:
             print(f"{tag} {WRITERS} writers, {sets} sets each, on {NODES} nodes: "
                   f"{figures['accepted']:,.0f} sets/s accepted, "
                   f"{figures['replicated']:,.0f} /s replicated to all; write→visible "
-                  f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms")  # fmt: skip
+                  f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms; node CPU "
+                  f"{figures['cpu']:.2f} ms per set (all nodes)")  # fmt: skip
             figures |= await rpc(nodes[0], ctx)
             print(f"{tag} execute set on node-1 of {NODES}: "
                   f"p50 {figures['rpc_p50']:.2f} ms, p99 {figures['rpc_p99']:.2f} ms")  # fmt: skip

@@ -9,7 +9,8 @@ one context, then measures:
 * write → visible: one ``set`` at a time on a rotating node; the time until every node's
   ``/ws`` pushed the ``StateMutation`` carrying that key (p50, p99);
 * sustained: ``WRITERS`` clients per node write back to back; deltas each node absorbed
-  per second, counted until every node converged;
+  per second, counted until every node converged, and the CPU time all node processes used
+  per delta written (``/proc``; a shared machine disturbs it least);
 * heal: nodes split in two groups, ``HEAL_N`` writes on each side, then the rules are
   lifted; seconds from healing until every node has the same heads, root and no pending;
 * RSS of each node process at the end.
@@ -42,6 +43,7 @@ from bench.replication_setup import (
     body,
     cluster,
     converge,
+    cpu_s,
     percentile,
     ratio_table,
     rss_mib,
@@ -68,6 +70,7 @@ FIGURES = [
     ("p50", "write→visible p50 (ms)", False),
     ("p99", "write→visible p99 (ms)", False),
     ("rate", "sustained deltas/s per node", True),
+    ("cpu", "node CPU per delta, all nodes (ms)", False),
     ("heal", "heal (s)", False),
     ("rss", "RSS per node (MiB)", False),
 ]
@@ -101,8 +104,11 @@ async def write_many(url: str, ctx: str, prefix: str, count: int) -> None:
                 assert "result" in await r.json()
 
 
-async def sustained(nodes: list[NodeProcess], ctx: str) -> float:
-    """Deltas per second each node absorbed while every node wrote."""
+async def sustained(nodes: list[NodeProcess], ctx: str) -> tuple[float, float]:
+    """Deltas per second each node absorbed while every node wrote, and the node CPU (ms,
+    all nodes) per delta written."""
+    pids = [n.proc.pid for n in nodes]
+    cpu_before = cpu_s(pids)
     started = time.perf_counter()
     await asyncio.gather(*(
         write_many(n.url, ctx, f"s{i}-{w}", SUSTAINED_PER_WRITER)
@@ -110,7 +116,9 @@ async def sustained(nodes: list[NodeProcess], ctx: str) -> float:
     ))  # fmt: skip
     await converge(nodes, ctx)
     remote_per_node = (len(nodes) - 1) * WRITERS * SUSTAINED_PER_WRITER
-    return remote_per_node / (time.perf_counter() - started)
+    rate = remote_per_node / (time.perf_counter() - started)
+    written = len(nodes) * WRITERS * SUSTAINED_PER_WRITER
+    return rate, (cpu_s(pids) - cpu_before) * 1000 / written
 
 
 async def heal(broker: BrokerHandle, nodes: list[NodeProcess], ctx: str, count: int) -> float:
@@ -142,13 +150,15 @@ async def run(kind: str, app: str, wasm: Path, side: Side, heal_n: int) -> dict[
         ):
             p50, p99 = await latency(nodes, ctx)
             print(f"{tag} write→visible on {NODES} nodes: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-            rate = await sustained(nodes, ctx)
-            print(f"{tag} sustained: {rate:,.0f} deltas/s absorbed per node")
+            rate, cpu = await sustained(nodes, ctx)
+            print(f"{tag} sustained: {rate:,.0f} deltas/s absorbed per node; node CPU "
+                  f"{cpu:.2f} ms per delta written (all nodes)")  # fmt: skip
             healed = await heal(broker, nodes, ctx, heal_n)
             print(f"{tag} heal after {heal_n:,} writes per side: converged in {healed:.2f} s")
             rss = [rss_mib(n.proc.pid) for n in nodes]
             print(f"{tag} RSS per node: {statistics.mean(rss):.0f} MiB (max {max(rss):.0f})")
-    return {"p50": p50, "p99": p99, "rate": rate, "heal": healed, "rss": statistics.mean(rss)}
+    rss_mean = statistics.mean(rss)
+    return {"p50": p50, "p99": p99, "rate": rate, "cpu": cpu, "heal": healed, "rss": rss_mean}
 
 
 def parse_args() -> argparse.Namespace:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import time
 from collections.abc import AsyncIterator, Callable
@@ -76,6 +77,17 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes used so far: unlike wall time, this barely
+    moves when other jobs share the cores, so before/after compare fairly on a busy machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
 
 
 async def admin(client: httpx.AsyncClient, verb: str, path: str, body: Any = None) -> Any:
