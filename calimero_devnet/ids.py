@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import base58
 
@@ -20,6 +21,15 @@ def sha256(data: bytes) -> bytes:
 
 def to_b58(raw: bytes) -> str:
     """Encode an id as base58 text, as the upstream node prints ids."""
+    if type(raw) is bytes:
+        return _b58_cached(raw)
+    return base58.b58encode(raw).decode("ascii")
+
+
+@lru_cache(maxsize=1024)
+def _b58_cached(raw: bytes) -> str:
+    # Context and node ids are named in every event and push (~10 µs each in pure Python);
+    # delta ids pass through once and age out.
     return base58.b58encode(raw).decode("ascii")
 
 

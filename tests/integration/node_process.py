@@ -63,18 +63,21 @@ def node_command(home: Path, *args: str) -> list[str]:
     return command if "--rpc-port" in args else [*command, "--rpc-port", "0"]
 
 
-def node_env() -> dict[str, str]:
-    """The environment of a node process: this checkout first on the import path."""
-    return {**os.environ, "PYTHONPATH": str(REPO)}
+def node_env(repo: Path = REPO) -> dict[str, str]:
+    """The environment of a node process: this checkout (or ``repo``) first on the path."""
+    return {**os.environ, "PYTHONPATH": str(repo)}
 
 
-def start_node(home: Path, *args: str, timeout: float = 20.0) -> NodeProcess:
-    """Start a node on a free loopback port and wait for its ready line."""
+def start_node(home: Path, *args: str, timeout: float = 20.0, repo: Path = REPO) -> NodeProcess:
+    """Start a node on a free loopback port and wait for its ready line.
+
+    ``repo``: the checkout whose ``calimero_devnet`` the node runs (benchmarks compare two).
+    """
     home.mkdir(parents=True, exist_ok=True)
-    command, env = node_command(home, *args), node_env()
+    command, env = node_command(home, *args), node_env(repo)
     started = time.perf_counter()
     with (home / "stderr.txt").open("ab") as stderr:
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=REPO)
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=repo)
     try:
         assert proc.stdout is not None
         ready = json.loads(_read_line(proc.stdout, timeout))

@@ -8,10 +8,12 @@ import struct
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyborsh import BorshError
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import sha256
 from calimero_devnet.node.runtime.types import Event
+from calimero_devnet.node.state import delta as delta_module
 from calimero_devnet.node.state.clock import Hlc
 from calimero_devnet.node.state.delta import (
     CausalDelta,
@@ -103,6 +105,37 @@ def test_verify_rejects_a_tampered_payload() -> None:
     forged = dataclasses.replace(sample(), payload=b"evil")
     with pytest.raises(ParseError, match="id does not match"):
         verify(forged, [AUTHOR.public_key])
+
+
+def test_a_received_delta_is_checked_and_stored_from_its_own_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wire = encode(sample())
+    received = decode(wire)
+
+    def no_reencoding(_: CausalDelta) -> None:
+        raise AssertionError("re-encoded a delta whose bytes it holds")
+
+    monkeypatch.setattr(delta_module, "_body_model", no_reencoding)
+    verify(received, [AUTHOR.public_key])
+    assert compute_id(received) == received.id
+    assert encode(received) == wire
+
+
+def test_a_changed_copy_of_a_received_delta_is_hashed_afresh() -> None:
+    received = decode(encode(sample()))
+    forged = dataclasses.replace(received, payload=b"evil")
+    assert forged.wire == b""
+    with pytest.raises(ParseError, match="id does not match"):
+        verify(forged, [AUTHOR.public_key])
+    assert decode(encode(forged)).payload == b"evil"
+
+
+def test_a_tampered_byte_in_received_wire_is_refused() -> None:
+    wire = bytearray(encode(sample()))
+    wire[-64 - 9] ^= 0x01  # a byte of max_time_now, inside the hashed body
+    with pytest.raises(ParseError, match="id does not match"):
+        verify(decode(bytes(wire)), [AUTHOR.public_key])
 
 
 def test_verify_rejects_a_non_member_author() -> None:
@@ -208,3 +241,38 @@ def test_decoding_is_canonical_or_a_parse_error(data: bytes) -> None:
     except ParseError:
         return
     assert encode(delta) == data
+
+
+def _reference_decode(data: bytes) -> CausalDelta | None:
+    """The pyborsh model's reading of ``data`` (None: refused), for comparison."""
+    try:
+        wire = delta_module._DeltaWire.from_borsh(data)
+    except BorshError:
+        return None
+    body = wire.body
+    return CausalDelta(
+        wire.id, body.context_id, body.author, tuple(body.parents),
+        Hlc(body.hlc.time, body.hlc.node), body.kind, body.payload,
+        tuple(Event(e.kind, e.data, e.handler) for e in body.events), body.max_time_now,
+        wire.signature,
+    )  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), max_size=4),
+    st.integers(-3, 3),
+)
+def test_the_hand_reader_refuses_and_accepts_what_pyborsh_does(
+    edits: list[tuple[int, int]], cut: int
+) -> None:
+    wire = bytearray(encode(sample(events=[Event("K", b"d", None), Event("é", b"", "h")])))
+    for at, value in edits:
+        wire[at % len(wire)] = value
+    data = bytes(wire[:cut]) if cut < 0 else bytes(wire) + b"\x00" * cut
+    expected = _reference_decode(data)
+    if expected is None:
+        with pytest.raises(ParseError):
+            decode(data)
+    else:
+        assert decode(data) == expected

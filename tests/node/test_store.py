@@ -117,6 +117,28 @@ def test_apps_and_contexts_are_listed(store: NodeStore) -> None:
     assert store.context(CTX_FF) is None
 
 
+def test_an_unchanged_context_record_is_decoded_once_and_a_changed_one_afresh(
+    store: NodeStore,
+) -> None:
+    batch = store.batch()
+    batch.put_context(context_record(CTX_A))
+    store.write(batch)
+    first = store.context(CTX_A)
+    assert first is not None
+    assert store.context(CTX_A) is first
+    batch = store.batch()
+    batch.put_context(context_record(CTX_A, heads=[b"\x0c" * 32], delta_count=1))
+    store.write(batch)
+    changed = store.context(CTX_A)
+    assert changed is not None
+    assert changed.heads == [b"\x0c" * 32]
+    assert changed.delta_count == 1
+    batch = store.batch()
+    batch.delete_context(CTX_A)
+    store.write(batch)
+    assert store.context(CTX_A) is None
+
+
 def test_everything_survives_close_and_reopen(tmp_path: Path) -> None:
     first = NodeStore.open(tmp_path / "s")
     batch = first.batch()

@@ -26,3 +26,10 @@ def test_a_foreign_character_is_named_not_a_codec_error(text: str) -> None:
     with pytest.raises(ParseError, match="is not one of its characters") as caught:
         from_b58(text, "context id")
     assert "codec" not in str(caught.value)
+
+
+def test_base58_text_is_the_same_for_ids_seen_before() -> None:
+    raw = bytes(range(32))
+    first = to_b58(raw)
+    assert to_b58(bytes(range(32))) == first  # the remembered text
+    assert to_b58(b"\x09" + raw[1:]) != first

@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyborsh import BorshError
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.node.bus import wire
@@ -116,3 +117,31 @@ def test_mutated_messages_decode_or_raise_parse_error(data: bytes, draw: st.Data
     mutated[position] = draw.draw(st.integers(0, 255))
     with contextlib.suppress(ParseError):
         wire.decode(bytes(mutated))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 255)), max_size=3),
+    st.integers(-3, 3),
+)
+def test_a_delta_envelope_is_read_as_the_pyborsh_model_reads_it(
+    edits: list[tuple[int, int]], cut: int
+) -> None:
+    assert isinstance(MESSAGES[0], DeltaBroadcast)
+    data = bytearray(ENCODED[0])  # edits land in the envelope's head and the delta's start
+    for at, value in edits:
+        data[2 + at % 48] = value  # never the version and tag: those are checked first
+    sample = bytes(data[:cut]) if cut < 0 else bytes(data) + b"\x00" * cut
+    try:
+        model = wire._DeltaWire.from_borsh(sample)
+        wire.check_name(model.sender, "sender")
+        expected: BusMessage | None = DeltaBroadcast(
+            model.sender, model.context, delta_codec.decode(model.delta)
+        )
+    except (BorshError, ValueError, ParseError):  # a bad name, a bad embedded delta
+        expected = None
+    if expected is None:
+        with pytest.raises(ParseError):
+            wire.decode(sample)
+    else:
+        assert wire.decode(sample) == expected

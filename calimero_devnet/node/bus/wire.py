@@ -26,6 +26,7 @@ from calimero_devnet.errors import ParseError
 from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
 from calimero_devnet.node.bus.transport import BusMessage
 from calimero_devnet.node.state import delta as delta_codec
+from calimero_devnet.node.state.delta_reader import Reader, ReadError
 from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.membership import MembersUpdate
 from calimero_devnet.node.sync.messages import (
@@ -203,6 +204,8 @@ def decode(data: bytes) -> BusMessage:
         tag = Tag(data[1])
     except ValueError:
         raise ParseError(f"bus message has unknown tag {data[1]}") from None
+    if tag is Tag.DELTA:
+        return _decode_broadcast(data)
     try:
         wire = _MODELS[tag].from_borsh(data)
     except BorshError as exc:
@@ -212,6 +215,24 @@ def decode(data: bytes) -> BusMessage:
     except ValueError as exc:
         raise ParseError(f"bus message {tag.name}: {exc}") from None
     return _message(tag, wire)
+
+
+def _decode_broadcast(data: bytes) -> BusMessage:
+    # The one message of every commit, read by hand (``_DeltaWire`` is its layout).
+    reader = Reader(data)
+    try:
+        reader.take(2)
+        sender = reader.text("sender")
+        context = reader.take(32)
+        delta = reader.blob("delta")
+        reader.end()
+    except ReadError as exc:
+        raise ParseError(f"bus message DELTA ({len(data)} bytes) is malformed: {exc}") from None
+    try:
+        check_name(sender, "sender")
+    except ValueError as exc:
+        raise ParseError(f"bus message DELTA: {exc}") from None
+    return DeltaBroadcast(sender, context, delta_codec.decode(delta))
 
 
 def _fields(message: BusMessage) -> tuple[Tag, dict[str, Any]]:

@@ -1,7 +1,7 @@
 """Provides causal deltas (SYNC.md): the signed, content-addressed record of one commit.
 
-Wire format (Borsh, via ``pyborsh``; strict: trailing bytes, bad tags and invalid UTF-8 are
-refused)::
+Wire format (Borsh: encoded via ``pyborsh``, read by ``delta_reader``; strict: trailing bytes,
+bad tags and invalid UTF-8 are refused)::
 
     id            [u8; 32]   SHA-256 of the body bytes below
     context_id    [u8; 32]   \\
@@ -14,13 +14,16 @@ refused)::
     max_time_now  u64        /
     signature     [u8; 64]   the author's Ed25519 signature of ``id``
 
-so ``id == sha256(wire[32:-64])``.
+so ``id == sha256(wire[32:-64])``. A delta built by ``create_delta`` or ``decode`` keeps
+those bytes (``CausalDelta.wire``): storing, forwarding and checking it never re-encodes.
+``dataclasses.replace`` drops them (``wire`` is not an init field), so a changed copy is
+encoded and hashed afresh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Annotated
 
@@ -31,6 +34,7 @@ from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import sha256, to_b58
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.clock import Hlc
+from calimero_devnet.node.state.delta_reader import ReadError, read_delta
 from calimero_devnet.node.state.identity import NodeIdentity
 from calimero_devnet.node.state.identity import verify as verify_signature
 
@@ -71,6 +75,7 @@ class _BodyWire(Borsh, BaseModel):
     max_time_now: Annotated[int, U64]
 
 
+# The whole delta as a pyborsh model: ``delta_reader`` is tested against it.
 class _DeltaWire(Borsh, BaseModel):
     id: Id32
     body: _BodyWire
@@ -91,6 +96,8 @@ class CausalDelta:
     events: tuple[Event, ...]
     max_time_now: int
     signature: bytes
+    # The exact wire bytes of these fields, when known (set only by this module).
+    wire: bytes = field(default=b"", init=False, compare=False, repr=False)
 
     def __repr__(self) -> str:
         """Short form: ids in base58, payload by size."""
@@ -117,24 +124,28 @@ def create_delta(
         b"", context_id, identity.public_key, tuple(parents), hlc, kind, payload,
         tuple(events), max_time_now, b"",
     )  # fmt: skip
-    delta_id = compute_id(fields)
-    return replace(fields, id=delta_id, signature=identity.sign(delta_id))
+    body = _body_bytes(fields)
+    delta_id = sha256(body)
+    signature = identity.sign(delta_id)
+    delta = CausalDelta(
+        delta_id, context_id, identity.public_key, fields.parents, hlc, kind, payload,
+        fields.events, max_time_now, signature,
+    )  # fmt: skip
+    return _with_wire(delta, delta_id + body + signature)
 
 
 def compute_id(delta: CausalDelta) -> bytes:
     """Return the SHA-256 of the canonical Borsh body (every field but id and signature)."""
-    try:
-        return sha256(_body_model(delta).to_borsh())
-    except BorshError as exc:
-        raise ValueError(f"delta fields do not fit the wire format: {exc}") from exc
+    if delta.wire:
+        return sha256(delta.wire[32:-64])
+    return sha256(_body_bytes(delta))
 
 
 def encode(delta: CausalDelta) -> bytes:
-    """Return the Borsh wire bytes of ``delta``."""
-    try:
-        body = _body_model(delta).to_borsh()
-    except BorshError as exc:
-        raise ValueError(f"delta fields do not fit the wire format: {exc}") from exc
+    """Return the Borsh wire bytes of ``delta`` (the kept ones, if it has them)."""
+    if delta.wire:
+        return delta.wire
+    body = _body_bytes(delta)
     if len(delta.id) != 32 or len(delta.signature) != 64:
         raise ValueError("a delta needs a 32-byte id and a 64-byte signature before encoding")
     return delta.id + body + delta.signature
@@ -143,22 +154,15 @@ def encode(delta: CausalDelta) -> bytes:
 def decode(data: bytes) -> CausalDelta:
     """Decode wire bytes strictly, or raise ``ParseError`` saying what is wrong."""
     try:
-        wire = _DeltaWire.from_borsh(data)
-    except BorshError as exc:
-        raise ParseError(f"delta ({len(data)} bytes) is not a valid Borsh delta: {exc}") from exc
-    body = wire.body
-    return CausalDelta(
-        id=wire.id,
-        context_id=body.context_id,
-        author=body.author,
-        parents=tuple(body.parents),
-        hlc=Hlc(body.hlc.time, body.hlc.node),
-        kind=body.kind,
-        payload=body.payload,
-        events=tuple(Event(e.kind, e.data, e.handler) for e in body.events),
-        max_time_now=body.max_time_now,
-        signature=wire.signature,
-    )
+        f = read_delta(bytes(data), len(DeltaKind))
+    except ReadError as exc:
+        raise ParseError(f"delta ({len(data)} bytes) is not a valid Borsh delta: {exc}") from None
+    delta = CausalDelta(
+        f.id, f.context_id, f.author, f.parents, Hlc(f.hlc_time, f.hlc_node), DeltaKind(f.kind),
+        f.payload, f.events, f.max_time_now, f.signature,
+    )  # fmt: skip
+    # Strict reading is canonical: these fields re-encode to exactly ``data``.
+    return _with_wire(delta, bytes(data))
 
 
 def verify(delta: CausalDelta, members: Iterable[bytes]) -> None:
@@ -177,6 +181,18 @@ def verify(delta: CausalDelta, members: Iterable[bytes]) -> None:
         return  # the common case formats nothing
     where = f"delta {to_b58(delta.id)} of context {to_b58(delta.context_id)}"
     raise ParseError(f"{where}: {problem}")
+
+
+def _with_wire(delta: CausalDelta, wire: bytes) -> CausalDelta:
+    object.__setattr__(delta, "wire", wire)  # frozen: set once, before anyone else sees it
+    return delta
+
+
+def _body_bytes(delta: CausalDelta) -> bytes:
+    try:
+        return _body_model(delta).to_borsh()
+    except BorshError as exc:
+        raise ValueError(f"delta fields do not fit the wire format: {exc}") from exc
 
 
 def _body_model(delta: CausalDelta) -> _BodyWire:

@@ -111,6 +111,7 @@ class StoreBatch:
 
 
 log = logging.getLogger(__name__)
+DECODED_CONTEXTS = 256  # decoded context records kept (records are frozen)
 MIN_FREE_TO_REOPEN = 8 << 20  # bytes: a new WAL, MANIFEST and OPTIONS file, with room to write
 
 
@@ -120,6 +121,7 @@ class NodeStore:
     def __init__(self, path: Path, db: Rdict) -> None:
         """Wrap an open database (use ``NodeStore.open``)."""
         self.path = path
+        self._decoded: dict[bytes, tuple[bytes, ContextRecord]] = {}
         self._adopt(db)
         self._closed = False
         self.write_failure: str | None = None  # why the last write was refused, until reopened
@@ -255,7 +257,18 @@ class NodeStore:
     def context(self, ctx: bytes) -> ContextRecord | None:
         """The context record, or None if this node has no such context."""
         raw = self._get("contexts", ctx)
-        return None if raw is None else decode_context(raw)
+        if raw is None:
+            return None
+        # Read on every commit and every replication job: decode each stored version once.
+        # Keyed on the exact bytes, so a changed record is always decoded afresh.
+        known = self._decoded.get(ctx)
+        if known is not None and known[0] == raw:
+            return known[1]
+        record = decode_context(raw)
+        if len(self._decoded) >= DECODED_CONTEXTS:
+            self._decoded.clear()
+        self._decoded[ctx] = (raw, record)
+        return record
 
     def contexts(self) -> list[ContextRecord]:
         """Every context of this node, by id."""
