@@ -47,7 +47,7 @@ COMMON = frozenset({"type", "name", "description", "outputs", "expected_failure"
 STEPS: dict[str, StepSpec] = {
     "install_application": _spec("node", "path package version", "dev"),
     "create_context": _spec("node application_id", "params group_id", "service_name"),
-    "create_mesh": _spec("context_node application_id nodes", "params"),
+    "create_mesh": _spec("context_node application_id nodes", "params", "capability"),
     "join_context": _spec("node context_id", "invitee_id invitation"),
     "create_identity": _spec("node"),
     # merobox's context-invitation form; the namespace form is refused in steps_check
