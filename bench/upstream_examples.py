@@ -6,15 +6,17 @@ Run from this repository's root: ``.venv/bin/python -m bench.upstream_examples C
 calimero-sdk-js, with ``npm install bs58@5`` run in it). Each example is built with
 ``devnet build --json`` (type check on); its wasm is copied to ``build/service.wasm`` and
 ``build/contract.wasm``, where upstream's build script puts it and its workflow files look
-for it; then each ``examples/<name>/workflows/*.yml`` runs unchanged with ``devnet run``
-from CHECKOUT, as merobox runs them. It prints one line per example and one per workflow
-file: passed, or the first failing line of the run.
+for it (and where the example's own ``package.json`` build script writes it); then each
+``examples/<name>/workflows/*.yml`` runs unchanged with ``devnet run`` from CHECKOUT, as
+merobox runs them, and each ``*.yml`` beside an example's sources from its folder. It
+prints one line per example and one per workflow file: passed, or the first failing line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -35,16 +37,36 @@ def build(example: Path) -> tuple[str, str]:
     wasm = Path(report.get("wasm") or "")
     if not report.get("wasm") or not wasm.is_file():
         return f"no ({'; '.join(report.get('errors') or [])[:160]})", "?"
-    for name in ("service.wasm", "contract.wasm"):
-        shutil.copyfile(wasm, example / "build" / name)
+    for target in [example / "build" / "service.wasm", example / "build" / "contract.wasm",
+                   *_scripted_outputs(example)]:  # fmt: skip
+        shutil.copyfile(wasm, target)
     diagnostics = report.get("diagnostics") or []
     return "yes", "yes" if not diagnostics else f"no ({len(diagnostics)} error(s))"
 
 
-def run(checkout: Path, workflow: Path, data: Path) -> str:
-    """``devnet run`` one workflow file from the checkout: passed, or why not."""
-    argv = [*DEVNET, "run", str(workflow.relative_to(checkout)), "--data-dir", str(data)]
-    done = subprocess.run(argv, cwd=checkout, capture_output=True, text=True, timeout=900,
+def _scripted_outputs(example: Path) -> list[Path]:
+    """Where the example's own ``package.json`` build scripts write the wasm (``-o X.wasm``)."""
+    try:
+        scripts = json.loads((example / "package.json").read_text()).get("scripts", {})
+    except (OSError, ValueError):
+        return []
+    found = re.findall(r"-o\s+(\S+\.wasm)", " ".join(map(str, scripts.values())))
+    return [example / name for name in found if ".." not in name]
+
+
+def workflows(example: Path) -> list[tuple[Path, Path]]:
+    """Each workflow file with the folder it runs from: ``workflows/*.yml`` from the
+    checkout's root (as upstream runs them), ``*.yml`` beside the sources from the example's."""
+    root = example.parent.parent
+    return [(w, root) for w in sorted((example / "workflows").glob("*.yml"))] + [
+        (w, example) for w in sorted(example.glob("*.yml"))
+    ]
+
+
+def run(cwd: Path, workflow: Path, data: Path) -> str:
+    """``devnet run`` one workflow file from ``cwd``: passed, or why not."""
+    argv = [*DEVNET, "run", str(workflow.relative_to(cwd)), "--data-dir", str(data)]
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=900,
                           check=False)  # fmt: skip
     if done.returncode == 0:
         return "passed"
@@ -69,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{example.name:40} {builds[:40]:10} {types:12}", flush=True)
             if builds != "yes":
                 continue
-            for workflow in sorted((example / "workflows").glob("*.yml")):
-                verdict = run(args.checkout, workflow, Path(tmp) / example.name / workflow.stem)
+            for workflow, cwd in workflows(example):
+                verdict = run(cwd, workflow, Path(tmp) / example.name / workflow.stem)
                 print(f"    {workflow.name}: {verdict}", flush=True)
     return 0
 

@@ -56,10 +56,14 @@ STEPS: dict[str, StepSpec] = {
     "join": _spec("node", "context_id invitation invitee_id " + _NS),
     "invite_open": _spec("node context_id granter_id", "valid_for_blocks"),
     "join_open": _spec("node", "invitee_id invitation " + _NS),
+    # `timeout` on a call: merobox's step runner ignored it (seen in curb-js's workflows)
     "call": _spec(
-        "node context_id method", "args executor_public_key allow_failure", "unauthenticated"
+        "node context_id method",
+        "args executor_public_key allow_failure",
+        "unauthenticated timeout",
     ),
-    # merobox waits 5 s without `seconds`, and ignores other keys (`duration`, seen upstream)
+    # merobox's step runner waits 5 s without `seconds` and ignored `duration` (seen upstream;
+    # its newer schema refuses both)
     "wait": _spec("", "seconds message", "duration"),
     "wait_for_sync": _spec(
         "nodes",
