@@ -199,3 +199,34 @@ def test_a_step_that_is_not_a_mapping_is_an_error(tmp_path: Path) -> None:
     assert "step 1: give a mapping with a type" in message
     with pytest.raises(WorkflowError):
         parse_workflow(write(tmp_path, "  - seconds: 1\n"), tmp_path)
+
+
+def test_keys_merobox_ignored_are_accepted_and_noted(tmp_path: Path) -> None:
+    """As upstream's examples write them: a `wait` with `duration` and no `seconds`, a `call`
+    with `timeout`, a `create_mesh` with `capability`; namespace steps set their variable."""
+    path = write(tmp_path, INSTALL + """\
+  - type: wait
+    duration: 2
+  - type: create_namespace
+    node: n-1
+    application_id: '{{app_id}}'
+  - type: create_context
+    node: n-1
+    application_id: '{{app_id}}'
+    group_id: '{{namespace_id_n-1}}'
+  - type: create_mesh
+    context_node: n-1
+    application_id: '{{app_id}}'
+    nodes: [n-2]
+    capability: member
+  - type: call
+    node: n-2
+    context_id: x
+    method: get
+    timeout: 60
+""")  # fmt: skip
+    flow = parse_workflow(path, tmp_path)
+    assert [step.kind for step in flow.steps][1:3] == ["wait", "create_namespace"]
+    assert "seconds" not in flow.steps[1].fields  # merobox's 5 s
+    for key, line in (("duration", 13), ("capability", 25), ("timeout", 30)):
+        assert any(f"{key} (line {line}): not applicable here" in note for note in flow.notes)
