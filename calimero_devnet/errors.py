@@ -98,6 +98,13 @@ class ApplicationNotFound(NodeError):
     http_status = 404
 
 
+class GroupNotFound(NodeError):
+    """No namespace or group with that id exists on this node."""
+
+    type_name = "GroupNotFound"
+    http_status = 404
+
+
 class MethodNotFound(NodeError):
     """The application exports no callable method of that name."""
 

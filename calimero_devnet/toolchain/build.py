@@ -120,7 +120,7 @@ def _build(
     work, clock = out / WORK, _Clock()
     js, wasm = out / f"{name}.js", out / f"{name}.wasm"
     bundle.run_esbuild(tools.node.esbuild, app_dir, entry, js, tools.root / "sdk" / "src")
-    refused.check_bundle(js, name)
+    refused.check_bundle(js, name, app_dir / "src")
     embed_line_table(js, app_dir, tools.root / "sdk" / "src")  # panics name TS lines
     clock.lap("esbuild")
     described = bundle.run_qjsc(tools.engine.qjsc, js, work / "app.qbc", work / "describe.json")

@@ -1,6 +1,9 @@
 """Refuses, at build time, an app that calls an upstream SDK function the devnet does not
-serve (``toolchain/sdk/src/internal/refused.ts``): the SDK marks each one's body, the
-bundler keeps only the functions an app calls, and the marks left name them."""
+serve (``toolchain/sdk/src/internal/refused.ts``): the SDK marks each one's body and the
+bundler keeps the functions an app may reach, so the marks left name the candidates; a
+candidate counts when the app's own sources name it. (The bundler cannot drop one function
+of a namespace used as a value, as `import { env } from '@calimero/sdk'` is: every mark of
+`env` stays then, whatever the app calls.)"""
 
 from __future__ import annotations
 
@@ -27,13 +30,31 @@ def refused_calls(bundle_text: str) -> list[str]:
     return sorted(set(_MARK.findall(bundle_text)))
 
 
-def check_bundle(bundle: Path, app: str) -> None:
-    """Refuse the bundle of ``app`` if it calls a function the devnet does not serve.
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".mjs")
+
+
+def named_in_sources(sources: Path, names: list[str]) -> list[str]:
+    """The ``names`` that the files under ``sources`` mention outside comments."""
+    if not names:
+        return []
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    found: set[str] = set()
+    for path in sorted(sources.rglob("*")):
+        if path.suffix in SOURCE_SUFFIXES and "node_modules" not in path.parts:
+            code = _COMMENT.sub("", path.read_text(encoding="utf-8", errors="replace"))
+            found.update(pattern.findall(code))
+    return sorted(found)
+
+
+def check_bundle(bundle: Path, app: str, sources: Path) -> None:
+    """Refuse the bundle of ``app`` if its sources call a function the devnet does not serve.
 
     Raises:
         ToolchainError: one line naming each refused function and why.
     """
-    names = refused_calls(bundle.read_text(encoding="utf-8", errors="replace"))
+    marked = refused_calls(bundle.read_text(encoding="utf-8", errors="replace"))
+    names = named_in_sources(sources, marked)
     if not names:
         return
     reasons = "; ".join(f"env.{name}: {WHY.get(name, 'not served here')}" for name in names)

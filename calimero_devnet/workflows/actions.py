@@ -12,6 +12,7 @@ from calimero_devnet.workflows import actions_deploy as deploy
 from calimero_devnet.workflows import actions_faults as faults
 from calimero_devnet.workflows import actions_fuzz as fuzz
 from calimero_devnet.workflows import actions_identity as identity
+from calimero_devnet.workflows import actions_namespaces as namespaces
 from calimero_devnet.workflows import actions_nodes as nodes
 from calimero_devnet.workflows import actions_snapshot as snapshots
 from calimero_devnet.workflows import actions_waits as waits
@@ -49,6 +50,12 @@ ACTIONS: dict[str, Action] = {
     "heal_peers": nodes.heal_peers,
     "upload_blob": blobs.upload_blob,
     "download_blob": blobs.download_blob,
+    "delete_blob": blobs.delete_blob,
+    "create_namespace": namespaces.create_namespace,
+    "create_group": namespaces.create_namespace,  # merobox's older name
+    "create_group_in_namespace": namespaces.create_group_in_namespace,
+    "list_namespaces": namespaces.list_namespaces,
+    "list_namespace_groups": namespaces.list_namespace_groups,
     "latency": faults.latency,
     "loss": faults.loss,
     "redeploy": deploy.redeploy,

@@ -65,9 +65,12 @@ def _init(fields: Response) -> dict[str, Any]:
 
 
 async def create_context(ctx: Context, fields: Response, _: StepResult) -> Response:
-    """Create a context of ``application_id`` on ``node``: ``contextId``, ``memberPublicKey``."""
+    """Create a context of ``application_id`` on ``node`` (in ``group_id`` when given):
+    ``contextId``, ``memberPublicKey``."""
     node = str(fields["node"])
     body = {"applicationId": fields["application_id"], "initializationParams": _init(fields)}
+    if fields.get("group_id"):
+        body["groupId"] = fields["group_id"]  # a namespace or group of create_namespace
     data: Response = await ctx.client(node).admin("POST", "contexts", body)
     ctx.add_member(str(data["contextId"]), node)
     ctx.values[f"context.{node}"] = data["contextId"]

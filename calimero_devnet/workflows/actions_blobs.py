@@ -7,7 +7,9 @@ and sets ``blob_id_<node>`` and ``blob_size_<node>``. ``download_blob`` (``node`
 ``expected_size``?, ``expected_sha256``?) answers ``{"blob_id", "size", "sha256"}`` and sets
 ``downloaded_blob_size_<node>`` and ``downloaded_blob_sha256_<node>``. As in merobox,
 ``expected_failure`` covers only a blob that could not be retrieved: bytes that arrive but
-fail a size or sha256 check fail the step whatever it expects.
+fail a size or sha256 check fail the step whatever it expects. ``delete_blob`` (``node``,
+``blob_id``, ``missing_ok``? default true) removes the blob from that node and answers
+``{"blob_id", "deleted"}``; a blob already absent is ``deleted: false`` under ``missing_ok``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,19 @@ async def download_blob(ctx: Context, fields: Response, _: StepResult) -> Respon
     ctx.values[f"downloaded_blob_size_{node}"] = info["size"]
     ctx.values[f"downloaded_blob_sha256_{node}"] = info["sha256"]
     return info
+
+
+async def delete_blob(ctx: Context, fields: Response, _: StepResult) -> Response:
+    """Delete ``blob_id`` from ``node`` (``DELETE /admin-api/blobs/<id>``)."""
+    node, blob_id = str(fields["node"]), str(fields["blob_id"])
+    response = await _request(ctx, node, "DELETE", f"/admin-api/blobs/{blob_id}", {})
+    if response.status_code == 404 and fields.get("missing_ok", True) is not False:
+        return {"blob_id": blob_id, "deleted": False}
+    if response.status_code != 200:
+        raise StepFailed(f"{node}: blob {blob_id} not deleted ({response.status_code}): "
+                         f"{_error(response)}")  # fmt: skip
+    answer: Response = response.json()
+    return answer
 
 
 def _check(fields: Response, info: Response) -> None:

@@ -19,13 +19,14 @@ from calimero_devnet.workflows.context import Context
 from calimero_devnet.workflows.results import StepFailed, StepResult
 
 Response = dict[str, Any]
+DEFAULT_WAIT_S = 5.0  # merobox's wait without `seconds`
 
 
 async def wait(ctx: Context, fields: Response, _: StepResult) -> Response:
-    """Sleep ``seconds``."""
+    """Sleep ``seconds`` (5 without it, as merobox)."""
     if fields.get("message"):
         ctx.say(f"    … {fields['message']}")
-    await asyncio.sleep(float(fields["seconds"]))
+    await asyncio.sleep(float(fields.get("seconds", DEFAULT_WAIT_S)))
     return {}
 
 

@@ -2,7 +2,8 @@
 
 ``STEPS`` lists the types ``devnet run`` runs: merobox's (with merobox's field names) and
 our extensions. ``NOT_HERE`` lists merobox's types that need node features this devnet
-does not have (namespaces and groups, auth, TEE, Docker):
+does not have (namespace governance: invitations, joins, members, upgrades; auth, TEE,
+Docker):
 a file using one fails before anything starts, naming them. Any other type is a typo.
 """
 
@@ -45,8 +46,8 @@ COMMON = frozenset({"type", "name", "description", "outputs", "expected_failure"
 
 STEPS: dict[str, StepSpec] = {
     "install_application": _spec("node", "path package version", "dev"),
-    "create_context": _spec("node application_id", "params", "group_id service_name"),
-    "create_mesh": _spec("context_node application_id nodes", "params"),
+    "create_context": _spec("node application_id", "params group_id", "service_name"),
+    "create_mesh": _spec("context_node application_id nodes", "params", "capability"),
     "join_context": _spec("node context_id", "invitee_id invitation"),
     "create_identity": _spec("node"),
     # merobox's context-invitation form; the namespace form is refused in steps_check
@@ -55,10 +56,15 @@ STEPS: dict[str, StepSpec] = {
     "join": _spec("node", "context_id invitation invitee_id " + _NS),
     "invite_open": _spec("node context_id granter_id", "valid_for_blocks"),
     "join_open": _spec("node", "invitee_id invitation " + _NS),
+    # `timeout` on a call: merobox's step runner ignored it (seen in curb-js's workflows)
     "call": _spec(
-        "node context_id method", "args executor_public_key allow_failure", "unauthenticated"
+        "node context_id method",
+        "args executor_public_key allow_failure",
+        "unauthenticated timeout",
     ),
-    "wait": _spec("seconds", "message"),
+    # merobox's step runner waits 5 s without `seconds` and ignored `duration` (seen upstream;
+    # its newer schema refuses both)
+    "wait": _spec("", "seconds message", "duration"),
     "wait_for_sync": _spec(
         "nodes",
         "context_id group_id timeout check_interval trigger_sync "
@@ -75,6 +81,12 @@ STEPS: dict[str, StepSpec] = {
     "heal_peers": _spec("node peers"),
     "upload_blob": _spec("node file_path", "context_id"),
     "download_blob": _spec("node blob_id", "context_id output_path expected_size expected_sha256"),
+    "delete_blob": _spec("node blob_id", "missing_ok"),
+    "create_namespace": _spec("node application_id", "app_key namespace_name"),
+    "create_group": _spec("node application_id", "app_key namespace_name"),
+    "create_group_in_namespace": _spec("node namespace_id", "group_name visibility"),
+    "list_namespaces": _spec("node"),
+    "list_namespace_groups": _spec("node namespace_id"),
     # devnet extensions
     "partition": _spec("groups", extension=True),
     "heal": _spec(extension=True),
@@ -97,22 +109,22 @@ STEPS: dict[str, StepSpec] = {
 NOT_HERE = frozenset(
     """
     uninstall_application get_application list_application_versions delete_context
-    join_subgroup_inheritance create_namespace create_namespace_invitation
-    join_namespace create_group_in_namespace reparent_group list_namespaces node_identity
-    list_namespace_groups list_subgroups get_group_info list_group_contexts list_group_members
+    join_subgroup_inheritance create_namespace_invitation
+    join_namespace reparent_group node_identity
+    list_subgroups get_group_info list_group_contexts list_group_members
     add_group_members remove_group_members update_member_role set_member_capabilities
     get_member_capabilities set_default_capabilities set_member_auto_follow
     set_subgroup_visibility set_default_visibility leave_context leave_group leave_namespace
     set_group_metadata get_group_metadata set_member_metadata get_member_metadata
     set_context_metadata get_context_metadata detach_context_from_group sync_group
     register_group_signing_key delete_group delete_namespace
-    create_group create_group_invitation join_group account_create
+    create_group_invitation join_group account_create
     account_pair account_revoke account_show node_exec sign_warrant perform_intent login
     refresh ws_connect ws_subscribe assert_ws_event upgrade_group
     cascade_namespace_application assert_cascade_complete assert_migration_complete
     get_group_upgrade_status get_cascade_status get_migration_status abort_migration
     retry_group_upgrade resync_context list_proposals get_proposal get_proposal_approvers
-    delete_blob delete_blob_on_disk pause_container
+    delete_blob_on_disk pause_container
     unpause_container restart_container disconnect_node connect_node inject_network_fault
     assert_log_present assert_log_absent assert_api_response fuzzy_test
     set_tee_admission_policy tee_fleet_join assert_tee_member assert_not_member

@@ -275,6 +275,8 @@ def _set_by(kind: str, raw: Located) -> set[str]:
         return {f"context.{raw.get('node')}"}
     if kind == "create_identity":
         return {f"public_key_{raw.get('node')}"}
+    if kind in ("create_namespace", "create_group"):
+        return {f"namespace_id_{raw.get('node')}"}
     if kind == "create_mesh":
         nodes = raw.get("nodes") or []
         names = [raw.get("context_node"), *(nodes if isinstance(nodes, list) else [nodes])]

@@ -70,9 +70,9 @@ def test_a_failing_assertion_fails_the_run_and_says_why(tmp_path: Path) -> None:
 def test_an_unsupported_step_fails_before_any_node_starts(tmp_path: Path) -> None:
     workflow = tmp_path / "namespace.yml"
     workflow.write_text(
-        "name: needs namespaces\nnodes:\n  count: 2\nsteps:\n"
-        "  - type: create_namespace\n    node: calimero-node-2\n"
-        "  - type: delete_blob\n    node: calimero-node-1\n    blob_id: x\n"
+        "name: needs namespace governance\nnodes:\n  count: 2\nsteps:\n"
+        "  - type: join_namespace\n    node: calimero-node-2\n"
+        "  - type: delete_blob_on_disk\n    node: calimero-node-1\n    blob_id: x\n"
     )
     argv = [sys.executable, "-m", "calimero_devnet.cli", "run", str(workflow),
             "--data-dir", str(tmp_path / "cluster")]  # fmt: skip
@@ -80,8 +80,8 @@ def test_an_unsupported_step_fails_before_any_node_starts(tmp_path: Path) -> Non
                           check=False)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.startswith(f"devnet: error: {workflow}: uses steps devnet run does not")
-    assert "create_namespace at line 5" in done.stderr
-    assert "delete_blob at line 7" in done.stderr
+    assert "join_namespace at line 5" in done.stderr
+    assert "delete_blob_on_disk at line 7" in done.stderr
     assert not (tmp_path / "cluster").exists()
 
 

@@ -55,6 +55,28 @@ def test_governance_calls_are_refused_at_build_time(tmp_path: Path) -> None:
     assert "contextCreate" not in message  # only what the app calls
 
 
+def test_the_env_namespace_of_the_sdk_index_is_not_refused_for_what_it_holds(
+    tmp_path: Path,
+) -> None:
+    """`import { env } from '@calimero/sdk'` keeps every env function in the bundle (curb-js
+    imports it so); only the ones the app names are refused."""
+    app = tmp_path / "members"
+    shutil.copytree(APPS / "members", app)
+    source = app / "src" / "index.ts"
+    text = source.read_text().replace(
+        "import { State, Logic, Init, View } from '@calimero-network/calimero-sdk-js';\n"
+        "import * as env from '@calimero-network/calimero-sdk-js/env';",
+        "import { State, Logic, Init, View, env } from '@calimero-network/calimero-sdk-js';\n"
+        "// env.contextCreate would be refused; a comment naming it is not a call",
+    )
+    source.write_text(text)
+    assert build_app(app).wasm_path.is_file()
+    source.write_text(text[: text.rindex("}")] + GOVERNANCE)
+    with pytest.raises(ToolchainError, match="env.contextAddMember") as refused:
+        build_app(app)
+    assert "contextCreate" not in str(refused.value)
+
+
 def test_only_marks_left_in_a_bundle_count() -> None:
     bundle = 'refused("__calimero_refused__:contextCreate"); x("__calimero_refused__:contextCreate")'
     assert refused_calls(bundle) == ["contextCreate"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,73 @@ def test_user_and_frozen_storage_as_upstream(
         assert sorted(listed["hashes"]) == listed["hashes"]
         assert sorted(listed["values"]) == ["hello world", "héllo"]
         assert listed["first"] in listed["values"]
+
+
+def _sized(data: bytes) -> bytes:
+    return struct.pack("<I", len(data)) + data
+
+
+def _tagged(value: object) -> bytes:  # noqa: PLR0911  (one return per kind)
+    """Upstream's tagged encoding (its borsh-value.ts), written again here from its format."""
+    if value is None:
+        return b"\x00"
+    if isinstance(value, bool):
+        return b"\x01" + bytes([value])
+    if isinstance(value, float | int) and not isinstance(value, Big):
+        return b"\x02" + struct.pack("<d", value)
+    if isinstance(value, Big):
+        return b"\x03" + _sized(str(int(value)).encode())
+    if isinstance(value, str):
+        return b"\x04" + _sized(value.encode())
+    if isinstance(value, list):
+        return b"\x06" + struct.pack("<I", len(value)) + b"".join(map(_tagged, value))
+    assert isinstance(value, dict)
+    pairs = b"".join(_sized(key.encode()) + _tagged(item) for key, item in value.items())
+    return b"\x07" + struct.pack("<I", len(value)) + pairs
+
+
+class Big(int):
+    """A JavaScript bigint (tagged 3), as opposed to a number."""
+
+
+def _upstream_hash(sent: bytes) -> str:
+    """What upstream's node answers: sha256 of the Borsh Vec<u8> (u32 LE length + bytes)."""
+    return hashlib.sha256(_sized(sent)).hexdigest()
+
+
+FROZEN_SENT = {  # what upstream's SDK sends for each value of the fixture's KINDS
+    "number": struct.pack("<d", 42.5),
+    "boolean": b"\x01",
+    "bytes": bytes([1, 2, 3]),
+    "bigint": _tagged(Big(12345678901234567890)),
+    "object": _tagged({"b": 1, "a": "x"}),
+    "array": _tagged([1, "two", None, False]),
+    "map": _tagged({"__calimeroMap": True, "entries": [{"key": "k", "value": 7}]}),
+    "date": _tagged("2024-01-02T03:04:05.000Z"),
+}
+FROZEN_BACK = {
+    "number": {"type": "number", "value": 42.5},
+    "boolean": {"type": "boolean", "value": True},
+    "bytes": {"type": "bytes", "value": [1, 2, 3]},
+    "bigint": {"type": "bigint", "value": "12345678901234567890"},
+    "object": {"type": "object", "value": {"b": 1, "a": "x"}},
+    "array": {"type": "object", "value": [1, "two", None, False]},
+    "map": {"type": "map", "value": [["k", 7]]},
+    "date": {"type": "string", "value": "2024-01-02T03:04:05.000Z"},
+}
+
+
+def test_frozen_hashes_of_every_kind_of_value_are_upstreams(
+    tmp_path: Path, runtime: Runtime, apps: dict[str, BuildResult]
+) -> None:
+    with open_core(tmp_path / "n", runtime) as core:
+        ctx = start(core, apps["storage"].wasm_path)
+        frozen = call(core, ctx, "freezeKinds")
+    assert sorted(frozen) == sorted(FROZEN_SENT)
+    for kind, sent in FROZEN_SENT.items():
+        assert frozen[kind]["hash"] == _upstream_hash(sent), kind
+        assert frozen[kind]["computed"] == frozen[kind]["hash"], kind  # computeHash agrees
+        assert frozen[kind]["back"] == FROZEN_BACK[kind], kind
 
 
 def test_text_encoder_and_decoder_globals(

@@ -45,7 +45,7 @@ def test_a_good_file_parses_with_its_nodes_steps_and_notes(tmp_path: Path) -> No
   - type: create_context
     node: n-1
     application_id: '{{app_id}}'
-    group_id: ignored
+    service_name: ignored
     outputs:
       ctx: contextId
   - type: repeat
@@ -65,7 +65,7 @@ def test_a_good_file_parses_with_its_nodes_steps_and_notes(tmp_path: Path) -> No
     assert [(s.where, s.kind) for s in flow.steps[2].steps] == [("3.1", "call")]
     assert flow.steps[0].outputs == {"app_id": "applicationId"}
     assert any("nodes.image (line 5)" in note for note in flow.notes)
-    assert any("group_id (line 16)" in note for note in flow.notes)
+    assert any("service_name (line 16)" in note for note in flow.notes)
 
 
 def test_explicit_nodes_take_their_names_and_ports(tmp_path: Path) -> None:
@@ -81,7 +81,8 @@ def test_explicit_nodes_take_their_names_and_ports(tmp_path: Path) -> None:
          "unknown key 'colour'"),
         ("  - type: wiat\n    seconds: 1\n", ":6: step 1 (wiat)",
          "unknown step type 'wiat' (did you mean 'wait'?)"),
-        ("  - name: Pause\n    type: wait\n", ":6: step 1 (wait 'Pause')", "'seconds' is required"),
+        ("  - name: Pause\n    type: stop_node\n", ":6: step 1 (stop_node 'Pause')",
+         "'nodes' is required"),
         ("  - type: call\n    node: n-1\n    context_id: '{{nope}}'\n    method: get\n",
          ":8: step 1 (call)", "{{nope}} is not set by any earlier step's outputs"),
         ("  - type: stop_node\n    nodes: [n-1, n-9]\n", ":7: step 1 (stop_node)",
@@ -131,16 +132,16 @@ def test_repeat_counters_exist_only_inside_the_repeat(tmp_path: Path) -> None:
 
 def test_every_unsupported_step_is_listed_before_anything_runs(tmp_path: Path) -> None:
     path = write(tmp_path, INSTALL + """\
-  - type: create_namespace
+  - type: create_namespace_invitation
     node: n-2
     outputs:
-      key: namespaceId
+      key: invitation
   - type: call
     node: n-1
     context_id: x
     method: get
     executor_public_key: '{{key}}'
-  - type: delete_blob
+  - type: delete_blob_on_disk
     node: n-1
     blob_id: x
   - type: install_application
@@ -150,8 +151,8 @@ def test_every_unsupported_step_is_listed_before_anything_runs(tmp_path: Path) -
 """)  # fmt: skip
     message = error_of(path)
     assert message.startswith(f"{path}: uses steps devnet run does not support: ")
-    assert "create_namespace at line 12 (step 2" in message
-    assert "delete_blob at line 21 (step 4" in message
+    assert "create_namespace_invitation at line 12 (step 2" in message
+    assert "delete_blob_on_disk at line 21 (step 4" in message
     assert "install_application at line 24 (step 5: installs from a registry" in message
 
 
@@ -198,3 +199,34 @@ def test_a_step_that_is_not_a_mapping_is_an_error(tmp_path: Path) -> None:
     assert "step 1: give a mapping with a type" in message
     with pytest.raises(WorkflowError):
         parse_workflow(write(tmp_path, "  - seconds: 1\n"), tmp_path)
+
+
+def test_keys_merobox_ignored_are_accepted_and_noted(tmp_path: Path) -> None:
+    """As upstream's examples write them: a `wait` with `duration` and no `seconds`, a `call`
+    with `timeout`, a `create_mesh` with `capability`; namespace steps set their variable."""
+    path = write(tmp_path, INSTALL + """\
+  - type: wait
+    duration: 2
+  - type: create_namespace
+    node: n-1
+    application_id: '{{app_id}}'
+  - type: create_context
+    node: n-1
+    application_id: '{{app_id}}'
+    group_id: '{{namespace_id_n-1}}'
+  - type: create_mesh
+    context_node: n-1
+    application_id: '{{app_id}}'
+    nodes: [n-2]
+    capability: member
+  - type: call
+    node: n-2
+    context_id: x
+    method: get
+    timeout: 60
+""")  # fmt: skip
+    flow = parse_workflow(path, tmp_path)
+    assert [step.kind for step in flow.steps][1:3] == ["wait", "create_namespace"]
+    assert "seconds" not in flow.steps[1].fields  # merobox's 5 s
+    for key, line in (("duration", 13), ("capability", 25), ("timeout", 30)):
+        assert any(f"{key} (line {line}): not applicable here" in note for note in flow.notes)

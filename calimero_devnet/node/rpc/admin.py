@@ -6,7 +6,8 @@ compactly); ``GET /admin-api/contexts/<id>/consistency`` is a devnet extension l
 disagreements between a context's state, deltas and heads (``[]`` when consistent);
 ``GET .../<id>/deltas`` and ``.../<id>/deltas/<delta>`` (devnet) read stored deltas
 (``admin_deltas``). ``POST /admin-api/checkpoint`` (devnet) copies the store
-(``admin_checkpoint``).
+(``admin_checkpoint``). ``groupId`` (optional) creates the context in a namespace or
+group of this node (``admin_namespaces``).
 
 Replication (only on a node started with ``--broker``; else 501): ``POST .../<id>/join``
 answers once a member's snapshot is installed; ``POST /admin-api/contexts/sync``
@@ -29,7 +30,8 @@ from calimero_devnet.node.rpc.admin_blobs import BlobRoutes
 from calimero_devnet.node.rpc.admin_checkpoint import checkpoint_route
 from calimero_devnet.node.rpc.admin_deltas import delta_routes
 from calimero_devnet.node.rpc.admin_identity import identity_routes
-from calimero_devnet.node.rpc.admin_switch import delete_route, switch_route
+from calimero_devnet.node.rpc.admin_namespaces import NamespaceRoutes
+from calimero_devnet.node.rpc.admin_switch import delete_route, real_core, switch_route
 from calimero_devnet.node.rpc.admin_sync import bus_state, join, sync, sync_status, with_pending
 from calimero_devnet.node.rpc.admin_why import why_routes
 from calimero_devnet.node.rpc.replies import (
@@ -77,6 +79,18 @@ def init_params(value: Any) -> bytes:
     return byte_list(value, "initializationParams", b"{}")
 
 
+def _create(core: Any, app_id: bytes, params: bytes, seed: bytes | None, group: str | None) -> Any:
+    """Create a context, in ``group`` (a namespace or group id) when given; the group's
+    app must be the context's."""
+    if group is None:
+        return core.create_context(app_id, params, seed)
+    spaces = real_core(core).namespaces
+    spaces.check_context(group, app_id)
+    info = core.create_context(app_id, params, seed)
+    spaces.add_context(group, info.id)
+    return info
+
+
 def _id_param(request: web.Request, what: str = "context id") -> bytes:
     return from_b58(request.match_info["id"], what)
 
@@ -108,6 +122,7 @@ class AdminApi:
             *delta_routes(self._worker),  # devnet extension: what the TUI shows of deltas
             *why_routes(self._worker),  # devnet extension: what `devnet why` compares
             *BlobRoutes(self._worker).routes(),
+            *NamespaceRoutes(self._worker).routes(),  # namespaces and groups (node-local)
             *identity_routes(self._worker),  # identities, invitations, join by invitation
             checkpoint_route(self._worker),  # devnet extension: cluster snapshots
         ]
@@ -172,7 +187,10 @@ class AdminApi:
         app_id = from_b58(app_field, "applicationId")
         params = init_params(body.get("initializationParams"))
         seed = seed_bytes(body.get("contextSeed"))
-        info = await self._worker.call(lambda core: core.create_context(app_id, params, seed))
+        group = body.get("groupId")
+        if group is not None and not isinstance(group, str):
+            raise ParseError(f"groupId must be a hex string, got {json_kind(group)}")
+        info = await self._worker.call(lambda core: _create(core, app_id, params, seed, group))
         member = to_b58(self._worker.core.public_key)
         return ok({"contextId": to_b58(info.id), "memberPublicKey": member})
 

@@ -52,6 +52,7 @@ from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
 from calimero_devnet.node.state.identities import HeldIdentities
 from calimero_devnet.node.state.identity import NodeIdentity, public_key_from_seed
 from calimero_devnet.node.state.inviting import Inviting
+from calimero_devnet.node.state.namespaces import Namespaces
 from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import AppInfo, CommitNotice, ContextInfo, ExecuteResult
 from calimero_devnet.node.state.store import NodeStore
@@ -110,6 +111,7 @@ class NodeCore(Inviting):
         self._apps = AppRegistry(store, seat.runtime, name)
         self._names = deltalog.CollectionNames()
         self.identities = HeldIdentities(store, identity, name)
+        self.namespaces = Namespaces(store, name)
 
     @classmethod
     def open(

@@ -42,6 +42,7 @@ CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private
 KEY_IDENTITY = b"identity.ed25519"
 KEY_CLOCK = b"clock.last"
 HELD_PREFIX = b"identity.held/"
+GROUP_PREFIX = b"group/"
 CTX_LEN = 32
 
 
@@ -66,6 +67,10 @@ class StoreBatch:
     def put_held_identity(self, public_key: bytes, seed: bytes) -> None:
         """Record the private seed of an identity created on this node (node-private)."""
         self._put("node", HELD_PREFIX + public_key, seed)
+
+    def put_group(self, group_id: bytes, record: bytes) -> None:
+        """Record a namespace or group of this node (node-private, JSON)."""
+        self._put("node", GROUP_PREFIX + group_id, record)
 
     def put_clock(self, last: int) -> None:
         """Record the clock's last issued or observed value."""
@@ -233,6 +238,10 @@ class NodeStore:
     def held_identities(self) -> list[bytes]:
         """The public keys of every identity created on this node, ascending."""
         return [key for key, _ in self._scan("node", HELD_PREFIX)]
+
+    def groups(self) -> list[tuple[bytes, bytes]]:
+        """Every (group id, record) this node keeps, namespaces and their groups alike."""
+        return list(self._scan("node", GROUP_PREFIX))
 
     def clock_last(self) -> int:
         """The last time_now value persisted, or 0."""

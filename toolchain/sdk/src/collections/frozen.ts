@@ -3,13 +3,12 @@
  * 32-byte `Hash`; the same value always gets the same key.
  *
  * The key is upstream's: `sha256(u32 LE length ‖ bytes)` (the node hashes the Borsh byte
- * vector of what the SDK sends), where a string is sent as its UTF-8, so a string's hash
- * equals the one upstream computes. Any other value is sent as a zero byte and its stored
- * JSON (see `internal/codec`), which upstream encodes differently: those hashes are ours.
+ * vector of what the SDK sends), and the bytes are the ones upstream's SDK sends for every
+ * kind of value (`internal/frozen_codec`), so every hash equals the one upstream computes.
  */
 import { host } from '../internal/host';
-import { text, toId, utf8 } from '../internal/bytes';
-import { decode, encode } from '../internal/codec';
+import { toId } from '../internal/bytes';
+import { frozenBytes, frozenValue } from '../internal/frozen_codec';
 import { sha256 } from '../internal/sha256';
 import { Collection, CollectionOptions } from './base';
 
@@ -18,19 +17,6 @@ export type Hash = Uint8Array;
 
 /** Options of `new FrozenStorage()`. */
 export type FrozenStorageOptions = CollectionOptions;
-
-/** The bytes the node stores and hashes for `value`. */
-export function frozenBytes(value: unknown): Uint8Array {
-  if (typeof value === 'string' && value.charCodeAt(0) !== 0) return utf8(value);
-  const json = encode(value);
-  const out = new Uint8Array(json.length + 1);
-  out.set(json, 1);
-  return out;
-}
-
-function frozenValue<T>(raw: Uint8Array): T {
-  return raw[0] === 0 ? decode<T>(raw.subarray(1)) : (text(raw) as T);
-}
 
 export class FrozenStorage<T> extends Collection {
   get kind(): 'frozen' {
