@@ -243,14 +243,16 @@ COLUMNS = (
 )
 
 
+def table_row(row: Row) -> str:
+    """One node count's figures as a Markdown table row."""
+    return "| " + " | ".join(fmt.format(getattr(row, name)) for name, _, fmt in COLUMNS) + " |"
+
+
 def table(rows: list[Row]) -> str:
     """The figures as a Markdown table, one row per node count."""
     head = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in COLUMNS) + "|"
-    body = [
-        "| " + " | ".join(fmt.format(getattr(row, name)) for name, _, fmt in COLUMNS) + " |"
-        for row in rows
-    ]
+    body = [table_row(row) for row in rows]
     per_node = [
         f"RSS per node, {row.nodes} nodes: ready {row.rss_ready_mib / row.nodes:.1f} MiB, "
         f"loaded {row.rss_loaded_mib / row.nodes:.1f} MiB"
@@ -291,7 +293,7 @@ async def main() -> None:
         await warm_up(data, args.broker)
         for nodes in args.nodes:
             row = await measure(nodes, data, args)
-            print(f"  {nodes} nodes measured: up {row.up_s:.2f} s", flush=True)
+            print(table_row(row), flush=True)  # at once: a long run may be cut short
             rows.append(row)
     print()
     print(table(rows))
