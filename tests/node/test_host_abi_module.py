@@ -112,6 +112,19 @@ def test_a_second_runtime_loads_the_compiled_module_from_disk(tmp_path: Path) ->
     assert second.call(app, "init", b"{}", env).committed
 
 
+def test_a_module_from_disk_is_mapped_from_the_cache_file_not_copied(tmp_path: Path) -> None:
+    # Mapped, its code pages are shared by every node using the file (~6 MiB each).
+    wasm = load_wat("kv_store")
+    assert precompile(wasm, tmp_path) is True
+    node = Runtime(tmp_path)
+    app = node.load(wasm)
+    assert node.cache.last_source == "disk"
+    path = node.cache.path(app.app_id)
+    assert path is not None
+    assert str(path) in Path("/proc/self/maps").read_text()
+    assert node.call(app, "init", b"{}", make_env()).committed
+
+
 def test_precompile_fills_the_cache_once_for_every_runtime_sharing_it(tmp_path: Path) -> None:
     wasm = load_wat("kv_store")
     assert precompile(wasm, tmp_path) is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -40,6 +41,16 @@ def context_record(ctx: bytes, **changes: object) -> ContextRecord:
 def test_the_store_directory_is_private(tmp_path: Path) -> None:
     NodeStore.open(tmp_path / "s").close()
     assert stat.S_IMODE(os.stat(tmp_path / "s").st_mode) == 0o700
+
+
+def test_memtables_are_sized_for_a_devnet_node(tmp_path: Path) -> None:
+    # RocksDB's default is 64 MiB per column family; eight of them would grow the RSS.
+    NodeStore.open(tmp_path / "store").close()
+    written = sorted((tmp_path / "store").glob("OPTIONS-*"))[-1].read_text()
+    per_family = re.findall(r"^\s+write_buffer_size=(\d+)$", written, re.MULTILINE)
+    assert len(per_family) == 9  # default + the eight families
+    assert {int(size) for size in per_family} == {4 << 20}
+    assert "db_write_buffer_size=16777216" in written
 
 
 def test_one_batch_writes_every_family_together(store: NodeStore) -> None:

@@ -117,6 +117,32 @@ def test_core_modules_never_load_textual() -> None:
     assert result.stdout.strip() == ""
 
 
+# What a node process must not load: the manager's and the UI's libraries, and the parts of
+# cryptography it has no use for (each is megabytes of RSS and tens of ms per node).
+NODE_PROCESS_FORBIDDEN = (
+    "textual",
+    "httpx",
+    "calimero_devnet.cluster",
+    "calimero_devnet.toolchain",
+    "calimero_devnet.tui",
+    "cryptography.hazmat.primitives.serialization",
+)
+
+
+def test_a_node_process_loads_only_what_a_node_needs() -> None:
+    script = (
+        "import sys\n"
+        "import calimero_devnet.node.__main__, calimero_devnet.node.service\n"
+        "import calimero_devnet.node.state.core, calimero_devnet.node.replication.replicator\n"
+        f"bad = {NODE_PROCESS_FORBIDDEN!r}\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(bad))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == ""
+
+
 def test_importing_the_pure_core_loads_no_io() -> None:
     # The static graph skips package __init__ files run on the way; this checks for real.
     script = (

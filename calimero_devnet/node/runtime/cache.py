@@ -3,8 +3,15 @@
 Compiling a module takes 150-330 ms; loading a serialized one well under 1 ms. A disk
 entry is named by sha256(wasm) and a tag of the wasmtime version and engine
 configuration (a module serialized by another configuration does not load). Each file
-carries a sha256 of its payload: wasmtime trusts serialized code, so a damaged file must
+ends with a sha256 of its payload: wasmtime trusts serialized code, so a damaged file must
 be caught before it is deserialized. A damaged or stale file is recompiled and replaced.
+
+A file is mapped, not read: its code pages are the page cache's, shared by every node of a
+cluster, instead of ~6 MiB of private copies per node and app. The checksum goes last so
+the payload starts the file, as wasmtime maps it (it ignores the bytes after the object);
+it is checked through the same open file that is mapped, so a file replaced in between
+cannot slip past it. Files are only ever replaced by a rename, never rewritten in place (a
+mapped file cut short would fault).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import platform
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from wasmtime import Engine, Module, WasmtimeError
 
@@ -24,8 +31,9 @@ from calimero_devnet.errors import InvalidModule
 
 log = logging.getLogger(__name__)
 
-_MAGIC = b"CDVNMOD1"
-_HEADER = len(_MAGIC) + 32
+_MAGIC = b"CDVNMOD2"  # MOD1 (checksum first) files no longer match and are recompiled
+_TRAILER = len(_MAGIC) + 32
+_CHUNK = 1 << 20
 Source = Literal["disk", "compiled"]
 
 
@@ -73,11 +81,9 @@ class ModuleCache:
         if path is None or not path.exists():
             return None
         try:
-            raw = path.read_bytes()
-            payload = raw[_HEADER:]
-            if raw[: len(_MAGIC)] != _MAGIC or hashlib.sha256(payload).digest() != raw[8:40]:
-                raise ValueError("checksum mismatch")
-            return Module.deserialize(self._engine, payload)
+            with path.open("rb") as file:
+                _check_trailer(file)
+                return Module.deserialize_file(self._engine, _fd_path(file.fileno(), path))
         except (OSError, ValueError, WasmtimeError) as exc:
             log.warning("module cache file %s is unusable (%s); recompiling", path, exc)
             return None
@@ -92,9 +98,32 @@ class ModuleCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as out:
-                out.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+                out.write(payload + _MAGIC + hashlib.sha256(payload).digest())
             os.replace(tmp, path)  # atomic: readers never see half a file
         except (OSError, WasmtimeError) as exc:
             log.warning("cannot write module cache file %s (%s); continuing", path, exc)
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
+
+
+def _check_trailer(file: BinaryIO) -> None:
+    """Raise ``ValueError`` unless ``file`` ends with the magic and the sha256 of the rest."""
+    size = os.fstat(file.fileno()).st_size - _TRAILER
+    if size <= 0:
+        raise ValueError("too short")
+    digest, left = hashlib.sha256(), size
+    while left > 0:
+        chunk = file.read(min(_CHUNK, left))
+        if not chunk:
+            raise ValueError("cut short while read")
+        digest.update(chunk)
+        left -= len(chunk)
+    trailer = file.read(_TRAILER)
+    if trailer[: len(_MAGIC)] != _MAGIC or trailer[len(_MAGIC) :] != digest.digest():
+        raise ValueError("checksum mismatch")
+
+
+def _fd_path(fd: int, path: Path) -> str:
+    """A path naming the open file ``fd`` itself (Linux), else ``path``."""
+    own = f"/proc/self/fd/{fd}"
+    return own if os.path.exists(own) else str(path)
