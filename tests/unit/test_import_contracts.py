@@ -103,6 +103,14 @@ def test_no_module_imports_another_in_a_circle(graph: ImportGraph) -> None:
     assert graph.cycles() == []
 
 
+def _stdout_of(script: str) -> str:
+    """What a fresh interpreter running ``script`` prints (it starts with no module loaded)."""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    return result.stdout.strip()
+
+
 def test_core_modules_never_load_textual() -> None:
     script = (
         "import sys\n"
@@ -111,10 +119,7 @@ def test_core_modules_never_load_textual() -> None:
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\n"
         "print(','.join(loaded))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == ""
+    assert _stdout_of(script) == ""
 
 
 # What a node process must not load: the manager's and the UI's libraries, and the parts of
@@ -137,10 +142,7 @@ def test_a_node_process_loads_only_what_a_node_needs() -> None:
         f"bad = {NODE_PROCESS_FORBIDDEN!r}\n"
         "print(','.join(sorted(m for m in sys.modules if m.startswith(bad))))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == ""
+    assert _stdout_of(script) == ""
 
 
 def test_importing_the_pure_core_loads_no_io() -> None:
@@ -153,10 +155,7 @@ def test_importing_the_pure_core_loads_no_io() -> None:
         f"bad = {sorted(PURE_CORE_FORBIDDEN)!r}\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in bad)))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == ""
+    assert _stdout_of(script) == ""
 
 
 # A package breaking each rule once: the checks above must name every breach.
