@@ -60,7 +60,10 @@ def test_node_serves_stops_cleanly_and_keeps_state(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--broker", "http://nope"], "--broker 'http://nope' is not mqtt://HOST:PORT"),
+        (
+            ["--broker", "http://nope"],
+            "--broker: broker URL 'http://nope' is not of the form mqtt://host:port",
+        ),
         (["--rpc-port", "@PORT@"], "rpc port @PORT@ on 127.0.0.1 is already in use"),
     ],
 )
