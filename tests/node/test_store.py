@@ -15,7 +15,8 @@ import pytest
 
 from calimero_devnet.errors import StoreError
 from calimero_devnet.node.state.records import AppRecord, ContextRecord
-from calimero_devnet.node.state.store import NodeStore, PrivateOverlay
+from calimero_devnet.node.state.store import NodeStore
+from calimero_devnet.node.state.store_views import PrivateOverlay
 
 CTX_A = b"\x00" * 31 + b"\x01"
 CTX_B = b"\x00" * 31 + b"\x02"

@@ -14,7 +14,8 @@ from calimero_devnet.node.runtime.std_blobs import EXTENSION as BLOBS
 from calimero_devnet.node.runtime.types import CallEnv, CallOutcome, Limits
 from calimero_devnet.node.state.clock import NodeClock
 from calimero_devnet.node.state.js_apps import CallCollections
-from calimero_devnet.node.state.store import NodeStore, PrivateOverlay, StoreBatch
+from calimero_devnet.node.state.store import NodeStore, StoreBatch
+from calimero_devnet.node.state.store_views import PrivateOverlay
 
 log = logging.getLogger(__name__)
 

@@ -37,6 +37,7 @@ from rocksdict import BlockBasedOptions, Cache, Checkpoint, ColumnFamily, Option
 from calimero_devnet.errors import StoreError, StoreUnavailable
 from calimero_devnet.node.collections.kv import prefix_end
 from calimero_devnet.node.state.records import AppRecord, ContextRecord, decode_app, decode_context
+from calimero_devnet.node.state.store_views import ContextState
 
 CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private", "applied")
 KEY_IDENTITY = b"identity.ed25519"
@@ -328,56 +329,10 @@ class NodeStore:
         return self._get("private", _ctx_prefix(ctx) + key)
 
 
-class ContextState:
-    """Read access to one context's committed state: point reads and prefix scans."""
-
-    def __init__(self, store: NodeStore, ctx: bytes) -> None:
-        """View ``ctx``'s state in ``store``."""
-        self._store = store
-        self._ctx = ctx
-
-    def get(self, key: bytes) -> bytes | None:
-        """Return the value under ``key``, or None."""
-        return self._store.state_get(self._ctx, key)
-
-    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
-        """Yield every ``(key, value)`` whose key starts with ``prefix``, in key order."""
-        return self._store.state_items(self._ctx, prefix)
-
-
 def _ctx_prefix(ctx: bytes) -> bytes:
     if len(ctx) != CTX_LEN:
         raise ValueError(f"a context id is {CTX_LEN} bytes, got {len(ctx)}")
     return ctx
-
-
-class PrivateOverlay:
-    """One call's view of a context's node-private storage (``private_storage_*``).
-
-    Reads fall through to the store; writes wait here until the call's batch, so a call
-    that traps or returns Err leaves private storage as it was.
-    """
-
-    def __init__(self, store: NodeStore, ctx: bytes) -> None:
-        """View ``ctx``'s private storage in ``store``."""
-        self._store = store
-        self._ctx = ctx
-        self.writes: dict[bytes, bytes | None] = {}
-
-    def get(self, key: bytes) -> bytes | None:
-        """Return the value under ``key`` (this call's writes first), or None."""
-        if key in self.writes:
-            return self.writes[key]
-        return self._store.private_get(self._ctx, key)
-
-    def put(self, key: bytes, value: bytes | None) -> None:
-        """Stage ``value`` under ``key``; None removes it."""
-        self.writes[key] = value
-
-    def flush_into(self, batch: StoreBatch) -> None:
-        """Add the staged writes to ``batch``."""
-        for key, value in self.writes.items():
-            batch.put_private(self._ctx, key, value)
 
 
 # A devnet node holds little data: RocksDB's defaults (a 64 MiB memtable and a block cache
