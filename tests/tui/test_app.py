@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from textual import events
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from calimero_devnet.testing.fake_cluster import FakeSource
@@ -23,11 +18,7 @@ from calimero_devnet.tui.dialogs import (
     SnapshotPickScreen,
 )
 from calimero_devnet.tui.widgets import DeltasTable, NodesTable
-from calimero_devnet.workflows.model import Workflow
-from calimero_devnet.workflows.parse import parse_workflow
-from tests.tui.harness import make_app
-
-SIZE = (160, 48)
+from tests.tui.harness import SIZE, make_app, settle
 
 
 def headline(app: DevnetApp) -> str:
@@ -36,16 +27,6 @@ def headline(app: DevnetApp) -> str:
 
 def notes(app: DevnetApp) -> list[str]:
     return [note.message for note in app._notifications]
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    await pilot.pause(0.05)
-    busy = [w for w in pilot.app.workers if w.group in {"actions", "dag", "call"}]
-    if busy:  # (an empty list would mean "every worker", the endless event stream too)
-        await pilot.app.workers.wait_for_complete(busy)
-    await pilot.pause(0.05)
-    pilot.app.render_now(everything=True)  # type: ignore[attr-defined]
-    await pilot.pause()
 
 
 async def select_node(pilot: Pilot[int], index: int) -> None:
@@ -326,104 +307,12 @@ async def test_quitting_the_owner_asks_then_stops_the_cluster() -> None:
         assert stopped == [True]
 
 
-async def test_a_row_that_changes_is_drawn_again() -> None:
-    app, fake = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await fake.partition([["node-1", "node-2"], ["node-3"]])
-        await fake.call("node-3", "set", {"key": "b", "value": "2"})
-        await fake.call("node-1", "set", {"key": "c", "value": "3"})  # b is no longer last
-        await settle(pilot)
-        table = app.query_one(DeltasTable)
-
-        def on_cells() -> list[str]:
-            return [table.render_line(y).text.split()[4] for y in range(table.row_count)]
-
-        assert on_cells() == ["1/3", "2/3"]
-        await fake.heal()
-        await settle(pilot)
-        assert on_cells()[:2] == ["3/3", "3/3"]
-
-
 async def test_a_render_tick_as_the_app_closes_is_harmless() -> None:
     app, _ = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert not app.screen_stack  # closed: a timer that fires now finds no screen
     app.render_now(everything=True)  # raised IndexError from screen_stack[0]
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project folder as the current folder, with the templates the fake's app lives in."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "templates").symlink_to(Path(__file__).resolve().parents[2] / "templates")
-    return tmp_path
-
-
-def saved_workflow(folder: Path) -> Workflow:
-    [saved] = folder.glob("devnet-session-*.yml")
-    return parse_workflow(saved.relative_to(folder), folder)
-
-
-async def test_the_session_is_saved_as_a_workflow_devnet_run_accepts(project: Path) -> None:
-    app, _ = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("a", "tab", "1", "ctrl+r")
-        await settle(pilot)
-        await pilot.press("escape")
-        await pilot.press("p")
-        app.screen.query_one("#groups", DataTable).move_cursor(row=2)
-        await pilot.press("space", "enter")
-        await settle(pilot)
-        await pilot.press("h")
-        await settle(pilot)
-        await pilot.press("w")
-        await settle(pilot)
-    workflow = saved_workflow(project)
-    assert [step.kind for step in workflow.steps] == [
-        "install_application", "create_mesh", "call", "wait_converged", "partition", "heal",
-        "wait_converged",
-    ]  # fmt: skip
-    assert workflow.steps[2].fields["args"] == {"key": "a", "value": "1"}
-
-
-async def test_an_old_delta_row_shows_the_nodes_that_apply_it_after_a_heal() -> None:
-    """Rows far up the list still count the nodes that apply them late (a healed partition
-    applies old deltas): the table redraws only changed rows and must see these change."""
-    app, fake = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await fake.partition([["node-1", "node-2"], ["node-3"]])
-        for n in range(60):
-            await fake.call("node-1", "set", {"key": f"k{n}", "value": "v"})
-        await settle(pilot)
-        table = app.query_one(DeltasTable)
-        first = app.model.deltas[next(iter(app.model.deltas))][0].id
-        assert "2/3" in (table.row_plain(first) or "")
-        await fake.heal()
-        await settle(pilot)
-        assert "3/3" in (table.row_plain(first) or "")
-
-
-async def test_row_lists_draw_what_textuals_own_pass_would() -> None:
-    """The row list hands its cached strips to the compositor; the screen must not change."""
-    app, fake = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for n in range(5):
-            await fake.call("node-2", "set", {"key": f"k{n}", "value": "v"})
-        await settle(pilot)
-        for table in (app.query_one(DeltasTable), app.query_one(NodesTable)):
-            whole = table.size.region
-            for crop in (whole, Region(3, 1, whole.width - 5, 3)):
-                ours = [list(strip) for strip in table.render_lines(crop)]
-                table._styles_cache.clear()
-                textuals = [list(strip) for strip in Widget.render_lines(table, crop)]
-                assert ours == textuals
 
 
 async def test_a_tab_right_after_c_reaches_the_call_form() -> None:

@@ -14,8 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from calimero_devnet.testing.fake_cluster import FakeSource
-from tests.tui.harness import make_app
-from tests.tui.test_app import settle
+from tests.tui.harness import make_app, settle
 
 SnapCompare = Callable[..., bool]
 Step = Callable[[Pilot[Any]], Awaitable[None]]
