@@ -24,9 +24,9 @@ from pydantic import BaseModel
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.node.blobs.messages import BlobAnnouncement, BlobRequest, BlobResponse
+from calimero_devnet.node.borsh_codec import Reader, ReadError
 from calimero_devnet.node.bus.transport import BusMessage
 from calimero_devnet.node.state import delta as delta_codec
-from calimero_devnet.node.state.delta_reader import Reader, ReadError
 from calimero_devnet.node.sync.apps import AppRequest, AppResponse
 from calimero_devnet.node.sync.membership import MembersUpdate
 from calimero_devnet.node.sync.messages import (

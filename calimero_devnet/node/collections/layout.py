@@ -22,6 +22,8 @@ frozen storage  model.frozen_key(value)         the value bytes
 
 Big-endian stamps make a prefix scan return vector elements in (HLC, node) order. Records
 are canonical Borsh (tag lists sorted), so the same actions give the same bytes everywhere.
+The pyborsh models define the formats; the hot paths read and write them with the
+equivalent hand codecs (``LWW``, ``SET``, ``VECTOR``, ``ROOT``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Annotated
 from pyborsh import U64, Borsh
 from pydantic import BaseModel, ConfigDict
 
+from calimero_devnet.node.borsh_codec import RecordCodec
 from calimero_devnet.node.collections.actions import HlcWire
 from calimero_devnet.node.collections.model import ID_LEN, Hlc
 
@@ -119,3 +122,11 @@ class RootRecord(Borsh, BaseModel):
     doc: bytes
     created_at: Annotated[int, U64]
     updated_at: Annotated[int, U64]
+
+
+LWW = RecordCodec(LwwRecord, (("hlc", "hlc"), ("value", "opt_bytes")))
+SET = RecordCodec(SetRecord, (("live", "hlcs"), ("removed", "hlcs")))
+VECTOR = RecordCodec(VectorRecord, (("value", "opt_bytes"),))
+ROOT = RecordCodec(
+    RootRecord, (("hlc", "hlc"), ("doc", "bytes"), ("created_at", "u64"), ("updated_at", "u64"))
+)

@@ -141,20 +141,20 @@ class CollectionState:
     def _lww_slot(self, cid: bytes, sub: bytes, hlc: Stamp, value: bytes | None) -> None:
         merged = crdt.lww_join(self.lww(cid, sub), lay.LwwRecord(hlc=hlc, value=value))
         if merged is not None:
-            self.kv.put(lay.entry_key(cid, sub), merged.to_borsh())
+            self.kv.put(lay.entry_key(cid, sub), lay.LWW.encode(merged))
 
     def _set_elem(self, cid: bytes, elem: bytes, add: Stamp | None, retire: list[Stamp]) -> None:
         merged = crdt.set_join(self.set_record(cid, elem), add, retire)
         if merged is not None:
-            self.kv.put(lay.entry_key(cid, elem), merged.to_borsh())
+            self.kv.put(lay.entry_key(cid, elem), lay.SET.encode(merged))
 
     def _vector_elem(self, cid: bytes, elem: Stamp, value: bytes | None) -> None:
         key = lay.entry_key(cid, lay.stamp_sub(elem))
         raw = self.kv.get(key)
-        stored = None if raw is None else lay.VectorRecord.from_borsh(raw)
+        stored = None if raw is None else lay.VECTOR.decode(raw)
         merged = crdt.vector_join(stored, lay.VectorRecord(value=value))
         if merged is not None:
-            self.kv.put(key, merged.to_borsh())
+            self.kv.put(key, lay.VECTOR.encode(merged))
             self._update_vector_cache(cid, lay.stamp_sub(elem), merged.value)
 
     def _update_vector_cache(self, cid: bytes, sub: bytes, value: bytes | None) -> None:
@@ -182,31 +182,31 @@ class CollectionState:
         incoming = lay.RootRecord(hlc=hlc, doc=doc, created_at=created_at, updated_at=updated_at)
         merged = crdt.root_join(self.root(), incoming)
         if merged is not None:
-            self.kv.put(lay.ROOT_KEY, merged.to_borsh())
+            self.kv.put(lay.ROOT_KEY, lay.ROOT.encode(merged))
 
     # -- reads ---------------------------------------------------------------------------
 
     def lww(self, cid: bytes, sub: bytes) -> lay.LwwRecord | None:
         """Return the LWW slot ``sub`` of ``cid`` (map key, user id, or b"" for a register)."""
         raw = self.kv.get(lay.entry_key(cid, sub))
-        return None if raw is None else lay.LwwRecord.from_borsh(raw)
+        return None if raw is None else lay.LWW.decode(raw)
 
     def set_record(self, cid: bytes, elem: bytes) -> lay.SetRecord | None:
         """Return the OR-set record of ``elem`` in ``cid``."""
         raw = self.kv.get(lay.entry_key(cid, elem))
-        return None if raw is None else lay.SetRecord.from_borsh(raw)
+        return None if raw is None else lay.SET.decode(raw)
 
     def lww_items(self, cid: bytes) -> Iterator[tuple[bytes, bytes]]:
         """Yield the visible ``(sub, value)`` slots of a map or user storage, in byte order."""
         for key, raw in self.kv.scan(lay.entries_prefix(cid)):
-            value = lay.LwwRecord.from_borsh(raw).value
+            value = lay.LWW.decode(raw).value
             if value is not None:
                 yield lay.sub_of(key), value
 
     def set_items(self, cid: bytes) -> Iterator[tuple[bytes, lay.SetRecord]]:
         """Yield the visible elements of set ``cid`` with their records, in byte order."""
         for key, raw in self.kv.scan(lay.entries_prefix(cid)):
-            record = lay.SetRecord.from_borsh(raw)
+            record = lay.SET.decode(raw)
             if record.live:
                 yield lay.sub_of(key), record
 
@@ -243,4 +243,4 @@ class CollectionState:
     def root(self) -> lay.RootRecord | None:
         """Return the root document record, if any."""
         raw = self.kv.get(lay.ROOT_KEY)
-        return None if raw is None else lay.RootRecord.from_borsh(raw)
+        return None if raw is None else lay.ROOT.decode(raw)

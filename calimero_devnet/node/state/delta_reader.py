@@ -4,25 +4,20 @@ Every received delta is decoded once on the node's event loop; pyborsh's model-d
 decoder costs ~28 µs a delta, this one a third of that. It refuses what pyborsh refuses
 (short data, trailing bytes, bad ``kind`` and ``Option`` tags, invalid UTF-8, lengths beyond
 the data), so a byte string still decodes to at most one delta, which re-encodes to it;
-``tests/node/test_delta.py`` checks it against the pyborsh model on random inputs. The bus
-envelope of a delta broadcast is read with the same ``Reader`` (``bus/wire.py``).
+``tests/node/test_delta.py`` checks it against the pyborsh model on random inputs. The
+``Reader`` is the one of ``node/borsh_codec.py``.
 """
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
+from calimero_devnet.node.borsh_codec import Reader, ReadError
 from calimero_devnet.node.runtime.types import Event
 
-_U32 = struct.Struct("<I")
-_U64 = struct.Struct("<Q")
-_HLC = struct.Struct("<QQQ")  # time, then the u128 node id as low and high halves
+__all__ = ["DeltaFields", "ReadError", "Reader", "read_delta"]
+
 _MIN_EVENT = 4 + 4 + 1  # an empty kind, empty data, no handler
-
-
-class ReadError(ValueError):
-    """The bytes are not a delta; the text says where and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,58 +37,6 @@ class DeltaFields:
     signature: bytes
 
 
-class Reader:
-    """Reads Borsh values off the front of ``data``, refusing short or trailing data."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._at = 0
-
-    def take(self, size: int) -> bytes:
-        end = self._at + size
-        if end > len(self._data):
-            raise ReadError(f"unexpected end of data at byte {self._at} (wanted {size} more)")
-        chunk = self._data[self._at : end]
-        self._at = end
-        return chunk
-
-    def u32(self) -> int:
-        value: int = _U32.unpack(self.take(4))[0]
-        return value
-
-    def u64(self) -> int:
-        value: int = _U64.unpack(self.take(8))[0]
-        return value
-
-    def count(self, item_size: int, what: str) -> int:
-        """A Vec length, refused when its items cannot fit in what is left."""
-        n = self.u32()
-        left = len(self._data) - self._at
-        if n * item_size > left:
-            raise ReadError(f"{what} length {n} exceeds the {left} bytes left")
-        return n
-
-    def blob(self, what: str) -> bytes:
-        return self.take(self.count(1, what))
-
-    def text(self, what: str) -> str:
-        raw = self.blob(what)
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ReadError(f"{what} is not valid UTF-8: {exc}") from None
-
-    def tag(self, limit: int, what: str) -> int:
-        value = self.take(1)[0]
-        if value >= limit:
-            raise ReadError(f"{what}: invalid discriminant {value}")
-        return value
-
-    def end(self) -> None:
-        if self._at != len(self._data):
-            raise ReadError(f"{len(self._data) - self._at} trailing byte(s)")
-
-
 def read_delta(data: bytes, kinds: int) -> DeltaFields:
     """Read the fields of ``data``; ``kinds`` is how many ``kind`` values exist.
 
@@ -103,7 +46,7 @@ def read_delta(data: bytes, kinds: int) -> DeltaFields:
     r = Reader(data)
     delta_id, context_id, author = r.take(32), r.take(32), r.take(32)
     parents = tuple(r.take(32) for _ in range(r.count(32, "parents")))
-    time, low, high = _HLC.unpack(r.take(_HLC.size))
+    time, node = r.hlc()
     kind = r.tag(kinds, "kind")
     payload = r.blob("payload")
     events = tuple(_event(r) for _ in range(r.count(_MIN_EVENT, "events")))
@@ -111,7 +54,7 @@ def read_delta(data: bytes, kinds: int) -> DeltaFields:
     signature = r.take(64)
     r.end()
     return DeltaFields(
-        delta_id, context_id, author, parents, time, low | high << 64, kind, payload,
+        delta_id, context_id, author, parents, time, node, kind, payload,
         events, max_time_now, signature,
     )  # fmt: skip
 

@@ -1,4 +1,8 @@
-"""Provides the Borsh-encoded records the store keeps per application and per context."""
+"""Provides the Borsh-encoded records the store keeps per application and per context.
+
+The context record is read and rewritten on every commit, so it goes through a hand codec
+(``node/borsh_codec.py``) that writes the bytes its pyborsh model defines.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pyborsh import U64, Borsh, BorshError, Bytes
 from pydantic import BaseModel, ConfigDict
 
 from calimero_devnet.errors import StoreError
+from calimero_devnet.node.borsh_codec import ReadError, RecordCodec
 
 Id32 = Annotated[bytes, Bytes(32)]
 
@@ -38,6 +43,20 @@ class ContextRecord(Borsh, BaseModel):
     delta_count: Annotated[int, U64]
 
 
+_CONTEXT = RecordCodec(
+    ContextRecord,
+    (
+        ("id", "id"), ("application_id", "id"), ("root_hash", "opt_id"), ("heads", "ids"),
+        ("members", "ids"), ("initialized", "bool"), ("delta_count", "u64"),
+    ),
+)  # fmt: skip
+
+
+def encode_context(record: ContextRecord) -> bytes:
+    """The ``contexts`` value of ``record``."""
+    return _CONTEXT.encode(record)
+
+
 def decode_app(data: bytes) -> AppRecord:
     """Decode an ``apps`` value, or raise ``StoreError`` (the store is corrupted)."""
     try:
@@ -49,6 +68,6 @@ def decode_app(data: bytes) -> AppRecord:
 def decode_context(data: bytes) -> ContextRecord:
     """Decode a ``contexts`` value, or raise ``StoreError`` (the store is corrupted)."""
     try:
-        return ContextRecord.from_borsh(data)
-    except BorshError as exc:
+        return _CONTEXT.decode(data)
+    except ReadError as exc:
         raise StoreError(f"corrupted context record ({len(data)} bytes): {exc}") from exc

@@ -36,7 +36,13 @@ from rocksdict import BlockBasedOptions, Cache, Checkpoint, ColumnFamily, Option
 
 from calimero_devnet.errors import StoreError, StoreUnavailable
 from calimero_devnet.node.collections.kv import prefix_end
-from calimero_devnet.node.state.records import AppRecord, ContextRecord, decode_app, decode_context
+from calimero_devnet.node.state.records import (
+    AppRecord,
+    ContextRecord,
+    decode_app,
+    decode_context,
+    encode_context,
+)
 from calimero_devnet.node.state.store_views import ContextState
 
 CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private", "applied")
@@ -84,7 +90,7 @@ class StoreBatch:
 
     def put_context(self, record: ContextRecord) -> None:
         """Record (create or replace) a context record."""
-        self._put("contexts", record.id, record.to_borsh())
+        self._put("contexts", record.id, encode_context(record))
 
     def put_state(self, ctx: bytes, key: bytes, value: bytes | None) -> None:
         """Set (or, with None, remove) one key of a context's replicated state."""
