@@ -118,7 +118,7 @@ class NodeService:
         sock = listen(self.config.host, self.config.rpc_port)  # a taken port fails fast
         try:
             core = await self._worker.open(lambda: self._factory(self.config))
-            bridge_notices(core, asyncio.get_running_loop(), self._hub.publish_nowait)
+            bridge_notices(core, self._worker, self._hub.publish_nowait)
             app = build_app(self._worker, self._hub, self.config.max_body, token=self.config.token)
             await self._start_replication(app)
             server = RpcServer(

@@ -91,13 +91,9 @@ class Replicator(InvitationWaiter):
 
     async def start(self) -> None:
         """Build the engine on the worker thread and hook the transport's (re)connects."""
-        loop = asyncio.get_running_loop()
 
         def sink(items: list[Outgoing]) -> None:  # runs on the worker thread
-            try:
-                loop.call_soon_threadsafe(self._outgoing.put_nowait, items)
-            except RuntimeError:  # the loop closed during shutdown: nobody to tell
-                log.debug("dropped %d outgoing replication action(s) at shutdown", len(items))
+            self._worker.post(self._outgoing.put_nowait, items)
 
         config = self._config
         self.engine = await self._worker.call(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -100,11 +102,18 @@ class Core(Protocol):
 
 class CoreWorker:
     """Runs every core call on one dedicated thread, so calls are serialized and a slow
-    app (e.g. one looping until its fuel runs out) never blocks the event loop."""
+    app (e.g. one looping until its fuel runs out) never blocks the event loop.
+
+    What the core hands back to the event loop during a call (commit notices, replication
+    messages: :meth:`post`) travels with the call's result in one wake-up of the loop. Each
+    wake-up costs a thread switch and a GIL hand-over, and a ``set`` used to make three.
+    """
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-core")
         self._core: Core | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._local = threading.local()  # ``held``: what the running call posted so far
 
     @property
     def core(self) -> Core:
@@ -115,12 +124,24 @@ class CoreWorker:
 
     async def open(self, opener: Callable[[], Core]) -> Core:
         """Open the core on the worker thread and keep it."""
+        self._loop = asyncio.get_running_loop()
         self._core = await self._submit(opener)
         return self._core
 
     async def call(self, fn: Callable[[Core], T]) -> T:
         """Run ``fn(core)`` on the worker thread, after every call submitted before it."""
         return await self._submit(functools.partial(fn, self.core))
+
+    def post(self, fn: Callable[..., object], *args: object) -> None:
+        """Run ``fn(*args)`` on the event loop, from any thread; posted during a call, it
+        runs when the call ends (or sooner, once the call has held back many or for long)."""
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
+            self._wake([(fn, args)])
+            return
+        held.items.append((fn, args))
+        if len(held.items) >= HOLD_MAX or time.monotonic() - held.since > HOLD_S:
+            self._wake(held.take())
 
     async def close(self, grace_s: float) -> bool:
         """Close the core once in-flight calls finish; False if they outlast ``grace_s``."""
@@ -137,22 +158,81 @@ class CoreWorker:
         return clean
 
     async def _submit(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[T] = loop.create_future()
+        submitted = self._pool.submit(self._run, loop, answer, fn)
+        submitted.add_done_callback(functools.partial(self._if_cancelled, loop, answer))
+        return await answer
+
+    def _run(
+        self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[T], fn: Callable[[], T]
+    ) -> None:
+        held = self._local.held = _Held()
+        try:
+            outcome: tuple[T | None, BaseException | None] = (fn(), None)
+        except BaseException as exc:
+            outcome = (None, exc)
+        finally:
+            self._local.held = None
+        self._wake([*held.take(), (_settle, (answer, *outcome))], loop)
+
+    def _wake(self, items: list[_Posted], loop: asyncio.AbstractEventLoop | None = None) -> None:
+        try:
+            (loop or self._loop or asyncio.get_running_loop()).call_soon_threadsafe(_run_all, items)
+        except RuntimeError:  # the loop already closed during shutdown: nobody to tell
+            log.debug("dropped %d item(s) for the event loop after it closed", len(items))
+
+    def _if_cancelled(
+        self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[T], submitted: Future[None]
+    ) -> None:
+        if submitted.cancelled():  # the pool shut down before the call ran
+            self._wake([(answer.cancel, ())], loop)
+
+
+_Posted = tuple[Callable[..., object], tuple[object, ...]]
+#: A call holds back at most this many posts, and for at most this long: a long call (a heal
+#: applying thousands of deltas) still publishes as it goes.
+HOLD_MAX = 64
+HOLD_S = 0.01
+
+
+class _Held:
+    """What one core call has posted and not yet handed to the event loop."""
+
+    def __init__(self) -> None:
+        self.items: list[_Posted] = []
+        self.since = time.monotonic()
+
+    def take(self) -> list[_Posted]:
+        items, self.items, self.since = self.items, [], time.monotonic()
+        return items
+
+
+def _run_all(items: list[_Posted]) -> None:
+    """Run posted items in order; one that fails is logged and the rest still run."""
+    for fn, args in items:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("an item posted by the core worker failed: %r", fn)
+
+
+def _settle(answer: asyncio.Future[T], result: T | None, error: BaseException | None) -> None:
+    if answer.done():  # the awaiting coroutine was cancelled
+        return
+    if error is None:
+        answer.set_result(result)  # type: ignore[arg-type]
+    else:
+        answer.set_exception(error)
 
 
 def bridge_notices(
-    core: Core, loop: asyncio.AbstractEventLoop, sink: Callable[[CommitNotice], None]
+    core: Core, worker: CoreWorker, sink: Callable[[CommitNotice], None]
 ) -> Callable[[], None]:
-    """Subscribe ``sink`` to the core's commits; it runs on ``loop``, not the worker thread.
+    """Subscribe ``sink`` to the core's commits; it runs on the event loop (via
+    :meth:`CoreWorker.post`), not the worker thread.
 
     Returns:
         The function that unsubscribes (call it on the worker thread, or after the core is idle).
     """
-
-    def hand_over(notice: CommitNotice) -> None:
-        try:
-            loop.call_soon_threadsafe(sink, notice)
-        except RuntimeError:  # the loop already closed during shutdown: nobody to tell
-            log.debug("dropped a commit notice after the event loop closed")
-
-    return core.subscribe(hand_over)
+    return core.subscribe(lambda notice: worker.post(sink, notice))
