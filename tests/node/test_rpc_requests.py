@@ -199,7 +199,7 @@ async def test_loop_answers_while_a_call_runs(node: Harness, ctx: bytes, fake: F
     await assert_alive(node)
     assert time.perf_counter() - started < 0.2
     assert (await slow)["result"] == {"output": 1}
-    assert fake.threads == {"node-core_0"}
+    assert fake.threads == {"node-core"}
 
 
 async def test_a_lone_surrogate_in_args_gets_a_parse_error(node: Harness, ctx: bytes) -> None:

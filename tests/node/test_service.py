@@ -25,7 +25,7 @@ async def test_ready_info_and_clean_close(tmp_path: Path) -> None:
         assert line["rpcPort"] == node.ready.rpc_port > 0
         assert line["publicKey"] == to_b58(fake.public_key)
     assert fake.closed
-    assert fake.threads == {"node-core_0"}  # opened, used and closed on the worker thread
+    assert fake.threads == {"node-core"}  # opened, used and closed on the worker thread
 
 
 async def test_shutdown_reports_a_call_that_outlasts_the_timeout(tmp_path: Path) -> None:

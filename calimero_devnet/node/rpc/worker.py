@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
@@ -110,7 +110,11 @@ class CoreWorker:
     """
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-core")
+        # One plain thread fed by a SimpleQueue: a ThreadPoolExecutor's submit (locks, a
+        # Future with its Condition) cost more than the hand-over itself.
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="node-core")
+        self._abandoned = False  # close gave up: calls still queued are cancelled, not run
         self._core: Core | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._local = threading.local()  # ``held``: what the running call posted so far
@@ -123,8 +127,9 @@ class CoreWorker:
         return self._core
 
     async def open(self, opener: Callable[[], Core]) -> Core:
-        """Open the core on the worker thread and keep it."""
+        """Start the worker thread, open the core on it and keep it."""
         self._loop = asyncio.get_running_loop()
+        self._thread.start()
         self._core = await self._submit(opener)
         return self._core
 
@@ -144,32 +149,43 @@ class CoreWorker:
             self._wake(held.take())
 
     async def close(self, grace_s: float) -> bool:
-        """Close the core once in-flight calls finish; False if they outlast ``grace_s``."""
+        """Close the core once in-flight calls finish; False if they outlast ``grace_s``
+        (the calls still queued are then cancelled and the store is left open)."""
         core, self._core = self._core, None
         clean = True
         if core is not None:
-            closing = asyncio.get_running_loop().run_in_executor(self._pool, core.close)
+            closing = asyncio.ensure_future(self._submit(core.close))
             try:
                 await asyncio.wait_for(asyncio.shield(closing), grace_s)
             except TimeoutError:
                 log.error("the core worker is still busy after %.1f s; store not closed", grace_s)
+                self._abandoned = True
+                closing.cancel()
                 clean = False
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._thread.is_alive():
+            self._jobs.put(None)  # the thread ends after what is queued
         return clean
 
     async def _submit(self, fn: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[T] = loop.create_future()
-        submitted = self._pool.submit(self._run, loop, answer, fn)
-        submitted.add_done_callback(functools.partial(self._if_cancelled, loop, answer))
+        self._jobs.put((loop, answer, fn))
         return await answer
 
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            loop, answer, fn = job
+            if self._abandoned:
+                self._wake([(answer.cancel, ())], loop)
+            else:
+                self._run(loop, answer, fn)
+
     def _run(
-        self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[T], fn: Callable[[], T]
+        self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[Any], fn: Callable[[], Any]
     ) -> None:
         held = self._local.held = _Held()
         try:
-            outcome: tuple[T | None, BaseException | None] = (fn(), None)
+            outcome: tuple[Any, BaseException | None] = (fn(), None)
         except BaseException as exc:
             outcome = (None, exc)
         finally:
@@ -182,13 +198,8 @@ class CoreWorker:
         except RuntimeError:  # the loop already closed during shutdown: nobody to tell
             log.debug("dropped %d item(s) for the event loop after it closed", len(items))
 
-    def _if_cancelled(
-        self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[T], submitted: Future[None]
-    ) -> None:
-        if submitted.cancelled():  # the pool shut down before the call ran
-            self._wake([(answer.cancel, ())], loop)
 
-
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
 _Posted = tuple[Callable[..., object], tuple[object, ...]]
 #: A call holds back at most this many posts, and for at most this long: a long call (a heal
 #: applying thousands of deltas) still publishes as it goes.
