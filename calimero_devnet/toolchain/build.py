@@ -19,6 +19,7 @@ from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain import bundle, link, refused
 from calimero_devnet.toolchain.cache import locked
 from calimero_devnet.toolchain.ensure import Toolchain, ensure_toolchain
+from calimero_devnet.toolchain.features import needs_regexp
 from calimero_devnet.toolchain.linetable import embed_line_table
 from calimero_devnet.toolchain.manifest import build_manifest
 from calimero_devnet.toolchain.tsscan import Scan, scan
@@ -43,6 +44,7 @@ class BuildResult:
     cached_steps: tuple[str, ...]
     ran_steps: tuple[str, ...]
     optimized: bool | None = None
+    regexp: bool = True  # whether the module links the RegExp engine
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -131,9 +133,10 @@ def _build(
     (work / "abi.json").write_bytes(manifest_bytes)
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     methods = [m["name"] for m in manifest["methods"]]
+    regexp = needs_regexp(js.read_text(encoding="utf-8"), described)
     source = work / "app.c"
     source.write_text(link.generate(name, methods, work / "app.qbc", work / "abi.json",
-                                     snapshot=snapshot))  # fmt: skip
+                                     snapshot=snapshot, regexp=regexp))  # fmt: skip
     clock.lap("manifest")
     link.compile_generated(tools.engine, source, work / "app.o")
     clock.lap("cc")
@@ -144,7 +147,8 @@ def _build(
     return BuildResult(wasm_path=wasm, manifest=manifest, manifest_path=manifest_path,
                        bundle_path=js, sourcemap_path=js.with_name(js.name + ".map"),
                        duration=0.0, size=wasm.stat().st_size, cached_steps=tools.cached,
-                       ran_steps=tools.ran, optimized=optimized, timings=clock.laps)  # fmt: skip
+                       ran_steps=tools.ran, optimized=optimized, regexp=regexp,
+                       timings=clock.laps)  # fmt: skip
 
 
 def _release(tools: Toolchain, wasm: Path) -> bool:

@@ -39,6 +39,14 @@ char calimero_abi_json[] = {{
 }};
 const size_t calimero_abi_json_len = sizeof calimero_abi_json;
 """
+#: The app-dependent intrinsics (glue.c calls this hook): RegExp only for apps that use it.
+_INTRINSICS = (
+    "struct JSContext;\n"
+    "int JS_AddIntrinsicRegExp(struct JSContext *ctx);\n"
+    "int calimero_add_app_intrinsics(struct JSContext *ctx) {{ {body} }}\n"
+)
+_WITH_REGEXP = "return JS_AddIntrinsicRegExp(ctx);"
+_WITHOUT_REGEXP = "(void)ctx; return 0;"
 #: wizer's init function: boots the VM and runs the module's top level at build time.
 SNAPSHOT_INIT = "wizer.initialize"
 _SNAPSHOT_EXPORT = (
@@ -61,10 +69,17 @@ def c_string(text: str) -> str:
 
 
 def generate(
-    app: str, methods: Sequence[str], bytecode: Path, manifest: Path, *, snapshot: bool = False
+    app: str,
+    methods: Sequence[str],
+    bytecode: Path,
+    manifest: Path,
+    *,
+    snapshot: bool = False,
+    regexp: bool = True,
 ) -> str:
     """Return the C source embedding ``bytecode`` and ``manifest`` (via ``#embed``);
-    ``snapshot`` adds wizer's init export (:data:`SNAPSHOT_INIT`).
+    ``snapshot`` adds wizer's init export (:data:`SNAPSHOT_INIT`); ``regexp`` links the
+    RegExp intrinsic (without it, ``RegExp`` is not defined).
 
     Raises:
         ToolchainError: a method name cannot be exported.
@@ -73,9 +88,10 @@ def generate(
         validate_method_name(name)  # the names become C identifiers too
     head = _HEADER.format(app=app.replace("*/", "* /"), bytecode=c_string(str(bytecode)),
                           manifest=c_string(str(manifest)))  # fmt: skip
+    intrinsics = _INTRINSICS.format(body=_WITH_REGEXP if regexp else _WITHOUT_REGEXP)
     init = _SNAPSHOT_EXPORT if snapshot else ""
     exports = (*methods, CHECK_STATE)
-    return head + init + "".join(_EXPORT.format(name=name) for name in exports)
+    return head + intrinsics + init + "".join(_EXPORT.format(name=name) for name in exports)
 
 
 def compile_generated(engine: Engine, source: Path, obj: Path) -> None:
