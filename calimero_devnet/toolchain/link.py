@@ -9,7 +9,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain.engine import Engine
+from calimero_devnet.toolchain.npm import NodeTools
 from calimero_devnet.toolchain.manifest import SECTION, custom_section, validate_method_name
 from calimero_devnet.toolchain.proc import run
 from calimero_devnet.toolchain.wasmdata import merge_data_segments
@@ -60,6 +62,33 @@ _EXPORT = (
     '__attribute__((export_name("{name}"))) void calimero_m_{name}(void) '
     '{{ calimero_run("{name}"); }}\n'
 )
+
+
+class SnapshotError(ToolchainError):
+    """The VM could not be snapshotted; ``reason`` says why in a few words."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+#: Why a snapshot fails when wizer traps: what the init runs is the module's top level.
+TOP_LEVEL_TRAPPED = (
+    "the module's top level needs Date.now(), Math.random() or the host at build time; "
+    "move that work into a method, or set snapshot = false to silence this"
+)
+
+
+def wizer_of(tools: NodeTools) -> Path:
+    """Return the wizer binary.
+
+    Raises:
+        SnapshotError: npm installed none for this platform.
+    """
+    try:
+        return tools.wizer()
+    except ToolchainError as exc:
+        raise SnapshotError(str(exc), "wizer has no binary for this platform") from exc
 
 
 def c_string(text: str) -> str:
@@ -117,7 +146,11 @@ def link(
     run([engine.zig, "wasm-ld", *LINK_FLAGS, "-o", tmp, *objects, *engine.link_inputs],
         what=f"linking {out.name}", env=engine.env)  # fmt: skip
     if wizer is not None:
-        snapshot(wizer, tmp)
+        try:
+            snapshot(wizer, tmp)
+        except SnapshotError:
+            tmp.unlink(missing_ok=True)
+            raise
     with tmp.open("ab") as handle:
         handle.write(custom_section(SECTION, manifest_json))
     os.replace(tmp, out)
@@ -139,14 +172,22 @@ def snapshot(wizer: Path, wasm: Path) -> None:
     No WASI and no host import is available during the init (wizer's imports trap).
 
     Raises:
-        ToolchainError: the init trapped, e.g. the top level called ``Date.now()``,
+        SnapshotError: the init trapped, e.g. the top level called ``Date.now()``,
             ``Math.random()`` or ``__host``, or threw.
     """
     tmp = wasm.with_name(f".{wasm.name}.wizer.tmp")
+    try:
+        _run_wizer(wizer, wasm, tmp)
+    except ToolchainError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SnapshotError(str(exc), TOP_LEVEL_TRAPPED) from exc
+    tmp.write_bytes(merge_data_segments(tmp.read_bytes()))
+    os.replace(tmp, wasm)
+
+
+def _run_wizer(wizer: Path, wasm: Path, tmp: Path) -> None:
     run([wizer, wasm, "-o", tmp, f"--init-func={SNAPSHOT_INIT}", "--keep-init-func=false",
          "--wasm-bulk-memory=true"],
         what="snapshotting the VM with wizer (the module's top level runs at build time; "
              "it must not call Date.now(), Math.random() or __host; build with "
-             "snapshot=False to skip)")  # fmt: skip
-    tmp.write_bytes(merge_data_segments(tmp.read_bytes()))
-    os.replace(tmp, wasm)
+             "--no-snapshot to skip)")  # fmt: skip
