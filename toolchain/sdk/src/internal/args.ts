@@ -156,7 +156,10 @@ export function decodeArgs(method: string, abi: AbiMethod | null, input: string)
 }
 
 function returnsString(abi: AbiMethod | null): boolean {
-  const type = withoutWhitespace(abi?.returns ?? '');
+  const raw = abi?.returns ?? '';
+  if (raw === 'string' || raw === 'Promise<string>') return true;
+  if (raw.indexOf('|') >= 0) return false; // a union, e.g. `string | null`: no JS loop per call
+  const type = withoutWhitespace(raw);
   return type === 'string' || type === 'Promise<string>';
 }
 
