@@ -94,7 +94,7 @@ def test_a_top_level_that_needs_the_host_falls_back_to_a_fresh_vm(
     said: list[str] = []
     built = build_app(app, progress=said.append)  # the fresh VM reads the host clock then
     note = FALLBACK_NOTE.format(reason=TOP_LEVEL_TRAPPED)
-    assert (built.snapshot, built.notes, said) == (False, (note,), [note])
+    assert (built.snapshot, built.notes, said[-1:]) == (False, (note,), [note])
     loaded = runtime.load(built.wasm_path.read_bytes())
     assert "wizer.initialize" not in loaded.exports
     assert runtime.call(loaded, "hello", b'{"name": "bob"}', env()).returned == b'"hello, bob"'
