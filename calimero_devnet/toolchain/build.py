@@ -93,8 +93,7 @@ def build_app(
     a call starts from the initialized VM (the top level may then not call ``Date.now()``,
     ``Math.random()`` or the host). ``None`` (the default) snapshots when it can and else
     builds a fresh-VM module and says why (:data:`FALLBACK_NOTE`, in ``notes`` and to
-    ``progress``);
-    ``True`` fails instead.
+    ``progress``); ``True`` fails instead; ``False`` never snapshots.
 
     Raises:
         ToolchainError: the entry point is missing, TypeScript does not bundle, the app's

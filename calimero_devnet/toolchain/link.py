@@ -11,8 +11,8 @@ from pathlib import Path
 
 from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain.engine import Engine
-from calimero_devnet.toolchain.npm import NodeTools
 from calimero_devnet.toolchain.manifest import SECTION, custom_section, validate_method_name
+from calimero_devnet.toolchain.npm import NodeTools
 from calimero_devnet.toolchain.proc import run
 from calimero_devnet.toolchain.wasmdata import merge_data_segments
 
