@@ -181,9 +181,9 @@ static void cal_settle(JSContext *ctx, JSValue result) {
 }
 
 /* JS_NewContext without the web APIs (atob/btoa with DOMException, `performance`),
- * WeakRef/FinalizationRegistry, and RegExp unless the app uses it: a VM lives for one call, so nothing is ever collected
- * behind the app's back, and every intrinsic costs fuel at each call's start (~0.15 M of
- * these) and bytes in the module. */
+ * WeakRef/FinalizationRegistry, and RegExp unless the app uses it: a VM lives for one call,
+ * so nothing is ever collected behind the app's back, and every intrinsic costs fuel at each
+ * call's start (~0.15 M of these) and bytes in the module. */
 static JSContext *cal_new_context(JSRuntime *rt) {
     JSContext *ctx = JS_NewContextRaw(rt);
     if (!ctx) return NULL;
