@@ -2,8 +2,9 @@
 
 Run: ``.venv/bin/python bench/bench_js_app.py [calls]``. The template is built by the real
 toolchain (into a temporary folder) twice, without and with the build-time VM snapshot
-(``build_app(snapshot=...)``), then each build is timed two ways, each call in a fresh
-wasmtime instance (a fresh QuickJS VM, or a fresh copy of the snapshotted one):
+(``build_app(snapshot=...)``; the snapshot is the default build), then each build is timed
+two ways, each call in a fresh wasmtime instance (a fresh QuickJS VM, or a fresh copy of
+the snapshotted one):
 
 - ``runtime``: ``Runtime.call`` with a host-collections session over an in-memory store
   (the SDK's work: VM start, bytecode load, root document, collection host calls);
@@ -31,6 +32,7 @@ from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.templates import template_dir
 from calimero_devnet.testing.collections_node import SimNode
 from calimero_devnet.toolchain import build_app
+from calimero_devnet.toolchain.build import SNAPSHOT_DEFAULT
 
 KEYS = 100
 
@@ -111,6 +113,7 @@ def main() -> None:
         snap = bench_build(Path(tmp) / "snapshot", calls, snapshot=True)
     for name, before in fresh.items():
         print(f"snapshot/fresh {name}: {snap[name] / before:.2f}x")
+    print(f"the default build is the {'snapshot' if SNAPSHOT_DEFAULT else 'fresh VM'} one")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def _app(entry: dict[str, Any], base: Path, at: str, where: Where) -> AppSetting
     if not re.match(NAME_PATTERN, name):
         fix = 'add name = "my-app" (letters, digits, - and _)'
         raise where.error(join(at, "name"), f"cannot make a name out of {path.name!r}: {fix}")
-    snapshot = entry.get("snapshot", False)
+    snapshot = entry.get("snapshot")  # None: snapshot when the app allows it
     if snapshot and kind == "wasm":
         raise where.error(join(at, "snapshot"), "applies to TypeScript apps only, not a .wasm")
     return AppSettings(name, path, kind, watch=entry.get("watch", True), snapshot=snapshot)

@@ -60,7 +60,7 @@ class AppSettings:
     kind: AppKind
     watch: bool
     bundled: bool = False
-    snapshot: bool = False  # TypeScript apps: build with the VM snapshot
+    snapshot: bool | None = None  # TypeScript apps: the VM snapshot (None: when it can)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,19 @@ from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain import bundle, link, refused
 from calimero_devnet.toolchain.cache import locked
 from calimero_devnet.toolchain.ensure import Toolchain, ensure_toolchain
+from calimero_devnet.toolchain.features import needs_regexp
 from calimero_devnet.toolchain.linetable import embed_line_table
 from calimero_devnet.toolchain.manifest import build_manifest
 from calimero_devnet.toolchain.tsscan import Scan, scan
 
 ENTRY = Path("src") / "index.ts"
 WORK = ".work"
-#: Whether builds snapshot the initialized VM (see :func:`build_app`).
-SNAPSHOT_DEFAULT = False
+#: Whether builds snapshot the initialized VM unless told (see :func:`build_app`).
+SNAPSHOT_DEFAULT = True
+#: Said when a default build cannot snapshot the VM and boots it at every call instead.
+FALLBACK_NOTE = (
+    "note: built without the VM snapshot, so each call boots the VM (~2.5x slower): {reason}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,9 @@ class BuildResult:
     cached_steps: tuple[str, ...]
     ran_steps: tuple[str, ...]
     optimized: bool | None = None
+    regexp: bool = True  # whether the module links the RegExp engine
+    snapshot: bool = False  # whether the module holds the VM snapshot
+    notes: tuple[str, ...] = ()  # one line each, e.g. FALLBACK_NOTE
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -76,18 +84,21 @@ def build_app(
     *,
     out_dir: Path | None = None,
     release: bool = False,
-    snapshot: bool = SNAPSHOT_DEFAULT,
+    snapshot: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the TypeScript app in ``app_dir`` into ``out_dir`` (default ``app_dir/build``).
 
     ``snapshot``: boot the VM and run the module's top level at build time (wizer) so that
-    a call starts from the initialized VM (the top level may then not call ``Date.now()``
-    or ``Math.random()``).
+    a call starts from the initialized VM (the top level may then not call ``Date.now()``,
+    ``Math.random()`` or the host). ``None`` (the default) snapshots when it can and else
+    builds a fresh-VM module and says why (:data:`FALLBACK_NOTE`, in ``notes`` and to
+    ``progress``); ``True`` fails instead; ``False`` never snapshots.
 
     Raises:
         ToolchainError: the entry point is missing, TypeScript does not bundle, the app's
-            top level throws at build time, or a toolchain step fails.
+            top level throws at build time, the snapshot asked for fails, or a toolchain
+            step fails.
     """
     start = time.perf_counter()
     app_dir = app_dir.resolve()
@@ -102,6 +113,9 @@ def build_app(
     with locked(out / WORK, name="build.lock", timeout=120):
         result = _build(tools, app_dir=app_dir, entry=entry, out=out, name=app_name(app_dir),
                         release=release, snapshot=snapshot)  # fmt: skip
+    for note in result.notes:
+        if progress is not None:
+            progress(note)
     setup = {f"setup:{step}": seconds for step, seconds in tools.durations.items()}
     timings = {**setup, **result.timings, "total": time.perf_counter() - start}
     return BuildResult(**{**_fields(result), "duration": timings["total"], "timings": timings})
@@ -115,7 +129,7 @@ def _build(
     out: Path,
     name: str,
     release: bool,
-    snapshot: bool,
+    snapshot: bool | None,
 ) -> BuildResult:
     work, clock = out / WORK, _Clock()
     js, wasm = out / f"{name}.js", out / f"{name}.wasm"
@@ -130,21 +144,22 @@ def _build(
     manifest_bytes = json.dumps(manifest, separators=(",", ":")).encode()
     (work / "abi.json").write_bytes(manifest_bytes)
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
-    methods = [m["name"] for m in manifest["methods"]]
-    source = work / "app.c"
-    source.write_text(link.generate(name, methods, work / "app.qbc", work / "abi.json",
-                                     snapshot=snapshot))  # fmt: skip
-    clock.lap("manifest")
-    link.compile_generated(tools.engine, source, work / "app.o")
-    clock.lap("cc")
-    wizer = tools.node.wizer() if snapshot else None
-    link.link(tools.engine, [work / "app.o"], wasm, manifest_bytes, wizer=wizer)
-    clock.lap("link")
+    module = _Module(tools, work, name, [m["name"] for m in manifest["methods"]], manifest_bytes,
+                     regexp=needs_regexp(js.read_text(encoding="utf-8"), described))  # fmt: skip
+    snapshotted, notes = SNAPSHOT_DEFAULT if snapshot is None else snapshot, []
+    try:
+        module.build(wasm, clock, snapshot=snapshotted)
+    except link.SnapshotError as exc:
+        if snapshot is not None:
+            raise
+        snapshotted, notes = False, [FALLBACK_NOTE.format(reason=exc.reason)]
+        module.build(wasm, clock, snapshot=False)
     optimized = _release(tools, wasm) if release else None
     return BuildResult(wasm_path=wasm, manifest=manifest, manifest_path=manifest_path,
                        bundle_path=js, sourcemap_path=js.with_name(js.name + ".map"),
                        duration=0.0, size=wasm.stat().st_size, cached_steps=tools.cached,
-                       ran_steps=tools.ran, optimized=optimized, timings=clock.laps)  # fmt: skip
+                       ran_steps=tools.ran, optimized=optimized, regexp=module.regexp,
+                       snapshot=snapshotted, notes=tuple(notes), timings=clock.laps)  # fmt: skip
 
 
 def _release(tools: Toolchain, wasm: Path) -> bool:
@@ -158,6 +173,35 @@ def _release(tools: Toolchain, wasm: Path) -> bool:
 
 def _fields(result: BuildResult) -> dict[str, Any]:
     return {name: getattr(result, name) for name in BuildResult.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class _Module:
+    """The native steps of one build: the generated C file, its compile, the link."""
+
+    tools: Toolchain
+    work: Path
+    name: str
+    methods: list[str]
+    manifest_bytes: bytes
+    regexp: bool
+
+    def build(self, wasm: Path, clock: _Clock, *, snapshot: bool) -> None:
+        """Write ``wasm``, snapshotted with wizer if ``snapshot``.
+
+        Raises:
+            link.SnapshotError: the module's top level trapped at build time.
+        """
+        source, work = self.work / "app.c", self.work
+        source.write_text(link.generate(self.name, self.methods, work / "app.qbc",
+                                         work / "abi.json", snapshot=snapshot,
+                                         regexp=self.regexp))  # fmt: skip
+        clock.lap("manifest")
+        link.compile_generated(self.tools.engine, source, work / "app.o")
+        clock.lap("cc")
+        wizer = link.wizer_of(self.tools.node) if snapshot else None
+        link.link(self.tools.engine, [work / "app.o"], wasm, self.manifest_bytes, wizer=wizer)
+        clock.lap("link")
 
 
 class _Clock:

@@ -36,8 +36,11 @@ def add_build_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
                         help="where to write the outputs (default: APP_DIR/build)")  # fmt: skip
     release = "also run `wasm-opt -Oz` (npm binaryen; ~7 s, ~10 %% smaller)"
     parser.add_argument("--release", action="store_true", help=release)
-    snapshot = "boot the JS VM at build time: calls ~2.5x faster, ~150 KB larger"
-    parser.add_argument("--snapshot", action="store_true", help=snapshot)
+    snapshot = ("--snapshot: fail unless the JS VM can be booted at build time (the default "
+                "does so when it can: calls ~2.5x faster, ~150 KB larger); --no-snapshot: "
+                "boot it at every call")  # fmt: skip
+    parser.add_argument("--snapshot", action=argparse.BooleanOptionalAction, default=None,
+                        help=snapshot)  # fmt: skip
     parser.add_argument("--no-typecheck", action="store_true", help="skip `tsc --noEmit`")
     as_json = "print one JSON object: wasm path, size, methods, diagnostics"
     parser.add_argument("--json", action="store_true", help=as_json)
@@ -64,7 +67,8 @@ def run_build(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                                                                   out_dir=out_dir)  # fmt: skip
             try:
                 result = build_app(
-                    app_dir, out_dir=out_dir, release=args.release, snapshot=args.snapshot
+                    app_dir, out_dir=out_dir, release=args.release, snapshot=args.snapshot,
+                    progress=lambda line: print(line, file=progress, flush=True),
                 )
             finally:
                 diags = _checked(checking, problems)
@@ -117,6 +121,7 @@ def report(
             "wasm": str(result.wasm_path), "size": result.size,
             "methods": [m["name"] for m in result.manifest["methods"]],
             "manifest": str(result.manifest_path), "duration": round(result.duration, 3),
+            "snapshot": result.snapshot, "notes": list(result.notes),
         }  # fmt: skip
     return {
         "ok": result is not None and not diags and not problems,

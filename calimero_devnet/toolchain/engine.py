@@ -21,7 +21,7 @@ from calimero_devnet.toolchain.cache import content_key, file_key, read_stamp, w
 from calimero_devnet.toolchain.proc import run, run_parallel, zig_binary
 
 TOOLCHAIN_ENV = "CALIMERO_DEVNET_TOOLCHAIN"
-GLUE_SOURCES = ("glue.c", "host.c", "host_special.c", "host_blob.c")
+GLUE_SOURCES = ("glue.c", "host.c", "host_special.c", "host_blob.c", "libc_lite.c")
 GLUE_HEADERS = ("cal_js.h", "calimero_host.h")
 GLUE_CFLAGS = ("-target", "wasm32-wasi", "-Oz", "-Wall", "-Wno-unused-parameter")
 ENGINE_FORMAT = "1"  # bump when the layout of an engine directory changes

@@ -9,8 +9,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from calimero_devnet.errors import ToolchainError
 from calimero_devnet.toolchain.engine import Engine
 from calimero_devnet.toolchain.manifest import SECTION, custom_section, validate_method_name
+from calimero_devnet.toolchain.npm import NodeTools
 from calimero_devnet.toolchain.proc import run
 from calimero_devnet.toolchain.wasmdata import merge_data_segments
 
@@ -39,6 +41,14 @@ char calimero_abi_json[] = {{
 }};
 const size_t calimero_abi_json_len = sizeof calimero_abi_json;
 """
+#: The app-dependent intrinsics (glue.c calls this hook): RegExp only for apps that use it.
+_INTRINSICS = (
+    "struct JSContext;\n"
+    "int JS_AddIntrinsicRegExp(struct JSContext *ctx);\n"
+    "int calimero_add_app_intrinsics(struct JSContext *ctx) {{ {body} }}\n"
+)
+_WITH_REGEXP = "return JS_AddIntrinsicRegExp(ctx);"
+_WITHOUT_REGEXP = "(void)ctx; return 0;"
 #: wizer's init function: boots the VM and runs the module's top level at build time.
 SNAPSHOT_INIT = "wizer.initialize"
 _SNAPSHOT_EXPORT = (
@@ -54,6 +64,33 @@ _EXPORT = (
 )
 
 
+class SnapshotError(ToolchainError):
+    """The VM could not be snapshotted; ``reason`` says why in a few words."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+#: Why a snapshot fails when wizer traps: what the init runs is the module's top level.
+TOP_LEVEL_TRAPPED = (
+    "the module's top level needs Date.now(), Math.random() or the host at build time; "
+    "move that work into a method, or set snapshot = false to silence this"
+)
+
+
+def wizer_of(tools: NodeTools) -> Path:
+    """Return the wizer binary.
+
+    Raises:
+        SnapshotError: npm installed none for this platform.
+    """
+    try:
+        return tools.wizer()
+    except ToolchainError as exc:
+        raise SnapshotError(str(exc), "wizer has no binary for this platform") from exc
+
+
 def c_string(text: str) -> str:
     """Return ``text`` as a C string literal (paths may hold quotes or backslashes)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -61,10 +98,17 @@ def c_string(text: str) -> str:
 
 
 def generate(
-    app: str, methods: Sequence[str], bytecode: Path, manifest: Path, *, snapshot: bool = False
+    app: str,
+    methods: Sequence[str],
+    bytecode: Path,
+    manifest: Path,
+    *,
+    snapshot: bool = False,
+    regexp: bool = True,
 ) -> str:
     """Return the C source embedding ``bytecode`` and ``manifest`` (via ``#embed``);
-    ``snapshot`` adds wizer's init export (:data:`SNAPSHOT_INIT`).
+    ``snapshot`` adds wizer's init export (:data:`SNAPSHOT_INIT`); ``regexp`` links the
+    RegExp intrinsic (without it, ``RegExp`` is not defined).
 
     Raises:
         ToolchainError: a method name cannot be exported.
@@ -73,9 +117,10 @@ def generate(
         validate_method_name(name)  # the names become C identifiers too
     head = _HEADER.format(app=app.replace("*/", "* /"), bytecode=c_string(str(bytecode)),
                           manifest=c_string(str(manifest)))  # fmt: skip
+    intrinsics = _INTRINSICS.format(body=_WITH_REGEXP if regexp else _WITHOUT_REGEXP)
     init = _SNAPSHOT_EXPORT if snapshot else ""
     exports = (*methods, CHECK_STATE)
-    return head + init + "".join(_EXPORT.format(name=name) for name in exports)
+    return head + intrinsics + init + "".join(_EXPORT.format(name=name) for name in exports)
 
 
 def compile_generated(engine: Engine, source: Path, obj: Path) -> None:
@@ -101,7 +146,11 @@ def link(
     run([engine.zig, "wasm-ld", *LINK_FLAGS, "-o", tmp, *objects, *engine.link_inputs],
         what=f"linking {out.name}", env=engine.env)  # fmt: skip
     if wizer is not None:
-        snapshot(wizer, tmp)
+        try:
+            snapshot(wizer, tmp)
+        except SnapshotError:
+            tmp.unlink(missing_ok=True)
+            raise
     with tmp.open("ab") as handle:
         handle.write(custom_section(SECTION, manifest_json))
     os.replace(tmp, out)
@@ -123,14 +172,22 @@ def snapshot(wizer: Path, wasm: Path) -> None:
     No WASI and no host import is available during the init (wizer's imports trap).
 
     Raises:
-        ToolchainError: the init trapped, e.g. the top level called ``Date.now()``,
+        SnapshotError: the init trapped, e.g. the top level called ``Date.now()``,
             ``Math.random()`` or ``__host``, or threw.
     """
     tmp = wasm.with_name(f".{wasm.name}.wizer.tmp")
+    try:
+        _run_wizer(wizer, wasm, tmp)
+    except ToolchainError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SnapshotError(str(exc), TOP_LEVEL_TRAPPED) from exc
+    tmp.write_bytes(merge_data_segments(tmp.read_bytes()))
+    os.replace(tmp, wasm)
+
+
+def _run_wizer(wizer: Path, wasm: Path, tmp: Path) -> None:
     run([wizer, wasm, "-o", tmp, f"--init-func={SNAPSHOT_INIT}", "--keep-init-func=false",
          "--wasm-bulk-memory=true"],
         what="snapshotting the VM with wizer (the module's top level runs at build time; "
              "it must not call Date.now(), Math.random() or __host; build with "
-             "snapshot=False to skip)")  # fmt: skip
-    tmp.write_bytes(merge_data_segments(tmp.read_bytes()))
-    os.replace(tmp, wasm)
+             "--no-snapshot to skip)")  # fmt: skip

@@ -38,7 +38,7 @@ class NodeTools:
         if not tool.exists():
             raise ToolchainError(
                 f"{tool} is missing: @bytecodealliance/wizer ships no binary for "
-                f"{platform_tag()}; build without the VM snapshot (snapshot=False)"
+                f"{platform_tag()}; build without the VM snapshot (--no-snapshot, snapshot = false)"
             )
         return tool
 

@@ -211,13 +211,15 @@ def test_cli_builds_and_reports(
     assert 'src/index.ts:4:20: error: Unexpected "*"' in capsys.readouterr().out
 
 
-def test_cli_builds_a_vm_snapshot_on_request(
+def test_cli_snapshots_the_vm_unless_told_not_to(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], smoke: BuildResult, runtime: Runtime
 ) -> None:
-    assert main([str(APPS / "smoke"), "--out-dir", str(tmp_path), "--snapshot"]) == 0
+    assert smoke.snapshot  # the default
+    assert main([str(APPS / "smoke"), "--out-dir", str(tmp_path), "--no-snapshot"]) == 0
     assert f"built {tmp_path / 'smoke.wasm'}" in capsys.readouterr().out
-    snapshot = (tmp_path / "smoke.wasm").read_bytes()
-    assert len(snapshot) > smoke.size  # the booted heap travels in the module
-    loaded = runtime.load(snapshot)
-    assert "wizer.initialize" not in loaded.exports
+    fresh = (tmp_path / "smoke.wasm").read_bytes()
+    assert len(fresh) < smoke.size  # the booted heap travels in a snapshot module
+    loaded = runtime.load(fresh)
     assert runtime.call(loaded, "hello", b'{"name": "ann"}', env()).returned == b'"hello, ann"'
+    assert main([str(APPS / "smoke"), "--out-dir", str(tmp_path), "--snapshot"]) == 0
+    assert len((tmp_path / "smoke.wasm").read_bytes()) > len(fresh)

@@ -28,3 +28,11 @@ def test_paths_are_escaped_for_c() -> None:
 def test_names_that_are_not_exportable_never_reach_c() -> None:
     with pytest.raises(ToolchainError, match="cannot be exported"):
         generate("kv", ['x"); evil'], Path("a"), Path("b"))
+
+
+def test_the_regexp_intrinsic_is_linked_only_when_asked() -> None:
+    with_regexp = generate("kv", ["get"], Path("a"), Path("b"))
+    without = generate("kv", ["get"], Path("a"), Path("b"), regexp=False)
+    hook = "int calimero_add_app_intrinsics(struct JSContext *ctx) {"
+    assert f"{hook} return JS_AddIntrinsicRegExp(ctx); }}" in with_regexp
+    assert f"{hook} (void)ctx; return 0; }}" in without

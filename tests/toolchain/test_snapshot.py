@@ -15,7 +15,10 @@ import wasmtime
 from calimero_devnet.errors import FunctionCallError, ToolchainError
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
 from calimero_devnet.node.runtime import LoadedApp, Runtime
+from calimero_devnet.templates import template_dir
 from calimero_devnet.toolchain import BuildResult, build_app
+from calimero_devnet.toolchain.build import FALLBACK_NOTE
+from calimero_devnet.toolchain.link import TOP_LEVEL_TRAPPED
 from calimero_devnet.toolchain.wasmdata import merge_data_segments
 from tests.toolchain.test_build_integration import ALLOWED_WASI, APPS, NOW_NS, env
 
@@ -72,15 +75,31 @@ def test_snapshot_calls_are_isolated(apps: dict[bool, LoadedApp], runtime: Runti
     assert out.returned == b'"hello, bob"'
 
 
-def test_top_level_date_now_fails_the_snapshot_build(tmp_path: Path) -> None:
+def test_the_template_builds_with_the_snapshot_within_the_size_budget(tmp_path: Path) -> None:
+    app = tmp_path / "kv-store"
+    shutil.copytree(template_dir("kv-store"), app, ignore=shutil.ignore_patterns("build"))
+    built = build_app(app)
+    assert built.snapshot and built.notes == ()
+    assert built.size <= 700_000
+
+
+def test_a_top_level_that_needs_the_host_falls_back_to_a_fresh_vm(
+    tmp_path: Path, runtime: Runtime
+) -> None:
     app = tmp_path / "smoke"
     shutil.copytree(APPS / "smoke", app)
     entry = app / "src" / "index.ts"
     entry.write_text("const STARTED = Date.now();\n" + entry.read_text()
                      + "\nexport const started = STARTED;\n")  # fmt: skip
-    build_app(app, snapshot=False)  # the fresh VM reads the host clock at the top level
+    said: list[str] = []
+    built = build_app(app, progress=said.append)  # the fresh VM reads the host clock then
+    note = FALLBACK_NOTE.format(reason=TOP_LEVEL_TRAPPED)
+    assert (built.snapshot, built.notes, said[-1:]) == (False, (note,), [note])
+    loaded = runtime.load(built.wasm_path.read_bytes())
+    assert "wizer.initialize" not in loaded.exports
+    assert runtime.call(loaded, "hello", b'{"name": "bob"}', env()).returned == b'"hello, bob"'
     with pytest.raises(ToolchainError, match="wizer"):
-        build_app(app, snapshot=True)
+        build_app(app, snapshot=True)  # asked for: no fallback
 
 
 def _segment(offset: int, data: bytes) -> bytes:

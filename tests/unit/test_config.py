@@ -108,7 +108,7 @@ def test_a_full_file_resolves(folder: Path) -> None:
     assert ports == [("alice", 3000, "warning"), ("bob", 4000, "debug"), ("carol", 0, "warning")]
     assert config.broker.url == "mqtt://10.0.0.2:1884"
     assert [(a.name, a.kind, a.watch, a.snapshot) for a in config.apps] == [
-        ("app", "typescript", True, True), ("lib", "wasm", True, False),
+        ("app", "typescript", True, True), ("lib", "wasm", True, None),
     ]  # fmt: skip
     assert config.app("lib").path == folder.resolve() / "lib.wasm"
     first, second = config.contexts

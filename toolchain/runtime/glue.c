@@ -18,6 +18,9 @@ extern char calimero_abi_json[];
 extern const size_t calimero_abi_json_len;
 extern void __wasm_call_ctors(void);
 void cal_install_host(JSContext *ctx);
+/* Defined by the generated file: the RegExp intrinsic, for apps that use regular expressions
+ * (it alone links libregexp and most Unicode tables). */
+int calimero_add_app_intrinsics(JSContext *ctx);
 
 /* QuickJS checks its recursion on the shadow stack (1 MiB, a link flag), but wasmtime's
  * native stack limit (max_wasm_stack, 512 KiB by default) is reached first: one JS call
@@ -177,15 +180,15 @@ static void cal_settle(JSContext *ctx, JSValue result) {
     JS_FreeValue(ctx, result);
 }
 
-/* JS_NewContext without the web APIs (atob/btoa with DOMException, `performance`) and
- * WeakRef/FinalizationRegistry: a VM lives for one call, so nothing is ever collected
- * behind the app's back, and every intrinsic costs fuel at each call's start (~0.15 M of
- * these) and bytes in the module. */
+/* JS_NewContext without the web APIs (atob/btoa with DOMException, `performance`),
+ * WeakRef/FinalizationRegistry, and RegExp unless the app uses it: a VM lives for one call,
+ * so nothing is ever collected behind the app's back, and every intrinsic costs fuel at each
+ * call's start (~0.15 M of these) and bytes in the module. */
 static JSContext *cal_new_context(JSRuntime *rt) {
     JSContext *ctx = JS_NewContextRaw(rt);
     if (!ctx) return NULL;
     if (JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) || JS_AddIntrinsicEval(ctx) ||
-        JS_AddIntrinsicRegExp(ctx) || JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) ||
+        calimero_add_app_intrinsics(ctx) || JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) ||
         JS_AddIntrinsicMapSet(ctx) || JS_AddIntrinsicTypedArrays(ctx) || JS_AddIntrinsicPromise(ctx))
         return NULL;
     return ctx;

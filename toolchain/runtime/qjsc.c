@@ -7,7 +7,7 @@
  * the exact engine version. Exit status: 1 usage/IO, 2 compile error, 3 the bundle threw.
  * The description lists the keys of `globalThis.__calimero_methods` (the SDK's registry)
  * with each value's source head (so the driver can read parameter names) and the same for
- * `globalThis.__calimero_events`. */
+ * `globalThis.__calimero_events`, and whether the bundle has regular expression literals. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +40,7 @@ static const char DESCRIBE[] =
     "    methods: list(globalThis.__calimero_methods, 'params'),\n"
     "    events: list(globalThis.__calimero_events, 'fields') || [],\n"
     "    dispatch: typeof globalThis.__calimero_dispatch === 'function',\n"
+    "    regexpLiterals: globalThis.__calimero_regexp_literals === true,\n"
     "  });\n"
     "})()";
 
@@ -82,7 +83,26 @@ static void report(JSContext *ctx, const char *what) {
     JS_FreeValue(ctx, exc);
 }
 
-static int describe(JSContext *ctx, JSValue fn, const char *out) {
+/* True if the bundle may hold a regular expression literal: it does not compile in a context
+ * without the RegExp compiler ("RegExp are not supported"; any other failure there keeps
+ * RegExp too). Without one (and no other use of RegExp), the build links the module without
+ * QuickJS's RegExp engine. */
+static int has_regexp_literal(JSRuntime *rt, const char *src, size_t len, const char *name) {
+    JSContext *bare = JS_NewContextRaw(rt);
+    if (!bare || JS_AddIntrinsicBaseObjects(bare)) return 1;
+    JS_AddIntrinsicEval(bare);
+    JSValue fn = JS_Eval(bare, src, len, name, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
+    int found = JS_IsException(fn);
+    if (found) JS_FreeValue(bare, JS_GetException(bare));
+    JS_FreeValue(bare, fn);
+    JS_FreeContext(bare);
+    return found;
+}
+
+static int describe(JSContext *ctx, JSValue fn, const char *out, int regexp_literals) {
+    JSValue global = JS_GetGlobalObject(ctx);
+    JS_SetPropertyStr(ctx, global, "__calimero_regexp_literals", JS_NewBool(ctx, regexp_literals));
+    JS_FreeValue(ctx, global);
     JSValue r = JS_Eval(ctx, STUB_HOST, sizeof STUB_HOST - 1, "<calimero-qjsc>", JS_EVAL_TYPE_GLOBAL);
     JS_FreeValue(ctx, r);
     r = JS_EvalFunction(ctx, fn);
@@ -143,5 +163,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cannot write %s\n", out);
         return 1;
     }
-    return desc ? describe(ctx, fn, desc) : 0;
+    if (!desc) return 0;
+    return describe(ctx, fn, desc, has_regexp_literal(rt, src, len, name ? name : in));
 }

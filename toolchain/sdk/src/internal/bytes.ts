@@ -55,7 +55,8 @@ export function fromBase58(value: string): Uint8Array {
 export function toId(value: Uint8Array | string, what: string): Uint8Array {
   let bytes: Uint8Array;
   if (typeof value === 'string') {
-    bytes = /^[0-9a-fA-F]{64}$/.test(value) ? fromHex(value) : fromBase58(value);
+    const hex = value.length === 64 ? host().hex_decode(value) : null;
+    bytes = hex ?? fromBase58(value);
   } else if (value instanceof Uint8Array) {
     bytes = value;
   } else {
