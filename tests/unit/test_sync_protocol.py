@@ -277,6 +277,28 @@ def test_a_joiner_asks_the_next_peer_after_a_timeout_or_a_bad_answer() -> None:
     assert logs(stray, DEBUG)
 
 
+def test_a_late_snapshot_from_a_peer_asked_earlier_is_installed() -> None:
+    # Under load the first peer answers after the timeout, while the joiner waits for the
+    # second: its good snapshot must end the join rather than restart the wait.
+    node = Node(SyncConfig("me", snapshot_timeout=10 * SECOND))
+    node.sync.join_context(CTX, ["b", "c"], NOW)
+    node.sync.tick(NOW + 10 * SECOND)  # b silent: c asked
+    snapshot = Snapshot(CTX, (), None, (), ())
+    effects = node.sync.handle(SnapshotResponse("b", CTX, snapshot), NOW + 11 * SECOND)
+    assert effects[0] == InstallSnapshot(snapshot)
+    assert not node.sync.joining(CTX)
+
+
+def test_a_bad_late_answer_does_not_ask_again_while_the_current_peer_is_awaited() -> None:
+    node = Node(SyncConfig("me", snapshot_timeout=10 * SECOND))
+    node.sync.join_context(CTX, ["b", "c"], NOW)
+    node.sync.tick(NOW + 10 * SECOND)  # c asked
+    effects = node.sync.handle(SnapshotResponse("b", CTX, None), NOW + 11 * SECOND)
+    assert logs(effects, WARNING)
+    assert not [e for e in effects if isinstance(e, RequestSnapshot)]
+    assert node.sync.joining(CTX)
+
+
 def test_a_snapshot_with_heads_outside_its_applied_ids_is_refused() -> None:
     node = Node()
     node.sync.join_context(CTX, ["b"], NOW)
