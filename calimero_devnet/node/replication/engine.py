@@ -180,6 +180,12 @@ class ReplicaEngine:
         dag = self.dag_of(context)
         return 0 if dag is None else dag.statistics().pending
 
+    def join_in_progress(self, context: bytes, now: int, within: int) -> bool:
+        """True while a peer asked for a snapshot of ``context`` announced it within
+        ``within`` ns: it is up and has the context, so its answer is worth waiting for."""
+        heard = (self.screen.peers.heard_at(context, p) for p in self.sync.snapshot_asked(context))
+        return any(at is not None and now - at <= within for at in heard)
+
     def tracks(self, context: bytes) -> bool:
         """True if the sync core follows ``context`` (stored, or being joined)."""
         try:

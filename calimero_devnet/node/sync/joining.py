@@ -53,6 +53,11 @@ class Joining(Generic[D]):
         """The peer whose snapshot we wait for, if any."""
         return self._asked
 
+    @property
+    def waiting_for(self) -> frozenset[str]:
+        """Every peer asked for a snapshot that has not answered yet."""
+        return frozenset(self._waiting)
+
     def add_peer(self, peer: str) -> None:
         """Note a peer that has the context."""
         if peer not in self._peers:

@@ -122,6 +122,12 @@ class SyncState(Generic[D]):
         """True while the context waits for its snapshot."""
         return self._context(context).joining is not None
 
+    def snapshot_asked(self, context: bytes) -> frozenset[str]:
+        """The peers asked for a snapshot of ``context`` that have not answered yet."""
+        state = self._contexts.get(context)
+        joining = None if state is None else state.joining
+        return frozenset() if joining is None else joining.waiting_for
+
     # confirmations from the shell
     def local_delta(self, context: bytes, delta: D) -> list[Effect[D]]:
         """A local write is persisted with ``heads_after(delta)``: record and publish it."""
