@@ -13,6 +13,11 @@ Rules (a devnet: joining needs no invitation, but the bus cannot add members by 
   partitioned or offline) learns the members anyway; a node whose own key is missing from
   its list (it was served before its introduction arrived) introduces itself again.
 
+Lists this node grew are broadcast by ``flush``, once per context at the end of an engine
+job, so thirty joiners admitted in one batch cost one update, not thirty. An update that
+would add nothing is dropped before its signature is checked: that is the periodic
+re-broadcast of a list we already hold, which every member sends every few seconds.
+
 Runs on the core's worker thread, like everything that reads the store.
 """
 
@@ -47,6 +52,7 @@ class Membership:
         self._introduced: dict[bytes, dict[str, bytes]] = {}  # context -> node name -> key
         self._asked: dict[bytes, set[str]] = {}  # context -> nodes we served a snapshot to
         self._cache: dict[bytes, frozenset[bytes]] = {}  # only this class changes members
+        self._grown: set[bytes] = set()  # contexts whose list we grew, to broadcast at flush
 
     def members(self, context: bytes) -> frozenset[bytes] | None:
         """The members of a context this node has, or None if it has no record of it."""
@@ -97,11 +103,13 @@ class Membership:
 
     def on_update(self, update: MembersUpdate) -> bool:
         """Merge a received update, or note an introduction; True if it was one."""
+        current = self.members(update.context)
+        if current is not None and current.issuperset(update.members):
+            return False  # nothing new, whoever signed it
         where = f"members update of context {to_b58(update.context)} from {update.sender}"
         if not has_valid_signature(update):
             self._out.log(logging.WARNING, f"dropped {where}: bad signature")
             return False
-        current = self.members(update.context)
         if update.members == (update.signer,) and update.signer not in (current or ()):
             self._note_introduction(update.context, update.sender, update.signer)
             return True
@@ -149,7 +157,15 @@ class Membership:
             )
         )
         if signer == self._identity.public_key:
-            self._cast_list(context, members)
+            self._grown.add(context)
+
+    def flush(self) -> None:
+        """Broadcast each list this node grew since the last flush (end of an engine job)."""
+        for context in sorted(self._grown):
+            record = self._store.context(context)
+            if record is not None:
+                self._cast_list(context, record.members)
+        self._grown.clear()
 
     def _cast_list(self, context: bytes, members: list[bytes]) -> None:
         self._out.cast(create_members_update(self._identity, self._node, context, members))

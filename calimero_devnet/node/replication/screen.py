@@ -2,8 +2,9 @@
 
 Heads announcements update what we know of peers (and may be answered at once), fetch
 requests are answered here with whole chains (``replication_serve``), snapshot requests may
-admit a joiner, snapshots are checked for the join, and copies of deltas that recently
-failed to apply are dropped (``replication_apply.Backoff``).
+admit a joiner and are held for the engine to answer at the end of its job (one snapshot
+for every request of a batch), snapshots are checked for the join, and copies of deltas
+that recently failed to apply are dropped (``replication_apply.Backoff``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Screen:
         self._announce = announce
         self.peers = PeerHeads()
         self._replied: dict[bytes, int] = {}  # context -> when we last answered heads
+        self._snapshot_asks: dict[bytes, list[SnapshotRequest]] = {}
 
     def check(self, message: Message[CausalDelta], now: int) -> Message[CausalDelta] | None:
         """Return the message for the sync core (maybe trimmed), or None if handled here."""
@@ -64,6 +66,8 @@ class Screen:
                 return None
             case SnapshotRequest():
                 self._members.on_snapshot_request(message.context, message.sender)
+                self._snapshot_asks.setdefault(message.context, []).append(message)
+                return None
             case SnapshotResponse():
                 return self._joins.screen(message)
             case DeltaBroadcast() if blocked(message.delta.id, now):
@@ -72,6 +76,11 @@ class Screen:
                 kept = tuple(d for d in message.deltas if not blocked(d.id, now))
                 return FetchResponse(message.sender, message.context, kept, message.not_found)
         return message
+
+    def take_snapshot_asks(self) -> dict[bytes, list[SnapshotRequest]]:
+        """The snapshot requests held since the last call, per context, in arrival order."""
+        asks, self._snapshot_asks = self._snapshot_asks, {}
+        return asks
 
     def _on_heads(self, message: HeadsAnnouncement, now: int) -> None:
         # A peer that diverged from us (or comes back after a partition) probably lacks our

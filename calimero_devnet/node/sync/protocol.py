@@ -182,9 +182,19 @@ class SyncState(Generic[D]):
             case FetchRequest():
                 return [self._serve_fetch(message)]
             case SnapshotRequest():
-                snapshot = None if state.joining else self._snapshot_of(message.context)
-                answer = SnapshotResponse(self._config.node, message.context, snapshot)
-                return [Reply(message.reply_to, answer)]
+                return [Reply(message.reply_to, self._snapshot_answer(state))]
+
+    def snapshot_answer(self, context: bytes) -> SnapshotResponse | None:
+        """The answer to a snapshot request for ``context`` (None: not tracked here).
+
+        It is the same for every asker, so a shell may build it once for many requests.
+        """
+        state = self._contexts.get(context)
+        return None if state is None else self._snapshot_answer(state)
+
+    def _snapshot_answer(self, state: ContextSync[D]) -> SnapshotResponse:
+        snapshot = None if state.joining else self._snapshot_of(state.context)
+        return SnapshotResponse(self._config.node, state.context, snapshot)
 
     def _serve_fetch(self, request: FetchRequest) -> Reply[D]:
         found: list[D] = []

@@ -1,0 +1,60 @@
+"""Many joiners in one batch: the member serves one snapshot and one member list for all."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from calimero_devnet.node.replication import reads
+from calimero_devnet.node.replication.engine import ReplicaEngine
+from calimero_devnet.node.replication.outbox import Cast, Outgoing, Send
+from calimero_devnet.node.replication.snapshot import export_snapshot
+from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.state.store import NodeStore
+from calimero_devnet.node.sync.membership import MembersUpdate, create_members_update
+from calimero_devnet.node.sync.messages import (
+    HeadsAnnouncement,
+    Snapshot,
+    SnapshotRequest,
+    SnapshotResponse,
+)
+from calimero_devnet.testing.fake_runtime import fake_wasm
+from tests.node.core_helpers import SEED, open_node
+
+JOINERS = 5
+
+
+def test_one_batch_of_snapshot_requests_gets_one_snapshot_and_one_member_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exports: list[bytes] = []
+
+    def counted(store: NodeStore, context: bytes) -> Snapshot | None:
+        exports.append(context)
+        return export_snapshot(store, context)
+
+    monkeypatch.setattr(reads, "export_snapshot", counted)
+    with open_node(tmp_path / "a") as core:
+        ctx = core.create_context(core.install_application(fake_wasm(), source="t"), seed=SEED).id
+        sent: list[Outgoing] = []
+        engine = ReplicaEngine(core, sent.extend)
+        sent.clear()
+        joiners = [(f"j{n}", NodeIdentity.generate()) for n in range(JOINERS)]
+        intros = [create_members_update(key, name, ctx, (key.public_key,)) for name, key in joiners]
+        asks = [SnapshotRequest(name, ctx, name) for name, _ in joiners]
+        engine.handle([*intros, *asks], time.time_ns())
+
+        answers = [item for item in sent if isinstance(item, Send)]
+        assert [item.peer for item in answers] == [name for name, _ in joiners]
+        first = answers[0].message
+        assert isinstance(first, SnapshotResponse)
+        assert first.snapshot is not None
+        assert all(item.message is first for item in answers)  # one object, encoded once
+        assert exports == [ctx]
+        casts = [item.message for item in sent if isinstance(item, Cast)]
+        lists = [m for m in casts if isinstance(m, MembersUpdate)]
+        assert len(lists) == 1
+        assert set(lists[0].members) == {core.public_key} | {k.public_key for _, k in joiners}
+        assert len([m for m in casts if isinstance(m, HeadsAnnouncement)]) == 1
