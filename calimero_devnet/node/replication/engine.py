@@ -54,7 +54,8 @@ from calimero_devnet.node.sync.protocol import SyncConfig, SyncState
 
 log = logging.getLogger(__name__)
 
-MEMBER_LISTS_EVERY = 3  # announcement periods between re-broadcasts of member lists
+MEMBER_LISTS_EVERY = 3  # announcement periods between rounds of member work
+LIST_ROUNDS = 5  # rounds between re-broadcasts of member lists (each one reaches every node)
 
 
 class ReplicaEngine:
@@ -98,6 +99,7 @@ class ReplicaEngine:
         self._touched: set[bytes] = set()
         self._shown: dict[bytes, tuple[tuple[bytes, ...], bytes | None]] = {}
         self._members_at = 0
+        self._member_rounds = 0
         self._broken: set[bytes] = set()
         with self._job():
             self._discover()
@@ -122,7 +124,8 @@ class ReplicaEngine:
             self._run(self.sync.tick(now), "", now)
             if now - self._members_at >= MEMBER_LISTS_EVERY * self.config.announce_every:
                 self._members_at = now
-                self.members.announce()
+                self._member_rounds += 1
+                self.members.announce(lists=self._member_rounds % LIST_ROUNDS == 1)
                 self.joins.introduce_again()
 
     def announce(self, now: int) -> None:

@@ -9,9 +9,11 @@ Rules (a devnet: joining needs no invitation, but the bus cannot add members by 
   introduced itself and asked this member for a snapshot, in whichever order they arrive;
 - an introduction is remembered even while this node is still joining the context itself:
   a second joiner may ask *us* for the snapshot as soon as we have it;
-- every member re-broadcasts its list now and then, so a node that missed an update (it was
-  partitioned or offline) learns the members anyway; a node whose own key is missing from
-  its list (it was served before its introduction arrived) introduces itself again.
+- every member re-broadcasts its list now and then (every 15 s, ``engine.LIST_ROUNDS``,
+  and at once when a peer is back from a partition), so a node that missed an update (it
+  was partitioned or offline) learns the members anyway; a node whose own key is missing
+  from its list (it was served before its introduction arrived) introduces itself again
+  (every 3 s).
 
 Lists this node grew are broadcast by ``flush``, once per context at the end of an engine
 job, so thirty joiners admitted in one batch cost one update, not thirty. An update that
@@ -92,14 +94,21 @@ class Membership:
         me = self._identity.public_key
         self._out.cast(create_members_update(self._identity, self._node, context, (me,)))
 
-    def announce(self) -> None:
-        """Broadcast our member lists; introduce ourselves where we are not listed yet."""
+    def announce(self, lists: bool = True) -> None:
+        """Broadcast our member lists (unless not ``lists``); introduce ourselves where we
+        are not listed yet."""
         me = self._identity.public_key
         for record in self._store.contexts():
             if me not in record.members:
                 self.introduce(record.id)
-            elif len(record.members) > 1:
+            elif lists and len(record.members) > 1:
                 self._cast_list(record.id, record.members)
+
+    def share(self, context: bytes) -> None:
+        """Broadcast our list of ``context`` now (a peer is back after a partition)."""
+        record = self._store.context(context)
+        if record is not None and len(record.members) > 1:
+            self._cast_list(context, record.members)
 
     def on_update(self, update: MembersUpdate) -> bool:
         """Merge a received update, or note an introduction; True if it was one."""

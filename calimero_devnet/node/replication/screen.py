@@ -84,17 +84,24 @@ class Screen:
 
     def _on_heads(self, message: HeadsAnnouncement, now: int) -> None:
         # A peer that diverged from us (or comes back after a partition) probably lacks our
-        # heads too: announce ours now rather than at the next period (rate-limited).
+        # heads too: announce ours now rather than at the next period (rate-limited). One
+        # that announces exactly our heads lacks nothing: thirty nodes joining at once all
+        # announce the same heads, and answering each would cost every member thirty
+        # announcements, each to every node.
         context, period = message.context, self._config.announce_every
         dag = self._dag_of(context)
         heard = self.peers.heard_at(context, message.sender)
         self.peers.note(message, now, (lambda _: False) if dag is None else dag.is_applied)
         if dag is None or now - self._replied.get(context, 0) < period // 4:
             return
-        returning = heard is None or now - heard > 3 * period
-        if returning or not all(dag.is_known(head) for head in message.heads):
+        if set(message.heads) == set(dag.heads):
+            return
+        back = heard is not None and now - heard > 3 * period  # silent a while: partitioned
+        if back or heard is None or not all(dag.is_known(head) for head in message.heads):
             self._replied[context] = now
             self._announce(now)
+            if back:  # it may have missed members admitted meanwhile
+                self._members.share(context)
 
     def _serve(self, request: FetchRequest) -> None:
         if self._dag_of(request.context) is None and request.context not in self._joins.joining:
