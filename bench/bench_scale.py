@@ -150,15 +150,26 @@ def event_keys(message: str) -> list[str]:
     return keys
 
 
-async def watch(url: str, ctx: str, seen: dict[str, list[float]], cond: asyncio.Condition) -> None:
+@dataclass(slots=True)
+class Sightings:
+    """What the ``/ws`` watchers saw: when each key was pushed, and who is subscribed."""
+
+    seen: dict[str, list[float]] = field(default_factory=dict)
+    subscribed: set[str] = field(default_factory=set)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+async def watch(url: str, ctx: str, sightings: Sightings) -> None:
     """Record when this node's ``/ws`` pushes each key (until cancelled)."""
     async with aiohttp.ClientSession() as session, session.ws_connect(f"{url}/ws") as ws:
         await ws.send_json({"id": 1, "method": "subscribe", "params": {"contextIds": [ctx]}})
         async for message in ws:
+            if json.loads(message.data).get("id") == 1:
+                sightings.subscribed.add(url)  # the answer: every later commit is pushed
             for key in event_keys(message.data):
-                seen.setdefault(key, []).append(time.perf_counter())
-            async with cond:
-                cond.notify_all()
+                sightings.seen.setdefault(key, []).append(time.perf_counter())
+            async with sightings.changed:
+                sightings.changed.notify_all()
 
 
 def on_every(seen: dict[str, list[float]], key: str, nodes: int) -> Callable[[], bool]:
@@ -166,22 +177,41 @@ def on_every(seen: dict[str, list[float]], key: str, nodes: int) -> Callable[[],
     return lambda: len(seen.get(key, ())) >= nodes
 
 
+async def wait_for(sightings: Sightings, done: Callable[[], bool], what: str) -> None:
+    """Wait until ``done()``, at most ``VISIBLE_TIMEOUT_S``.
+
+    Raises:
+        TimeoutError: saying ``what`` did not happen.
+    """
+    try:
+        async with asyncio.timeout(VISIBLE_TIMEOUT_S), sightings.changed:
+            await sightings.changed.wait_for(done)
+    except TimeoutError:
+        raise TimeoutError(f"{what} within {VISIBLE_TIMEOUT_S:.0f} s") from None
+
+
 async def visible(urls: list[str], ctx: str, rounds: int) -> tuple[float, float]:
     """p50 and p99 (ms) of write → visible on every node."""
-    seen: dict[str, list[float]] = {}
-    cond = asyncio.Condition()
-    watchers = [asyncio.create_task(watch(url, ctx, seen, cond)) for url in urls]
+    sightings = Sightings()
+    seen = sightings.seen
+    watchers = [asyncio.create_task(watch(url, ctx, sightings)) for url in urls]
     sessions = [aiohttp.ClientSession(base_url=url) for url in urls]
     samples = []
     try:
-        await asyncio.sleep(1.0)  # every watcher subscribed
+        every = len(urls)
+
+        def subscribed() -> bool:
+            return len(sightings.subscribed) == every
+
+        await wait_for(sightings, subscribed, "not every node's /ws answered the subscribe")
         for round_ in range(rounds):
-            key = f"visible-{round_}"
+            prefix = f"visible-{round_}"
+            key = f"{prefix}-0"  # the one key ``write_many`` sets
             started = time.perf_counter()
-            await write_many(sessions[round_ % len(urls)], ctx, key, 1)
-            async with asyncio.timeout(VISIBLE_TIMEOUT_S), cond:
-                await cond.wait_for(on_every(seen, f"{key}-0", len(urls)))
-            samples.append((max(seen[f"{key}-0"]) - started) * 1000)
+            await write_many(sessions[round_ % every], ctx, prefix, 1)
+            what = f"{key} was not pushed by all {every} nodes' /ws (by {len(seen.get(key, ()))})"
+            await wait_for(sightings, on_every(seen, key, every), what)
+            samples.append((max(seen[key]) - started) * 1000)
     finally:
         for session in sessions:
             await session.close()
