@@ -109,3 +109,19 @@ def test_a_peer_back_after_a_silence_gets_our_heads_and_member_list(
     record = core.store.context(ctx)
     assert record is not None
     assert set(shared.members) == set(record.members)
+
+
+def test_with_twenty_peers_heard_a_member_announces_every_two_periods(
+    member: tuple[NodeCore, bytes, ReplicaEngine, list[Outgoing]],
+) -> None:
+    core, ctx, engine, sent = member
+    record = core.store.context(ctx)
+    assert record is not None
+    now = time.time_ns()
+    engine.handle([HeadsAnnouncement(f"p{n}", ctx, tuple(record.heads)) for n in range(20)], now)
+    engine.tick(now)
+    announced = len(casts_of(sent, HeadsAnnouncement))
+    engine.tick(now + 3 * SECOND // 2)
+    assert len(casts_of(sent, HeadsAnnouncement)) == announced  # not yet: the period is 2 s
+    engine.tick(now + 2 * SECOND)
+    assert len(casts_of(sent, HeadsAnnouncement)) == announced + 1

@@ -7,6 +7,7 @@ from logging import DEBUG, ERROR, INFO, WARNING
 import pytest
 
 from calimero_devnet.errors import ContextNotFound
+from calimero_devnet.node.sync.context import announce_period
 from calimero_devnet.node.sync.fetch import FetchPlan
 from calimero_devnet.node.sync.messages import (
     ApplyDeltas,
@@ -211,6 +212,22 @@ def test_heads_are_announced_at_most_once_per_period() -> None:
     assert node.sync.tick(NOW + SECOND // 2) == []
     assert len(node.sync.tick(NOW + SECOND)) == 1
     assert len(node.sync.announce(NOW + SECOND)) == 1  # on reconnect: at once
+
+
+def test_the_heads_period_stretches_with_the_peers_up_to_three_times() -> None:
+    assert announce_period(SECOND, 0) == announce_period(SECOND, 10) == SECOND
+    assert announce_period(SECOND, 20) == 2 * SECOND
+    assert announce_period(SECOND, 29) == int(2.9 * SECOND)
+    assert announce_period(SECOND, 63) == 3 * SECOND
+
+
+def test_a_paced_context_announces_at_its_own_period() -> None:
+    node = opened(SyncConfig("me", announce_every=SECOND))
+    node.sync.pace(CTX, 3 * SECOND)
+    assert len(node.sync.tick(NOW)) == 1
+    assert node.sync.tick(NOW + 2 * SECOND) == []
+    assert len(node.sync.tick(NOW + 3 * SECOND)) == 1
+    node.sync.pace(b"\x00" * 32, SECOND)  # an untracked context: nothing to pace
 
 
 def test_tick_evicts_stale_orphans_and_gives_up_their_fetches() -> None:

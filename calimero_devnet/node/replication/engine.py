@@ -121,6 +121,7 @@ class ReplicaEngine:
         """Periodic work: retries, announcements, joins, new contexts, member lists."""
         with self._job():
             self._discover()
+            self._pace(now)
             self._run(self.sync.tick(now), "", now)
             if now - self._members_at >= MEMBER_LISTS_EVERY * self.config.announce_every:
                 self._members_at = now
@@ -297,6 +298,10 @@ class ReplicaEngine:
             self._out.log(logging.ERROR, f"context {to_b58(context)} is not replicated: {exc}")
             return
         self._out.watch(context)
+
+    def _pace(self, now: int) -> None:
+        for context in self.sync.tracked():
+            self.sync.pace(context, self.screen.period(context, now))
 
     def _serve_snapshots(self) -> None:
         for context, requests in self.screen.take_snapshot_asks().items():

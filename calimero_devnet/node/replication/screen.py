@@ -19,6 +19,7 @@ from calimero_devnet.node.replication.reads import StoreReads
 from calimero_devnet.node.replication.serve import serve_fetch
 from calimero_devnet.node.replication.status import PeerHeads
 from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.sync.context import announce_period
 from calimero_devnet.node.sync.dag import CausalDag
 from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
@@ -77,6 +78,11 @@ class Screen:
                 return FetchResponse(message.sender, message.context, kept, message.not_found)
         return message
 
+    def period(self, context: bytes, now: int) -> int:
+        """The heads period of ``context`` now, stretched with its peers (``announce_period``)."""
+        peers = len(self.peers.recent(context, now))
+        return announce_period(self._config.announce_every, peers)
+
     def take_snapshot_asks(self) -> dict[bytes, list[SnapshotRequest]]:
         """The snapshot requests held since the last call, per context, in arrival order."""
         asks, self._snapshot_asks = self._snapshot_asks, {}
@@ -88,7 +94,7 @@ class Screen:
         # that announces exactly our heads lacks nothing: thirty nodes joining at once all
         # announce the same heads, and answering each would cost every member thirty
         # announcements, each to every node.
-        context, period = message.context, self._config.announce_every
+        context, period = message.context, self.period(message.context, now)
         dag = self._dag_of(context)
         heard = self.peers.heard_at(context, message.sender)
         self.peers.note(message, now, (lambda _: False) if dag is None else dag.is_applied)

@@ -122,6 +122,16 @@ class SyncState(Generic[D]):
         """True while the context waits for its snapshot."""
         return self._context(context).joining is not None
 
+    def tracked(self) -> list[bytes]:
+        """Every context tracked (stored or being joined)."""
+        return list(self._contexts)
+
+    def pace(self, context: bytes, period: int) -> None:
+        """Announce the heads of ``context`` every ``period`` ns (``announce_period``)."""
+        state = self._contexts.get(context)
+        if state is not None:
+            state.announce_period = period
+
     def snapshot_asked(self, context: bytes) -> frozenset[str]:
         """The peers asked for a snapshot of ``context`` that have not answered yet."""
         state = self._contexts.get(context)
