@@ -34,12 +34,12 @@ class Cluster:
         self.wasm = root / "kv_store.wasm"
         self.wasm.write_bytes(load_wat("kv_store"))
 
-    def start(self, index: int) -> NodeProcess:
-        """Start (or restart) node ``n<index>``."""
+    def start(self, index: int, ready_s: float = 20.0) -> NodeProcess:
+        """Start (or restart) node ``n<index>``; wait up to ``ready_s`` for its ready line."""
         name = f"n{index}"
         args = ("--broker", self.broker.url, "--cluster", self.cluster, "--index", str(index),
                 "--name", name)  # fmt: skip
-        self.nodes[name] = start_node(self.root / name, *args)
+        self.nodes[name] = start_node(self.root / name, *args, timeout=ready_s)
         return self.nodes[name]
 
     def stop_all(self) -> None:
@@ -135,7 +135,8 @@ async def test_six_nodes_joining_at_once_all_join_and_replicate(
     # which needs every node to know it is a member.
     cluster = Cluster(broker, tmp_path)
     try:
-        await asyncio.gather(*(asyncio.to_thread(cluster.start, i) for i in range(6)))
+        # Six imports at once on a shared machine: more than the usual 20 s to be ready.
+        await asyncio.gather(*(asyncio.to_thread(cluster.start, i, 60.0) for i in range(6)))
         async with clients(*(cluster.nodes[f"n{i}"] for i in range(6))) as nodes:
             for client in nodes:
                 await admin(client, "POST", "install-dev-application", {"path": str(cluster.wasm)})
