@@ -15,7 +15,12 @@ context joined by every node, and measures:
   apart; then the partition is lifted: seconds until every node agrees.
 
 Then it prints the table and a text plot of each figure against the node count. Every wait
-is bounded; nothing leaves 127.0.0.1; the temp dir is removed.
+is bounded; nothing leaves 127.0.0.1; the temp dir is removed. A phase that fails prints
+why and leaves its cells empty ("—"); the other phases and node counts still run. Every
+cluster is stopped in a ``finally`` (nodes outlive a dead manager by design), and SIGTERM
+or SIGHUP stop the run the same way Ctrl-C does; whatever still runs in the data dir is
+stopped before it is removed. Only a SIGKILL of this script can leave nodes behind:
+``devnet stop --data-dir`` (or ``devnet up``) finds and stops those.
 """
 
 from __future__ import annotations
@@ -23,12 +28,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
+import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import httpx
@@ -38,24 +46,28 @@ from calimero_devnet.cluster.convergence import wait_converged
 from calimero_devnet.cluster.events import ClusterEvent, Problem
 from calimero_devnet.cluster.handle import Cluster
 from calimero_devnet.cluster.manager import open_cluster
+from calimero_devnet.cluster.processes import orphans
 from calimero_devnet.config.load import Overrides, load_config
 
 VISIBLE_TIMEOUT_S = 30.0
 CONVERGE_TIMEOUT_S = 600.0
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
-    """The figures of one node count."""
+    """The figures of one node count (None: its phase failed, see ``failures``)."""
 
     nodes: int
-    up_s: float
-    rss_ready_mib: float
-    rss_loaded_mib: float
-    visible_p50_ms: float
-    visible_p99_ms: float
-    deltas_per_s: float
-    heal_s: float
+    up_s: float | None = None
+    rss_ready_mib: float | None = None
+    rss_loaded_mib: float | None = None
+    visible_p50_ms: float | None = None
+    visible_p99_ms: float | None = None
+    deltas_per_s: float | None = None
+    heal_s: float | None = None
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at start and end
+    failures: list[str] = field(default_factory=list)
 
 
 def say(event: ClusterEvent) -> None:
@@ -65,13 +77,45 @@ def say(event: ClusterEvent) -> None:
 
 
 def rss_mib(pids: list[int]) -> float:
-    """The summed VmRSS of ``pids``, in MiB."""
+    """The summed VmRSS of ``pids``, in MiB.
+
+    Raises:
+        RuntimeError: a node process is gone.
+    """
     total = 0
     for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            raise RuntimeError(f"node process {pid} is gone") from None
+        for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total / 1024
+
+
+def why(exc: BaseException) -> str:
+    """One line saying what went wrong."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else '(no message)'}"
+
+
+async def phase(row: Row, name: str, work: Awaitable[T]) -> T | None:
+    """Await one phase; if it fails, say why and note it in ``row`` (None: no figure)."""
+    try:
+        return await work
+    except Exception as exc:  # one failed phase must not hide the other figures
+        row.failures.append(f"{name}: {why(exc)}")
+        print(f"  {row.nodes} nodes: {name} failed: {why(exc)}", flush=True)
+        return None
+
+
+def stop_leftovers(data: Path) -> None:
+    """Stop whatever still runs in ``data`` (a cluster whose stop failed)."""
+    found = orphans.find(data)
+    if found:
+        stopped = orphans.stop(found)
+        print(f"  stopped leftovers: {', '.join(stopped.stopped + stopped.killed)}", flush=True)
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -106,15 +150,26 @@ def event_keys(message: str) -> list[str]:
     return keys
 
 
-async def watch(url: str, ctx: str, seen: dict[str, list[float]], cond: asyncio.Condition) -> None:
+@dataclass(slots=True)
+class Sightings:
+    """What the ``/ws`` watchers saw: when each key was pushed, and who is subscribed."""
+
+    seen: dict[str, list[float]] = field(default_factory=dict)
+    subscribed: set[str] = field(default_factory=set)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+async def watch(url: str, ctx: str, sightings: Sightings) -> None:
     """Record when this node's ``/ws`` pushes each key (until cancelled)."""
     async with aiohttp.ClientSession() as session, session.ws_connect(f"{url}/ws") as ws:
         await ws.send_json({"id": 1, "method": "subscribe", "params": {"contextIds": [ctx]}})
         async for message in ws:
+            if json.loads(message.data).get("id") == 1:
+                sightings.subscribed.add(url)  # the answer: every later commit is pushed
             for key in event_keys(message.data):
-                seen.setdefault(key, []).append(time.perf_counter())
-            async with cond:
-                cond.notify_all()
+                sightings.seen.setdefault(key, []).append(time.perf_counter())
+            async with sightings.changed:
+                sightings.changed.notify_all()
 
 
 def on_every(seen: dict[str, list[float]], key: str, nodes: int) -> Callable[[], bool]:
@@ -122,22 +177,41 @@ def on_every(seen: dict[str, list[float]], key: str, nodes: int) -> Callable[[],
     return lambda: len(seen.get(key, ())) >= nodes
 
 
+async def wait_for(sightings: Sightings, done: Callable[[], bool], what: str) -> None:
+    """Wait until ``done()``, at most ``VISIBLE_TIMEOUT_S``.
+
+    Raises:
+        TimeoutError: saying ``what`` did not happen.
+    """
+    try:
+        async with asyncio.timeout(VISIBLE_TIMEOUT_S), sightings.changed:
+            await sightings.changed.wait_for(done)
+    except TimeoutError:
+        raise TimeoutError(f"{what} within {VISIBLE_TIMEOUT_S:.0f} s") from None
+
+
 async def visible(urls: list[str], ctx: str, rounds: int) -> tuple[float, float]:
     """p50 and p99 (ms) of write → visible on every node."""
-    seen: dict[str, list[float]] = {}
-    cond = asyncio.Condition()
-    watchers = [asyncio.create_task(watch(url, ctx, seen, cond)) for url in urls]
+    sightings = Sightings()
+    seen = sightings.seen
+    watchers = [asyncio.create_task(watch(url, ctx, sightings)) for url in urls]
     sessions = [aiohttp.ClientSession(base_url=url) for url in urls]
     samples = []
     try:
-        await asyncio.sleep(1.0)  # every watcher subscribed
+        every = len(urls)
+
+        def subscribed() -> bool:
+            return len(sightings.subscribed) == every
+
+        await wait_for(sightings, subscribed, "not every node's /ws answered the subscribe")
         for round_ in range(rounds):
-            key = f"visible-{round_}"
+            prefix = f"visible-{round_}"
+            key = f"{prefix}-0"  # the one key ``write_many`` sets
             started = time.perf_counter()
-            await write_many(sessions[round_ % len(urls)], ctx, key, 1)
-            async with asyncio.timeout(VISIBLE_TIMEOUT_S), cond:
-                await cond.wait_for(on_every(seen, f"{key}-0", len(urls)))
-            samples.append((max(seen[f"{key}-0"]) - started) * 1000)
+            await write_many(sessions[round_ % every], ctx, prefix, 1)
+            what = f"{key} was not pushed by all {every} nodes' /ws (by {len(seen.get(key, ()))})"
+            await wait_for(sightings, on_every(seen, key, every), what)
+            samples.append((max(seen[key]) - started) * 1000)
     finally:
         for session in sessions:
             await session.close()
@@ -147,7 +221,9 @@ async def visible(urls: list[str], ctx: str, rounds: int) -> tuple[float, float]
     return percentile(samples, 50), percentile(samples, 99)
 
 
-async def absorbed_per_s(cluster: Cluster, urls: list[str], ctx: str, writes: int) -> float:
+async def absorbed_per_s(
+    cluster: Cluster, urls: list[str], ctx: str, writes: int, limit_s: float
+) -> float:
     """Deltas each node absorbed from the others per second while every node wrote."""
     sessions = [aiohttp.ClientSession(base_url=url) for url in urls]
     try:
@@ -155,7 +231,7 @@ async def absorbed_per_s(cluster: Cluster, urls: list[str], ctx: str, writes: in
         await asyncio.gather(*(
             write_many(session, ctx, f"load{i}", writes) for i, session in enumerate(sessions)
         ))  # fmt: skip
-        await cluster.wait_converged(CONVERGE_TIMEOUT_S)
+        await cluster.wait_converged(limit_s)
         elapsed = time.perf_counter() - started
     finally:
         for session in sessions:
@@ -168,17 +244,19 @@ def split(urls: list[str], half: int) -> tuple[list[str], list[str]]:
     return urls[:half], urls[half:]
 
 
-async def converged(urls: list[str], ctx: str) -> None:
+async def converged(urls: list[str], ctx: str, limit_s: float) -> None:
     """Wait until the nodes at ``urls`` agree (the cluster's own wait spans every member)."""
     clients = [httpx.AsyncClient(base_url=url, timeout=60) for url in urls]
     try:
-        await wait_converged(clients, ctx, timeout=CONVERGE_TIMEOUT_S)
+        await wait_converged(clients, ctx, timeout=limit_s)
     finally:
         for client in clients:
             await client.aclose()
 
 
-async def heal_s(cluster: Cluster, urls: list[str], ctx: str, per_side: int) -> float:
+async def heal_s(
+    cluster: Cluster, urls: list[str], ctx: str, per_side: int, limit_s: float
+) -> float:
     """Seconds to converge after a partition with ``per_side`` writes on each half."""
     names = cluster.node_names
     half = (len(names) + 1) // 2
@@ -198,10 +276,12 @@ async def heal_s(cluster: Cluster, urls: list[str], ctx: str, per_side: int) -> 
     finally:
         for session in sessions.values():
             await session.close()
-    await asyncio.gather(*(converged(side_urls, ctx) for side_urls in split(urls, half)))
-    started = time.perf_counter()
-    await cluster.heal()
-    await cluster.wait_converged(CONVERGE_TIMEOUT_S)
+    try:
+        await asyncio.gather(*(converged(side, ctx, limit_s) for side in split(urls, half)))
+    finally:
+        started = time.perf_counter()
+        await cluster.heal()  # even if a side failed: the cluster is whole again
+    await cluster.wait_converged(limit_s)
     return time.perf_counter() - started
 
 
@@ -213,22 +293,40 @@ async def warm_up(data: Path, broker: str) -> None:
 
 
 async def measure(nodes: int, data: Path, args: argparse.Namespace) -> Row:
-    """Bring up ``nodes`` nodes and take every figure."""
+    """Bring up ``nodes`` nodes and take every figure; always stop them."""
+    row = Row(nodes)
+    load_before = os.getloadavg()[0]
     overrides = Overrides(nodes=nodes, data_dir=data, fresh=True, broker=args.broker)
     config = load_config(None, overrides)
     started = time.perf_counter()
-    async with open_cluster(config, say, control=False) as cluster:
-        up = time.perf_counter() - started
-        refs = cluster.refs()
-        pids = [ref.pid for ref in refs if ref.pid is not None]
-        urls = [ref.url for ref in refs if ref.url is not None]
-        ctx = cluster.context_id()
-        ready_rss = rss_mib(pids)
-        p50, p99 = await visible(urls, ctx, args.rounds)
-        rate = await absorbed_per_s(cluster, urls, ctx, args.writes)
-        healed = await heal_s(cluster, urls, ctx, args.heal)
-        loaded_rss = rss_mib(pids)
-    return Row(nodes, up, ready_rss, loaded_rss, p50, p99, rate, healed)
+    try:
+        async with open_cluster(config, say, control=False) as cluster:
+            row.up_s = time.perf_counter() - started
+            await take_figures(row, cluster, args)
+    except Exception as exc:  # did not come up, or did not stop cleanly
+        where = "up" if row.up_s is None else "stop"
+        row.failures.append(f"{where}: {why(exc)}")
+        print(f"  {nodes} nodes: {where} failed: {why(exc)}", flush=True)
+    finally:
+        stop_leftovers(data)
+    row.load = (load_before, os.getloadavg()[0])
+    return row
+
+
+async def take_figures(row: Row, cluster: Cluster, args: argparse.Namespace) -> None:
+    """Every figure of a ready cluster, phase by phase."""
+    refs = cluster.refs()
+    pids = [ref.pid for ref in refs if ref.pid is not None]
+    urls = [ref.url for ref in refs if ref.url is not None]
+    ctx, limit = cluster.context_id(), args.converge_timeout
+    row.rss_ready_mib = rss_mib(pids)
+    shown = await phase(row, "write → visible", visible(urls, ctx, args.rounds))
+    if shown is not None:
+        row.visible_p50_ms, row.visible_p99_ms = shown
+    rate = absorbed_per_s(cluster, urls, ctx, args.writes, limit)
+    row.deltas_per_s = await phase(row, "deltas/s", rate)
+    row.heal_s = await phase(row, "heal", heal_s(cluster, urls, ctx, args.heal, limit))
+    row.rss_loaded_mib = await phase(row, "RSS loaded", asyncio.to_thread(rss_mib, pids))
 
 
 COLUMNS = (
@@ -243,22 +341,34 @@ COLUMNS = (
 )
 
 
+def cell(value: float | None, fmt: str) -> str:
+    """One figure as shown in the table ("—": its phase failed)."""
+    return "—" if value is None else fmt.format(value)
+
+
 def table_row(row: Row) -> str:
-    """One node count's figures as a Markdown table row."""
-    return "| " + " | ".join(fmt.format(getattr(row, name)) for name, _, fmt in COLUMNS) + " |"
+    """One node count's figures as a Markdown table row, then its load average."""
+    cells = " | ".join(cell(getattr(row, name), fmt) for name, _, fmt in COLUMNS)
+    return f"| {cells} | {row.load[0]:.1f} → {row.load[1]:.1f} |"
 
 
 def table(rows: list[Row]) -> str:
     """The figures as a Markdown table, one row per node count."""
-    head = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
-    rule = "|" + "|".join("---" for _ in COLUMNS) + "|"
+    head = "| " + " | ".join(title for _, title, _ in COLUMNS) + " | load avg |"
+    rule = "|" + "|".join("---" for _ in range(len(COLUMNS) + 1)) + "|"
     body = [table_row(row) for row in rows]
     per_node = [
-        f"RSS per node, {row.nodes} nodes: ready {row.rss_ready_mib / row.nodes:.1f} MiB, "
-        f"loaded {row.rss_loaded_mib / row.nodes:.1f} MiB"
+        f"RSS per node, {row.nodes} nodes: ready {cell(per(row.rss_ready_mib, row), '{:.1f}')}"
+        f" MiB, loaded {cell(per(row.rss_loaded_mib, row), '{:.1f}')} MiB"
         for row in rows
     ]
-    return "\n".join([head, rule, *body, "", *per_node])
+    failed = [f"{row.nodes} nodes, {text}" for row in rows for text in row.failures]
+    return "\n".join([head, rule, *body, "", *per_node, *failed])
+
+
+def per(value: float | None, row: Row) -> float | None:
+    """``value`` per node of ``row``."""
+    return None if value is None else value / row.nodes
 
 
 def node_counts(text: str) -> list[int]:
@@ -281,20 +391,37 @@ def parse_args() -> argparse.Namespace:
     add("--writes", type=int, default=20, help="sets per node for deltas/s")
     add("--rounds", type=int, default=50, help="writes timed for write → visible")
     add("--broker", choices=("embedded", "mosquitto"), default="embedded")
+    limit = (
+        f"seconds a convergence may take before its phase fails (default {CONVERGE_TIMEOUT_S:.0f})"
+    )
+    add("--converge-timeout", type=float, default=CONVERGE_TIMEOUT_S, help=limit)
     return parser.parse_args()
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP cancel the run like Ctrl-C, so every ``finally`` stops its cluster."""
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    assert task is not None
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, task.cancel)
 
 
 async def main() -> None:
     """One node count after another (never in parallel: the machine has 2 cores)."""
     args = parse_args()
-    rows = []
+    stop_on_signals()
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         data = Path(tmp) / "data"  # one data dir: the module cache survives `fresh`
-        await warm_up(data, args.broker)
-        for nodes in args.nodes:
-            row = await measure(nodes, data, args)
-            print(table_row(row), flush=True)  # at once: a long run may be cut short
-            rows.append(row)
+        try:
+            await warm_up(data, args.broker)
+            print(f"broker: {args.broker}; " + table(rows).splitlines()[0], flush=True)
+            for nodes in args.nodes:
+                row = await measure(nodes, data, args)
+                print(table_row(row), flush=True)  # at once: a long run may be cut short
+                rows.append(row)
+        finally:
+            stop_leftovers(data)
     print()
     print(table(rows))
     print()
@@ -302,4 +429,8 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("bench_scale: stopped before the end; its clusters were stopped", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -21,7 +21,8 @@ from calimero_devnet.auth import auth_headers
 from calimero_devnet.errors import ClusterError, NodeError
 
 JSON_HEADERS = {"Content-Type": "application/json"}
-TIMEOUT_S = 60.0  # a join waits up to 20 s for a snapshot; a cold module compile takes a few
+TIMEOUT_S = 60.0  # a cold module compile takes a few seconds; a loaded machine more
+JOIN_TIMEOUT_S = 130.0  # a node waits up to 120 s for a snapshot while a member is up
 _NODE_ERRORS: dict[str, type[NodeError]] = {
     kind.type_name: kind
     for kind in (
@@ -134,8 +135,11 @@ class NodeClient:
         """Close the connection pool."""
         await self.http.aclose()
 
-    async def admin(self, verb: str, path: str, body: Any = None) -> Any:
-        """Send one admin request; return its ``data``.
+    async def admin(
+        self, verb: str, path: str, body: Any = None, wait_s: float | None = None
+    ) -> Any:
+        """Send one admin request (``wait_s``: its timeout, default the client's); return its
+        ``data``.
 
         Raises:
             AdminError: the node answered with an error status.
@@ -144,8 +148,9 @@ class NodeClient:
         where = f"{verb} /admin-api/{path}"
         content, headers = (None, None) if body is None else (json_body(body), JSON_HEADERS)
         try:
+            options: dict[str, Any] = {} if wait_s is None else {"timeout": wait_s}
             response = await self.http.request(
-                verb, f"/admin-api/{path}", content=content, headers=headers
+                verb, f"/admin-api/{path}", content=content, headers=headers, **options
             )
             answer = response.json()
         except httpx.HTTPError as exc:
@@ -208,7 +213,7 @@ class NodeClient:
 
     async def join(self, context_id: str) -> None:
         """Join a context from a member's snapshot (a member already: nothing to do)."""
-        await self.admin("POST", f"contexts/{context_id}/join")
+        await self.admin("POST", f"contexts/{context_id}/join", wait_s=JOIN_TIMEOUT_S)
 
     async def set_application(self, context_id: str, app_id: str) -> None:
         """Switch a context to another installed app, keeping its state (devnet extension).

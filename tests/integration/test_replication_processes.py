@@ -34,12 +34,12 @@ class Cluster:
         self.wasm = root / "kv_store.wasm"
         self.wasm.write_bytes(load_wat("kv_store"))
 
-    def start(self, index: int) -> NodeProcess:
-        """Start (or restart) node ``n<index>``."""
+    def start(self, index: int, ready_s: float = 20.0) -> NodeProcess:
+        """Start (or restart) node ``n<index>``; wait up to ``ready_s`` for its ready line."""
         name = f"n{index}"
         args = ("--broker", self.broker.url, "--cluster", self.cluster, "--index", str(index),
                 "--name", name)  # fmt: skip
-        self.nodes[name] = start_node(self.root / name, *args)
+        self.nodes[name] = start_node(self.root / name, *args, timeout=ready_s)
         return self.nodes[name]
 
     def stop_all(self) -> None:
@@ -125,6 +125,31 @@ async def test_concurrent_writers_end_with_identical_entries(
             entries = await entries_everywhere(nodes, ctx)
     assert len(entries) == 91
     assert entries["shared"] in {"w0", "w1", "w2"}
+
+
+async def test_six_nodes_joining_at_once_all_join_and_replicate(
+    broker: BrokerHandle, tmp_path: Path
+) -> None:
+    # Five joiners ask the creator at the same moment: it serves them in batches (one
+    # snapshot and one member list a batch); a write by the last joiner then reaches all,
+    # which needs every node to know it is a member.
+    cluster = Cluster(broker, tmp_path)
+    try:
+        # Six imports at once on a shared machine: more than the usual 20 s to be ready.
+        await asyncio.gather(*(asyncio.to_thread(cluster.start, i, 60.0) for i in range(6)))
+        async with clients(*(cluster.nodes[f"n{i}"] for i in range(6))) as nodes:
+            for client in nodes:
+                await admin(client, "POST", "install-dev-application", {"path": str(cluster.wasm)})
+            app = (await admin(nodes[0], "GET", "applications"))["apps"][0]["id"]
+            created = await admin(nodes[0], "POST", "contexts", {"applicationId": app})
+            ctx = str(created["contextId"])
+            await asyncio.gather(*(admin(c, "POST", f"contexts/{ctx}/join") for c in nodes[1:]))
+            await setter(nodes[-1], ctx, [("written-by", "n5")])
+            await wait_converged(nodes, ctx, timeout=15)
+            entries = await entries_everywhere(nodes, ctx)
+    finally:
+        cluster.stop_all()
+    assert entries == {"written-by": "n5"}
 
 
 async def test_a_partition_heals_and_nothing_is_lost(broker: BrokerHandle, tmp_path: Path) -> None:

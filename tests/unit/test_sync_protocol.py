@@ -7,6 +7,7 @@ from logging import DEBUG, ERROR, INFO, WARNING
 import pytest
 
 from calimero_devnet.errors import ContextNotFound
+from calimero_devnet.node.sync.context import announce_period
 from calimero_devnet.node.sync.fetch import FetchPlan
 from calimero_devnet.node.sync.messages import (
     ApplyDeltas,
@@ -213,6 +214,22 @@ def test_heads_are_announced_at_most_once_per_period() -> None:
     assert len(node.sync.announce(NOW + SECOND)) == 1  # on reconnect: at once
 
 
+def test_the_heads_period_stretches_with_the_peers_up_to_three_times() -> None:
+    assert announce_period(SECOND, 0) == announce_period(SECOND, 10) == SECOND
+    assert announce_period(SECOND, 20) == 2 * SECOND
+    assert announce_period(SECOND, 29) == int(2.9 * SECOND)
+    assert announce_period(SECOND, 63) == 3 * SECOND
+
+
+def test_a_paced_context_announces_at_its_own_period() -> None:
+    node = opened(SyncConfig("me", announce_every=SECOND))
+    node.sync.pace(CTX, 3 * SECOND)
+    assert len(node.sync.tick(NOW)) == 1
+    assert node.sync.tick(NOW + 2 * SECOND) == []
+    assert len(node.sync.tick(NOW + 3 * SECOND)) == 1
+    node.sync.pace(b"\x00" * 32, SECOND)  # an untracked context: nothing to pace
+
+
 def test_tick_evicts_stale_orphans_and_gives_up_their_fetches() -> None:
     node = opened(SyncConfig("me", max_pending_age=60 * SECOND))
     _a, b = chain(2)
@@ -275,6 +292,28 @@ def test_a_joiner_asks_the_next_peer_after_a_timeout_or_a_bad_answer() -> None:
     assert [e.peer for e in effects if isinstance(e, RequestSnapshot)] == ["b"]
     stray = node.sync.handle(SnapshotResponse("c", CTX, None), NOW + 12 * SECOND)
     assert logs(stray, DEBUG)
+
+
+def test_a_late_snapshot_from_a_peer_asked_earlier_is_installed() -> None:
+    # Under load the first peer answers after the timeout, while the joiner waits for the
+    # second: its good snapshot must end the join rather than restart the wait.
+    node = Node(SyncConfig("me", snapshot_timeout=10 * SECOND))
+    node.sync.join_context(CTX, ["b", "c"], NOW)
+    node.sync.tick(NOW + 10 * SECOND)  # b silent: c asked
+    snapshot = Snapshot(CTX, (), None, (), ())
+    effects = node.sync.handle(SnapshotResponse("b", CTX, snapshot), NOW + 11 * SECOND)
+    assert effects[0] == InstallSnapshot(snapshot)
+    assert not node.sync.joining(CTX)
+
+
+def test_a_bad_late_answer_does_not_ask_again_while_the_current_peer_is_awaited() -> None:
+    node = Node(SyncConfig("me", snapshot_timeout=10 * SECOND))
+    node.sync.join_context(CTX, ["b", "c"], NOW)
+    node.sync.tick(NOW + 10 * SECOND)  # c asked
+    effects = node.sync.handle(SnapshotResponse("b", CTX, None), NOW + 11 * SECOND)
+    assert logs(effects, WARNING)
+    assert not [e for e in effects if isinstance(e, RequestSnapshot)]
+    assert node.sync.joining(CTX)
 
 
 def test_a_snapshot_with_heads_outside_its_applied_ids_is_refused() -> None:

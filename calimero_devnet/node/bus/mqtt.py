@@ -89,6 +89,7 @@ class MqttTransport:
         self.on_link: list[Callable[[LinkState], None]] = []
         self._data.on_link.append(self._on_data_link)
         self._tasks: list[asyncio.Task[None]] = []
+        self._encoded: tuple[BusMessage | None, bytes] = (None, b"")
 
     async def start(self) -> None:
         """Start connecting both sessions in the background."""
@@ -166,11 +167,16 @@ class MqttTransport:
             listener(link)
 
     def _encode(self, message: BusMessage) -> bytes:
+        # One answer sent to many (a snapshot for every joiner of a batch) is one object:
+        # encode it once. Messages are frozen, so the same object has the same bytes.
+        if message is self._encoded[0]:
+            return self._encoded[1]
         if message.sender != self.node:
             raise ValueError(
                 f"{self.node}: cannot send a message whose sender is {message.sender!r}"
             )
-        return wire.encode(message)
+        self._encoded = (message, wire.encode(message))
+        return self._encoded[1]
 
     def _on_data_message(self, topic: str, payload: bytes) -> None:
         try:

@@ -5,6 +5,12 @@ sync core, the store and the commit listener never race. A method is one *job*: 
 messages or ticks to the sync core, carries out the store effects (apply deltas, install a
 snapshot), and hands everything else (sends, broadcasts, feed events) to ``sink`` in order.
 Local commits reach the engine through the core's commit listener, also on that thread.
+
+What many messages of one job ask for is done once, at the job's end: the snapshot
+requests of a batch get one snapshot (``_serve_snapshots``), the joiners admitted get one
+member-list broadcast (``Membership.flush``), and the introductions heard get one heads
+announcement. Thirty nodes joining at once then cost the member serving them a few
+batches, not thirty snapshots, thirty lists and thirty announcements.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from calimero_devnet.node.replication.apply import DeltaApplier
 from calimero_devnet.node.replication.feed import (
     app_event,
     authored,
+    feed_event,
     pending,
     state,
 )
@@ -47,7 +54,8 @@ from calimero_devnet.node.sync.protocol import SyncConfig, SyncState
 
 log = logging.getLogger(__name__)
 
-MEMBER_LISTS_EVERY = 3  # announcement periods between re-broadcasts of member lists
+MEMBER_LISTS_EVERY = 3  # announcement periods between rounds of member work
+LIST_ROUNDS = 5  # rounds between re-broadcasts of member lists (each one reaches every node)
 
 
 class ReplicaEngine:
@@ -87,9 +95,11 @@ class ReplicaEngine:
             lambda now: self._run(self.sync.announce(now), "", now),
         )
         self._busy = 0
+        self._introduced: int | None = None  # when a joiner introduced itself this job
         self._touched: set[bytes] = set()
         self._shown: dict[bytes, tuple[tuple[bytes, ...], bytes | None]] = {}
         self._members_at = 0
+        self._member_rounds = 0
         self._broken: set[bytes] = set()
         with self._job():
             self._discover()
@@ -111,10 +121,12 @@ class ReplicaEngine:
         """Periodic work: retries, announcements, joins, new contexts, member lists."""
         with self._job():
             self._discover()
+            self._pace(now)
             self._run(self.sync.tick(now), "", now)
             if now - self._members_at >= MEMBER_LISTS_EVERY * self.config.announce_every:
                 self._members_at = now
-                self.members.announce()
+                self._member_rounds += 1
+                self.members.announce(lists=self._member_rounds % LIST_ROUNDS == 1)
                 self.joins.introduce_again()
 
     def announce(self, now: int) -> None:
@@ -180,6 +192,12 @@ class ReplicaEngine:
         dag = self.dag_of(context)
         return 0 if dag is None else dag.statistics().pending
 
+    def join_in_progress(self, context: bytes, now: int, within: int) -> bool:
+        """True while a peer asked for a snapshot of ``context`` announced it within
+        ``within`` ns: it is up and has the context, so its answer is worth waiting for."""
+        heard = (self.screen.peers.heard_at(context, p) for p in self.sync.snapshot_asked(context))
+        return any(at is not None and now - at <= within for at in heard)
+
     def tracks(self, context: bytes) -> bool:
         """True if the sync core follows ``context`` (stored, or being joined)."""
         try:
@@ -201,7 +219,7 @@ class ReplicaEngine:
             return  # the Replicator hands these to the BlobNetwork on the event loop
         if isinstance(message, MembersUpdate):
             if self.members.on_update(message):  # a joiner: show it our heads without delay
-                self._run(self.sync.announce(now), "", now)
+                self._introduced = now
             return
         if isinstance(message, AppRequest):
             self.apps.on_request(message)
@@ -281,6 +299,32 @@ class ReplicaEngine:
             return
         self._out.watch(context)
 
+    def _pace(self, now: int) -> None:
+        for context in self.sync.tracked():
+            self.sync.pace(context, self.screen.period(context, now))
+
+    def _serve_snapshots(self) -> None:
+        for context, requests in self.screen.take_snapshot_asks().items():
+            answer = self.sync.snapshot_answer(context)
+            if answer is None:
+                continue  # not a context we replicate
+            snapshot = answer.snapshot
+            for request in requests:  # the very same answer: the transport encodes it once
+                self._out.send(request.reply_to, answer)
+                if snapshot is not None:
+                    self._out.feed(feed_event(
+                        "served", context, to=request.sender, entries=len(snapshot.entries),
+                        applied=len(snapshot.applied),
+                    ))  # fmt: skip
+
+    def _finish_job(self) -> None:
+        if self._introduced is not None:  # one announcement shows every joiner our heads
+            now, self._introduced = self._introduced, None
+            self._run(self.sync.announce(now), "", now)
+        self._serve_snapshots()
+        self.members.flush()
+        self._show_states()
+
     @contextmanager
     def _job(self) -> Iterator[None]:
         self._busy += 1
@@ -289,7 +333,7 @@ class ReplicaEngine:
         finally:
             self._busy -= 1
             if not self._busy:
-                self._show_states()
+                self._finish_job()
                 items = self._out.take()
                 if items:
                     self._sink(items)

@@ -9,9 +9,16 @@ Rules (a devnet: joining needs no invitation, but the bus cannot add members by 
   introduced itself and asked this member for a snapshot, in whichever order they arrive;
 - an introduction is remembered even while this node is still joining the context itself:
   a second joiner may ask *us* for the snapshot as soon as we have it;
-- every member re-broadcasts its list now and then, so a node that missed an update (it was
-  partitioned or offline) learns the members anyway; a node whose own key is missing from
-  its list (it was served before its introduction arrived) introduces itself again.
+- every member re-broadcasts its list now and then (every 15 s, ``engine.LIST_ROUNDS``,
+  and at once when a peer is back from a partition), so a node that missed an update (it
+  was partitioned or offline) learns the members anyway; a node whose own key is missing
+  from its list (it was served before its introduction arrived) introduces itself again
+  (every 3 s).
+
+Lists this node grew are broadcast by ``flush``, once per context at the end of an engine
+job, so thirty joiners admitted in one batch cost one update, not thirty. An update that
+would add nothing is dropped before its signature is checked: that is the periodic
+re-broadcast of a list we already hold, which every member sends every few seconds.
 
 Runs on the core's worker thread, like everything that reads the store.
 """
@@ -47,6 +54,7 @@ class Membership:
         self._introduced: dict[bytes, dict[str, bytes]] = {}  # context -> node name -> key
         self._asked: dict[bytes, set[str]] = {}  # context -> nodes we served a snapshot to
         self._cache: dict[bytes, frozenset[bytes]] = {}  # only this class changes members
+        self._grown: set[bytes] = set()  # contexts whose list we grew, to broadcast at flush
 
     def members(self, context: bytes) -> frozenset[bytes] | None:
         """The members of a context this node has, or None if it has no record of it."""
@@ -86,22 +94,31 @@ class Membership:
         me = self._identity.public_key
         self._out.cast(create_members_update(self._identity, self._node, context, (me,)))
 
-    def announce(self) -> None:
-        """Broadcast our member lists; introduce ourselves where we are not listed yet."""
+    def announce(self, lists: bool = True) -> None:
+        """Broadcast our member lists (unless not ``lists``); introduce ourselves where we
+        are not listed yet."""
         me = self._identity.public_key
         for record in self._store.contexts():
             if me not in record.members:
                 self.introduce(record.id)
-            elif len(record.members) > 1:
+            elif lists and len(record.members) > 1:
                 self._cast_list(record.id, record.members)
+
+    def share(self, context: bytes) -> None:
+        """Broadcast our list of ``context`` now (a peer is back after a partition)."""
+        record = self._store.context(context)
+        if record is not None and len(record.members) > 1:
+            self._cast_list(context, record.members)
 
     def on_update(self, update: MembersUpdate) -> bool:
         """Merge a received update, or note an introduction; True if it was one."""
+        current = self.members(update.context)
+        if current is not None and current.issuperset(update.members):
+            return False  # nothing new, whoever signed it
         where = f"members update of context {to_b58(update.context)} from {update.sender}"
         if not has_valid_signature(update):
             self._out.log(logging.WARNING, f"dropped {where}: bad signature")
             return False
-        current = self.members(update.context)
         if update.members == (update.signer,) and update.signer not in (current or ()):
             self._note_introduction(update.context, update.sender, update.signer)
             return True
@@ -149,7 +166,15 @@ class Membership:
             )
         )
         if signer == self._identity.public_key:
-            self._cast_list(context, members)
+            self._grown.add(context)
+
+    def flush(self) -> None:
+        """Broadcast each list this node grew since the last flush (end of an engine job)."""
+        for context in sorted(self._grown):
+            record = self._store.context(context)
+            if record is not None:
+                self._cast_list(context, record.members)
+        self._grown.clear()
 
     def _cast_list(self, context: bytes, members: list[bytes]) -> None:
         self._out.cast(create_members_update(self._identity, self._node, context, members))

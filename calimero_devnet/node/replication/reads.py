@@ -1,7 +1,7 @@
 """Provides the reads ``SyncState`` is given: delta validation, delta lookup, snapshots.
 
 They run inside ``SyncState.handle`` on the core's worker thread. ``sender`` names the
-peer whose message is being handled, so rejections and served snapshots say who.
+peer whose message is being handled, so rejections say who.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from calimero_devnet.errors import ParseError
-from calimero_devnet.node.replication.feed import feed_event, rejected
+from calimero_devnet.node.replication.feed import rejected
 from calimero_devnet.node.replication.join import JoinFlow
 from calimero_devnet.node.replication.members import Membership
 from calimero_devnet.node.replication.outbox import Outbox
@@ -57,12 +57,5 @@ class StoreReads:
             return None
 
     def snapshot_of(self, context: bytes) -> Snapshot | None:
-        """A snapshot of ``context`` for a joiner (and a ``served`` feed event)."""
-        snapshot = export_snapshot(self._core.store, context)
-        if snapshot is not None:
-            event = feed_event(
-                "served", context, to=self.sender, entries=len(snapshot.entries),
-                applied=len(snapshot.applied),
-            )  # fmt: skip
-            self._out.feed(event)
-        return snapshot
+        """A snapshot of ``context`` for a joiner (the engine reports whom it served)."""
+        return export_snapshot(self._core.store, context)

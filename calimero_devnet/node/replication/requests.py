@@ -18,7 +18,8 @@ from calimero_devnet.node.replication.join import JoinFailed
 from calimero_devnet.node.replication.status import context_status
 from calimero_devnet.node.rpc.worker import CoreWorker
 
-JOIN_TIMEOUT_S = 20.0
+JOIN_TIMEOUT_S = 20.0  # with no answer, and no member asked that is still heard from
+JOIN_PATIENCE = 6  # times JOIN_TIMEOUT_S a join may last while a member asked is up
 SYNC_TIMEOUT_S = 10.0
 POLL_S = 0.05
 
@@ -55,7 +56,8 @@ class SyncWaiter:
 
         Raises:
             ApplicationNotFound: the context's app is not installed on this node.
-            JoinTimeout: no member answered within ``wait_s`` seconds.
+            JoinTimeout: no snapshot within ``wait_s`` seconds and no member asked heard
+                from meanwhile, or none within ``JOIN_PATIENCE`` times ``wait_s``.
         """
         engine = self.engine
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -71,17 +73,33 @@ class SyncWaiter:
     async def _wait_joined(
         self, context: bytes, future: asyncio.Future[None], wait_s: float
     ) -> None:
-        try:
-            await asyncio.wait_for(asyncio.shield(future), wait_s)
-        except TimeoutError:
-            future.cancel()
-            error = JoinTimeout(
-                f"no member of context {to_b58(context)} sent a snapshot within {wait_s:.0f} s: "
-                "is a node that has this context running and connected to the same broker?"
+        # A loaded machine (many nodes joining at once on few cores) may take longer than
+        # ``wait_s`` to serve a snapshot; give up only once no member asked is heard from.
+        engine, waited, within = self.engine, 0.0, int(wait_s * 1e9)
+        while True:
+            try:
+                await asyncio.wait_for(asyncio.shield(future), wait_s)
+                return
+            except TimeoutError:
+                waited += wait_s
+            alive = await self._worker.call(
+                lambda _: engine.join_in_progress(context, time.time_ns(), within)
             )
-            engine = self.engine
-            await self._worker.call(lambda _: engine.cancel_join(context, error))
-            raise error from None
+            if not alive or waited >= JOIN_PATIENCE * wait_s:
+                break
+        future.cancel()
+        error = self._timeout(context, waited, alive)
+        await self._worker.call(lambda _: engine.cancel_join(context, error))
+        raise error
+
+    @staticmethod
+    def _timeout(context: bytes, waited: float, alive: bool) -> JoinTimeout:
+        where = f"no member of context {to_b58(context)} sent a snapshot within {waited:.0f} s"
+        if alive:
+            return JoinTimeout(f"{where}, though one asked is up: is its node overloaded?")
+        return JoinTimeout(
+            f"{where}: is a node that has this context running and connected to the same broker?"
+        )
 
     def settle(self, context: bytes, error: NodeError | None) -> None:
         """A join ended: wake its waiters."""

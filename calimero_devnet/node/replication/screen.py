@@ -2,8 +2,9 @@
 
 Heads announcements update what we know of peers (and may be answered at once), fetch
 requests are answered here with whole chains (``replication_serve``), snapshot requests may
-admit a joiner, snapshots are checked for the join, and copies of deltas that recently
-failed to apply are dropped (``replication_apply.Backoff``).
+admit a joiner and are held for the engine to answer at the end of its job (one snapshot
+for every request of a batch), snapshots are checked for the join, and copies of deltas
+that recently failed to apply are dropped (``replication_apply.Backoff``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from calimero_devnet.node.replication.reads import StoreReads
 from calimero_devnet.node.replication.serve import serve_fetch
 from calimero_devnet.node.replication.status import PeerHeads
 from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.sync.context import announce_period
 from calimero_devnet.node.sync.dag import CausalDag
 from calimero_devnet.node.sync.messages import (
     DeltaBroadcast,
@@ -52,6 +54,7 @@ class Screen:
         self._announce = announce
         self.peers = PeerHeads()
         self._replied: dict[bytes, int] = {}  # context -> when we last answered heads
+        self._snapshot_asks: dict[bytes, list[SnapshotRequest]] = {}
 
     def check(self, message: Message[CausalDelta], now: int) -> Message[CausalDelta] | None:
         """Return the message for the sync core (maybe trimmed), or None if handled here."""
@@ -64,6 +67,8 @@ class Screen:
                 return None
             case SnapshotRequest():
                 self._members.on_snapshot_request(message.context, message.sender)
+                self._snapshot_asks.setdefault(message.context, []).append(message)
+                return None
             case SnapshotResponse():
                 return self._joins.screen(message)
             case DeltaBroadcast() if blocked(message.delta.id, now):
@@ -73,19 +78,36 @@ class Screen:
                 return FetchResponse(message.sender, message.context, kept, message.not_found)
         return message
 
+    def period(self, context: bytes, now: int) -> int:
+        """The heads period of ``context`` now, stretched with its peers (``announce_period``)."""
+        peers = len(self.peers.recent(context, now))
+        return announce_period(self._config.announce_every, peers)
+
+    def take_snapshot_asks(self) -> dict[bytes, list[SnapshotRequest]]:
+        """The snapshot requests held since the last call, per context, in arrival order."""
+        asks, self._snapshot_asks = self._snapshot_asks, {}
+        return asks
+
     def _on_heads(self, message: HeadsAnnouncement, now: int) -> None:
         # A peer that diverged from us (or comes back after a partition) probably lacks our
-        # heads too: announce ours now rather than at the next period (rate-limited).
-        context, period = message.context, self._config.announce_every
+        # heads too: announce ours now rather than at the next period (rate-limited). One
+        # that announces exactly our heads lacks nothing: thirty nodes joining at once all
+        # announce the same heads, and answering each would cost every member thirty
+        # announcements, each to every node.
+        context, period = message.context, self.period(message.context, now)
         dag = self._dag_of(context)
         heard = self.peers.heard_at(context, message.sender)
         self.peers.note(message, now, (lambda _: False) if dag is None else dag.is_applied)
         if dag is None or now - self._replied.get(context, 0) < period // 4:
             return
-        returning = heard is None or now - heard > 3 * period
-        if returning or not all(dag.is_known(head) for head in message.heads):
+        if set(message.heads) == set(dag.heads):
+            return
+        back = heard is not None and now - heard > 3 * period  # silent a while: partitioned
+        if back or heard is None or not all(dag.is_known(head) for head in message.heads):
             self._replied[context] = now
             self._announce(now)
+            if back:  # it may have missed members admitted meanwhile
+                self._members.share(context)
 
     def _serve(self, request: FetchRequest) -> None:
         if self._dag_of(request.context) is None and request.context not in self._joins.joining:

@@ -44,6 +44,7 @@ class Joining(Generic[D]):
         self._peers: list[str] = []
         self._turn = 0
         self._asked: str | None = None
+        self._waiting: set[str] = set()  # every peer asked that has not answered yet
         self._sent_at = 0
         self._kept: dict[bytes, tuple[str, D]] = {}
 
@@ -51,6 +52,11 @@ class Joining(Generic[D]):
     def asked(self) -> str | None:
         """The peer whose snapshot we wait for, if any."""
         return self._asked
+
+    @property
+    def waiting_for(self) -> frozenset[str]:
+        """Every peer asked for a snapshot that has not answered yet."""
+        return frozenset(self._waiting)
 
     def add_peer(self, peer: str) -> None:
         """Note a peer that has the context."""
@@ -75,6 +81,7 @@ class Joining(Generic[D]):
         peer = self._peers[self._turn % len(self._peers)]
         self._turn += 1
         self._asked = peer
+        self._waiting.add(peer)
         self._sent_at = now
         return [RequestSnapshot(peer, SnapshotRequest(self._node, self._context, self._address))]
 
@@ -93,14 +100,22 @@ class Joining(Generic[D]):
     def on_snapshot(
         self, message: SnapshotResponse, now: int
     ) -> tuple[list[Effect[D]], Snapshot | None]:
-        """Check an answer; return effects and the snapshot to install, if it is good."""
-        if message.sender != self._asked:
+        """Check an answer; return effects and the snapshot to install, if it is good.
+
+        A late answer from a peer asked before the current one counts too: on a loaded
+        machine a snapshot may take longer than the timeout, and every peer asked is
+        serving one, so dropping the first to arrive would only start the wait again.
+        """
+        if message.sender not in self._waiting:
             return [Log(DEBUG, f"ignored an unrequested snapshot from {message.sender}")], None
+        self._waiting.discard(message.sender)
         problem = self._problem(message.snapshot)
         if problem is not None or message.snapshot is None:
-            self._peers.remove(message.sender)
+            if message.sender in self._peers:
+                self._peers.remove(message.sender)
             text = f"cannot join context {to_b58(self._context)} from {message.sender}: {problem}"
-            return [Log(WARNING, text), *self.ask(now)], None
+            again = self.ask(now) if message.sender == self._asked else []
+            return [Log(WARNING, text), *again], None
         snapshot = message.snapshot
         text = (
             f"joined context {to_b58(self._context)} from {message.sender}: "

@@ -122,6 +122,22 @@ class SyncState(Generic[D]):
         """True while the context waits for its snapshot."""
         return self._context(context).joining is not None
 
+    def tracked(self) -> list[bytes]:
+        """Every context tracked (stored or being joined)."""
+        return list(self._contexts)
+
+    def pace(self, context: bytes, period: int) -> None:
+        """Announce the heads of ``context`` every ``period`` ns (``announce_period``)."""
+        state = self._contexts.get(context)
+        if state is not None:
+            state.announce_period = period
+
+    def snapshot_asked(self, context: bytes) -> frozenset[str]:
+        """The peers asked for a snapshot of ``context`` that have not answered yet."""
+        state = self._contexts.get(context)
+        joining = None if state is None else state.joining
+        return frozenset() if joining is None else joining.waiting_for
+
     # confirmations from the shell
     def local_delta(self, context: bytes, delta: D) -> list[Effect[D]]:
         """A local write is persisted with ``heads_after(delta)``: record and publish it."""
@@ -176,9 +192,19 @@ class SyncState(Generic[D]):
             case FetchRequest():
                 return [self._serve_fetch(message)]
             case SnapshotRequest():
-                snapshot = None if state.joining else self._snapshot_of(message.context)
-                answer = SnapshotResponse(self._config.node, message.context, snapshot)
-                return [Reply(message.reply_to, answer)]
+                return [Reply(message.reply_to, self._snapshot_answer(state))]
+
+    def snapshot_answer(self, context: bytes) -> SnapshotResponse | None:
+        """The answer to a snapshot request for ``context`` (None: not tracked here).
+
+        It is the same for every asker, so a shell may build it once for many requests.
+        """
+        state = self._contexts.get(context)
+        return None if state is None else self._snapshot_answer(state)
+
+    def _snapshot_answer(self, state: ContextSync[D]) -> SnapshotResponse:
+        snapshot = None if state.joining else self._snapshot_of(state.context)
+        return SnapshotResponse(self._config.node, state.context, snapshot)
 
     def _serve_fetch(self, request: FetchRequest) -> Reply[D]:
         found: list[D] = []
