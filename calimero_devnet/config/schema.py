@@ -105,7 +105,7 @@ APPS = Section("apps", "Apps to build, install on every node and (by default) wa
     Setting("snapshot", "boolean", "Boot the JS VM at build time (TypeScript apps): calls "
             "run ~2.5x faster. Unset, a build whose top level needs the host boots the VM at "
             "each call instead, with a note; true makes that an error, false never boots it "
-            "at build time.", default=True),
+            "at build time."),
 ), array=True)  # fmt: skip
 
 BUILD = Section("build", "How hot redeploys treat a build.", (

@@ -67,7 +67,10 @@ def run_build(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                                                                   out_dir=out_dir)  # fmt: skip
             try:
                 result = build_app(
-                    app_dir, out_dir=out_dir, release=args.release, snapshot=args.snapshot,
+                    app_dir,
+                    out_dir=out_dir,
+                    release=args.release,
+                    snapshot=args.snapshot,
                     progress=lambda line: print(line, file=progress, flush=True),
                 )
             finally:

@@ -72,7 +72,9 @@ class SnapshotError(ToolchainError):
         self.reason = reason
 
 
-#: Why a snapshot fails when wizer traps: what the init runs is the module's top level.
+#: What wizer says when the init (the module's top level) calls an import.
+IMPORT_CALLED = "You cannot call arbitrary imported functions during Wizer initialization"
+#: Why a snapshot fails when the init calls an import: the top level used the host.
 TOP_LEVEL_TRAPPED = (
     "the module's top level needs Date.now(), Math.random() or the host at build time; "
     "move that work into a method, or set snapshot = false to silence this"
@@ -180,9 +182,19 @@ def snapshot(wizer: Path, wasm: Path) -> None:
         _run_wizer(wizer, wasm, tmp)
     except ToolchainError as exc:
         tmp.unlink(missing_ok=True)
-        raise SnapshotError(str(exc), TOP_LEVEL_TRAPPED) from exc
+        raise SnapshotError(str(exc), _why_wizer_failed(str(exc))) from exc
     tmp.write_bytes(merge_data_segments(tmp.read_bytes()))
     os.replace(tmp, wasm)
+
+
+def _why_wizer_failed(output: str) -> str:
+    """The reason to give for a failed snapshot: the top level's host call, or wizer's words."""
+    if IMPORT_CALLED in output:
+        return TOP_LEVEL_TRAPPED
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    cause = lines.index("Caused by:") + 1 if "Caused by:" in lines else len(lines) - 1
+    said = lines[cause] if 0 < cause < len(lines) else "no output"
+    return f"wizer failed ({said[:200]}); set snapshot = false to skip the attempt"
 
 
 def _run_wizer(wizer: Path, wasm: Path, tmp: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from calimero_devnet.cluster.nodeclient import JOIN_TIMEOUT_S
 from calimero_devnet.workflows.context import Context
 from calimero_devnet.workflows.results import StepFailed, StepResult
 
@@ -37,7 +38,9 @@ async def join_by_invitation(ctx: Context, fields: Response) -> Response:
     """``node`` joins with ``invitation`` as ``invitee_id``: ``contextId``, ``memberPublicKey``."""
     node, cid = str(fields["node"]), str(fields["context_id"])
     body = {"invitationPayload": fields["invitation"]}
-    data: Response = await ctx.client(node).admin("POST", "contexts/join", body)
+    data: Response = await ctx.client(node).admin(
+        "POST", "contexts/join", body, wait_s=JOIN_TIMEOUT_S
+    )
     invitee = fields.get("invitee_id")
     if invitee is not None and data["memberPublicKey"] != invitee:
         raise StepFailed(f"the invitation is for {data['memberPublicKey']}, not for {invitee}")
@@ -64,6 +67,8 @@ async def join_open(ctx: Context, fields: Response, _: StepResult) -> Response:
     ``memberPublicKey``."""
     node, invitee = str(fields["node"]), str(fields["invitee_id"])
     body = {"invitation": fields["invitation"], "newMemberPublicKey": invitee}
-    data: Response = await ctx.client(node).admin("POST", "contexts/join_by_open_invitation", body)
+    data: Response = await ctx.client(node).admin(
+        "POST", "contexts/join_by_open_invitation", body, wait_s=JOIN_TIMEOUT_S
+    )
     ctx.add_member(str(data["contextId"]), node)
     return {"contextId": data["contextId"], "memberPublicKey": data["memberPublicKey"]}

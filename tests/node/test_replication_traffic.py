@@ -111,6 +111,21 @@ def test_a_peer_back_after_a_silence_gets_our_heads_and_member_list(
     assert set(shared.members) == set(record.members)
 
 
+def test_a_peer_back_with_our_very_heads_still_gets_the_member_list(
+    member: tuple[NodeCore, bytes, ReplicaEngine, list[Outgoing]],
+) -> None:
+    core, ctx, engine, sent = member
+    engine.members.grant(ctx, NodeIdentity.generate().public_key)
+    record = core.store.context(ctx)
+    assert record is not None
+    now = time.time_ns()
+    engine.handle([HeadsAnnouncement("p", ctx, tuple(record.heads))], now)
+    sent.clear()
+    engine.handle([HeadsAnnouncement("p", ctx, tuple(record.heads))], now + 5 * SECOND)
+    assert casts_of(sent, HeadsAnnouncement) == []  # nothing it lacks
+    assert len(casts_of(sent, MembersUpdate)) == 1  # but members may have joined meanwhile
+
+
 def test_with_twenty_peers_heard_a_member_announces_every_two_periods(
     member: tuple[NodeCore, bytes, ReplicaEngine, list[Outgoing]],
 ) -> None:

@@ -16,7 +16,7 @@ from calimero_devnet.errors import FunctionCallError, ToolchainError
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
 from calimero_devnet.node.runtime import LoadedApp, Runtime
 from calimero_devnet.templates import template_dir
-from calimero_devnet.toolchain import BuildResult, build_app
+from calimero_devnet.toolchain import BuildResult, build_app, link
 from calimero_devnet.toolchain.build import FALLBACK_NOTE
 from calimero_devnet.toolchain.link import TOP_LEVEL_TRAPPED
 from calimero_devnet.toolchain.wasmdata import merge_data_segments
@@ -113,3 +113,12 @@ def test_merge_data_segments_joins_close_segments() -> None:
     merged = merge_data_segments(wasm)
     new = b"\x02" + _segment(0, b"ab\x00\x00cd") + _segment(40, b"ef")
     assert merged == b"\x00asm\x01\x00\x00\x00" + b"\x0b" + bytes([len(new)]) + new
+
+
+def test_a_snapshot_failure_gives_wizers_own_reason_unless_the_host_was_called() -> None:
+    head = "snapshotting the VM with wizer (…) failed (exit 1): wizer app.wasm -o out.wasm"
+    host = f"{head}\n\nCaused by:\n    \n    {link.IMPORT_CALLED}.\n\nStack backtrace:\n  0: x"
+    assert link._why_wizer_failed(host) == TOP_LEVEL_TRAPPED
+    other = f"{head}\n\nCaused by:\n    out of memory\n\nStack backtrace:\n  0: x"
+    assert link._why_wizer_failed(other).startswith("wizer failed (out of memory)")
+    assert "no output" in link._why_wizer_failed(head)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import pytest
 
-from calimero_devnet.node.rpc.worker import HOLD_MAX, CoreWorker, bridge_notices
+from calimero_devnet.node.rpc.worker import HOLD_MAX, HOLD_S, CoreWorker, bridge_notices
 
 
 class FakeCore:
@@ -71,6 +72,29 @@ async def test_a_call_and_what_it_posts_wake_the_loop_once(monkeypatch: Any) -> 
 
     assert await worker.call(commit) == 1
     assert seen == ["notice", "outgoing"]
+    assert len(wakes) == 1
+    assert await worker.close(1.0)
+
+
+async def test_a_call_that_posts_only_after_a_while_still_wakes_the_loop_once(
+    monkeypatch: Any,
+) -> None:
+    worker, _ = await opened()
+    loop = asyncio.get_running_loop()
+    wakes: list[object] = []
+    real = loop.call_soon_threadsafe
+
+    def counted(*args: Any) -> Any:
+        wakes.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+
+    def slow_commit(_: object) -> None:
+        time.sleep(HOLD_S * 2)  # the app ran for a while before its commit
+        worker.post(lambda: None)
+
+    await worker.call(slow_commit)
     assert len(wakes) == 1
     assert await worker.close(1.0)
 

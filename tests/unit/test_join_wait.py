@@ -80,3 +80,17 @@ async def test_a_join_gives_up_after_its_patience_even_with_the_member_up() -> N
         await waiter_over(engine).join(CTX, wait_s=SLICE_S)
     assert engine.checks == JOIN_PATIENCE
     assert len(engine.cancelled) == 1
+
+
+async def test_a_join_that_ends_while_it_is_checked_reports_how_it_ended() -> None:
+    engine = FakeEngine(member_up=False)  # the context is no longer joining: it just joined
+    waiter = waiter_over(engine)
+    checks = engine.join_in_progress
+
+    def joined_meanwhile(context: bytes, now: int, within: int) -> bool:
+        waiter.settle(CTX, None)  # the snapshot was installed during the check
+        return checks(context, now, within)
+
+    engine.join_in_progress = joined_meanwhile  # type: ignore[method-assign]
+    assert (await waiter.join(CTX, wait_s=SLICE_S))["memberPublicKey"]
+    assert engine.cancelled == []

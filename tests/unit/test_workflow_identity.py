@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 
+from calimero_devnet.cluster.nodeclient import JOIN_TIMEOUT_S
 from calimero_devnet.workflows.actions import ACTIONS
 from calimero_devnet.workflows.catalogue import NOT_HERE, STEPS
 from calimero_devnet.workflows.context import Context
@@ -25,9 +26,13 @@ class FakeClient:
     def __init__(self, answers: dict[str, Any]) -> None:
         self.answers = answers
         self.sent: list[tuple[str, str, Any]] = []
+        self.waits: dict[str, float | None] = {}
 
-    async def admin(self, verb: str, path: str, body: Any = None) -> Any:
+    async def admin(
+        self, verb: str, path: str, body: Any = None, wait_s: float | None = None
+    ) -> Any:
         self.sent.append((verb, path, body))
+        self.waits[path] = wait_s
         return self.answers[path]
 
     async def execute(self, context_id: str, method: str, args: Any, *, executor: Any) -> Any:
@@ -92,6 +97,7 @@ def test_joining_by_invitation_sends_the_payload(
     out = run(ctx, step, node="n-2", context_id=CTX, invitee_id=KEY, invitation="PayloadB58")
     assert out == {"contextId": CTX, "memberPublicKey": KEY, "memberIdentity": KEY}
     assert client.sent == [("POST", "contexts/join", {"invitationPayload": "PayloadB58"})]
+    assert client.waits["contexts/join"] == JOIN_TIMEOUT_S  # a join may wait for a snapshot
     assert ctx.members[CTX] == ["n-2"]
 
 

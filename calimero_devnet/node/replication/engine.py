@@ -305,7 +305,12 @@ class ReplicaEngine:
 
     def _serve_snapshots(self) -> None:
         for context, requests in self.screen.take_snapshot_asks().items():
-            answer = self.sync.snapshot_answer(context)
+            try:
+                answer = self.sync.snapshot_answer(context)
+            except Exception as exc:  # e.g. a store error: the other contexts are still served
+                log.exception("serving a snapshot of %s failed", to_b58(context))
+                self._out.log(logging.ERROR, f"serving a snapshot failed: {exc!r}")
+                continue
             if answer is None:
                 continue  # not a context we replicate
             snapshot = answer.snapshot

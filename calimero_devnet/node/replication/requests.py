@@ -85,6 +85,8 @@ class SyncWaiter:
             alive = await self._worker.call(
                 lambda _: engine.join_in_progress(context, time.time_ns(), within)
             )
+            if future.done():  # it ended (joined, or failed for a reason of its own) meanwhile
+                return await future
             if not alive or waited >= JOIN_PATIENCE * wait_s:
                 break
         future.cancel()

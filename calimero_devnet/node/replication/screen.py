@@ -100,9 +100,12 @@ class Screen:
         self.peers.note(message, now, (lambda _: False) if dag is None else dag.is_applied)
         if dag is None or now - self._replied.get(context, 0) < period // 4:
             return
-        if set(message.heads) == set(dag.heads):
-            return
         back = heard is not None and now - heard > 3 * period  # silent a while: partitioned
+        if set(message.heads) == set(dag.heads):
+            if back:  # nothing to announce, but it may have missed members admitted meanwhile
+                self._replied[context] = now
+                self._members.share(context)
+            return
         if back or heard is None or not all(dag.is_known(head) for head in message.heads):
             self._replied[context] = now
             self._announce(now)

@@ -113,7 +113,10 @@ class CoreWorker:
         # One plain thread fed by a SimpleQueue: a ThreadPoolExecutor's submit (locks, a
         # Future with its Condition) cost more than the hand-over itself.
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name="node-core")
+        # A daemon, so a worker nobody closed cannot keep the process alive; the node
+        # always closes it (the store's close waits for the call in flight), and a commit
+        # cut short at exit is still all or nothing (one RocksDB batch).
+        self._thread = threading.Thread(target=self._serve, name="node-core", daemon=True)
         self._abandoned = False  # close gave up: calls still queued are cancelled, not run
         self._core: Core | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -144,6 +147,8 @@ class CoreWorker:
         if held is None:
             self._wake([(fn, args)])
             return
+        if not held.items:
+            held.since = time.monotonic()
         held.items.append((fn, args))
         if len(held.items) >= HOLD_MAX or time.monotonic() - held.since > HOLD_S:
             self._wake(held.take())
