@@ -32,9 +32,10 @@ from pydantic import BaseModel
 
 from calimero_devnet.errors import ParseError
 from calimero_devnet.ids import sha256, to_b58
+from calimero_devnet.node.borsh_codec import ReadError
 from calimero_devnet.node.runtime.types import Event
 from calimero_devnet.node.state.clock import Hlc
-from calimero_devnet.node.state.delta_reader import ReadError, read_delta
+from calimero_devnet.node.state.delta_reader import read_delta
 from calimero_devnet.node.state.identity import NodeIdentity
 from calimero_devnet.node.state.identity import verify as verify_signature
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from calimero_devnet.node.borsh_codec import Reader, ReadError
+from calimero_devnet.node.borsh_codec import Reader
 from calimero_devnet.node.runtime.types import Event
-
-__all__ = ["DeltaFields", "ReadError", "Reader", "read_delta"]
 
 _MIN_EVENT = 4 + 4 + 1  # an empty kind, empty data, no handler
 
