@@ -52,11 +52,10 @@ async def test_what_a_call_posts_runs_on_the_loop_in_order_before_its_result() -
     assert await worker.close(1.0)
 
 
-async def test_a_call_and_what_it_posts_wake_the_loop_once(monkeypatch: Any) -> None:
-    worker, _ = await opened()
+def count_wakes(monkeypatch: Any) -> list[object]:
+    """Every ``call_soon_threadsafe`` of the running loop (a wake-up), from now on."""
     loop = asyncio.get_running_loop()
     wakes: list[object] = []
-    seen: list[str] = []
     real = loop.call_soon_threadsafe
 
     def counted(*args: Any) -> Any:
@@ -64,6 +63,13 @@ async def test_a_call_and_what_it_posts_wake_the_loop_once(monkeypatch: Any) -> 
         return real(*args)
 
     monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    return wakes
+
+
+async def test_a_call_and_what_it_posts_wake_the_loop_once(monkeypatch: Any) -> None:
+    worker, _ = await opened()
+    wakes = count_wakes(monkeypatch)
+    seen: list[str] = []
 
     def commit(_: object) -> int:
         worker.post(seen.append, "notice")
@@ -80,15 +86,7 @@ async def test_a_call_that_posts_only_after_a_while_still_wakes_the_loop_once(
     monkeypatch: Any,
 ) -> None:
     worker, _ = await opened()
-    loop = asyncio.get_running_loop()
-    wakes: list[object] = []
-    real = loop.call_soon_threadsafe
-
-    def counted(*args: Any) -> Any:
-        wakes.append(args[0])
-        return real(*args)
-
-    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    wakes = count_wakes(monkeypatch)
 
     def slow_commit(_: object) -> None:
         time.sleep(HOLD_S * 2)  # the app ran for a while before its commit
