@@ -38,7 +38,10 @@ async def read_wasm_path(text: str) -> bytes:
 
 async def fetch_wasm(url: str) -> bytes:
     """Fetch WASM bytes from a ``file://`` or ``http(s)://`` URL."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. "http://[::1": an IPv6 host without its bracket
+        raise AdminRequestError(400, f"URL {url!r} does not parse: {exc}") from exc
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise AdminRequestError(
