@@ -32,14 +32,9 @@ class ReadError(ValueError):
 class Reader:
     """Reads Borsh values off the front of ``data``, refusing short or trailing data."""
 
-    def __init__(self, data: bytes, at: int = 0) -> None:
+    def __init__(self, data: bytes) -> None:
         self._data = data
-        self._at = at
-
-    @property
-    def at(self) -> int:
-        """The offset of the next unread byte."""
-        return self._at
+        self._at = 0
 
     def take(self, size: int) -> bytes:
         end = self._at + size
@@ -126,11 +121,9 @@ _READ: dict[str, Callable[[Reader, str], Any]] = {
     "u64": lambda r, _: r.u64(),
     "bool": lambda r, what: r.tag(2, f"bool ({what})") == 1,
     "bytes": lambda r, what: r.blob(what),
-    "str": lambda r, what: r.text(what),
     "hlc": lambda r, _: r.hlc(),
     "ids": lambda r, what: [r.take(32) for _ in range(r.count(32, what))],
     "hlcs": lambda r, what: [r.hlc() for _ in range(r.count(_HLC.size, what))],
-    "strs": lambda r, what: [r.text(what) for _ in range(r.count(4, what))],
 }
 _READ |= {"opt_bytes": _read_option(_READ["bytes"]), "opt_id": _read_option(_READ["id"])}
 
@@ -140,11 +133,9 @@ _WRITE: dict[str, Callable[[Any], bytes]] = {
     "u64": _U64.pack,
     "bool": lambda value: b"\x01" if value else b"\x00",
     "bytes": _blob,
-    "str": lambda value: _blob(value.encode("utf-8")),
     "hlc": _hlc_bytes,
     "ids": lambda items: _vec([_id(item) for item in items]),
     "hlcs": lambda items: _vec([_hlc_bytes(item) for item in items]),
-    "strs": lambda items: _vec([_blob(item.encode("utf-8")) for item in items]),
 }
 _WRITE |= {"opt_bytes": _option(_blob), "opt_id": _option(_id)}
 
@@ -152,8 +143,8 @@ _WRITE |= {"opt_bytes": _option(_blob), "opt_id": _option(_id)}
 class RecordCodec(Generic[M]):
     """Reads and writes ``model`` as the Borsh struct of ``fields`` (name, kind), in order.
 
-    Kinds: ``id`` ([u8; 32]), ``u8``, ``u64``, ``bool``, ``bytes``, ``str``, ``hlc``
-    ((u64, u128)), ``ids``/``hlcs``/``strs`` (Vecs of those) and ``opt_bytes``/``opt_id``.
+    Kinds: ``id`` ([u8; 32]), ``u8``, ``u64``, ``bool``, ``bytes``, ``hlc``
+    ((u64, u128)), ``ids``/``hlcs`` (Vecs of those) and ``opt_bytes``/``opt_id``.
     """
 
     def __init__(self, model: type[M], fields: tuple[tuple[str, str], ...]) -> None:
