@@ -5,7 +5,9 @@ Everything goes through the library (``open_cluster``, in this process, so this 
 the manager), not the ``devnet`` CLI; the toolchain cache is expected warm.
 
 * up: ``open_cluster`` entered → ready, for 3 and 10 nodes of the bundled kv-store
-  template, with ``fresh`` (empty data dir) and on the data the previous run kept;
+  template, with ``fresh`` (empty data dir) and on the data the previous run kept; nodes
+  forked from the fork server and, interleaved, each its own process
+  (``$DEVNET_FORK_SERVER=0``); RSS and PSS per node once ready (``bench/memory.py``);
 * save → redeployed: a copy of ``templates/kv-store`` in a temp dir is a watched app on 5
   nodes; from the write of ``src/index.ts`` until ``AppDeployed`` names all 5 nodes (the
   rollout emits it after every context is switched to the new build; the redeploy's type
@@ -27,14 +29,17 @@ import shutil
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bench.memory import per_node_mib
 from calimero_devnet.cluster.events import AppDeployed, ClusterEvent, Problem
 from calimero_devnet.cluster.handle import Cluster
 from calimero_devnet.cluster.manager import open_cluster
+from calimero_devnet.cluster.processes.supervisor import FORK_SERVER_ENV
 from calimero_devnet.config.load import Overrides, load_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,28 +57,52 @@ def say(event: ClusterEvent) -> None:
         print(f"  problem: {event}")
 
 
-async def time_up(nodes: int, data_dir: Path, fresh: bool) -> float:
+@dataclass
+class UpRuns:
+    """Samples of one way of starting nodes: seconds to ready, memory per node once ready."""
+
+    fresh: list[float] = field(default_factory=list)
+    kept: list[float] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+    pss: list[float] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The medians (and every up sample)."""
+        return (
+            f"fresh {statistics.median(self.fresh):.2f} s {fmt(self.fresh)}, kept data "
+            f"{statistics.median(self.kept):.2f} s {fmt(self.kept)}; per node RSS "
+            f"{statistics.median(self.rss):.0f} MiB, PSS {statistics.median(self.pss):.0f} MiB"
+        )
+
+
+async def time_up(nodes: int, data_dir: Path, fresh: bool, runs: UpRuns) -> None:
     """Seconds from entering ``open_cluster`` until it hands out the ready cluster."""
     config = load_config(None, Overrides(nodes=nodes, data_dir=data_dir, fresh=fresh))
     started = time.perf_counter()
-    async with open_cluster(config, say, control=True):
-        return time.perf_counter() - started
+    async with open_cluster(config, say, control=True) as cluster:
+        (runs.fresh if fresh else runs.kept).append(time.perf_counter() - started)
+        rss, pss = per_node_mib([ref.pid for ref in cluster.refs() if ref.pid is not None])
+        runs.rss.append(rss)
+        runs.pss.append(pss)
 
 
 async def bench_up(repeats: int) -> None:
-    """Up to ready, 3 and 10 nodes, fresh and on kept data (medians)."""
+    """Up to ready, 3 and 10 nodes, fresh and on kept data (medians): nodes forked from the
+    fork server, and (interleaved, same run) each node its own process."""
     for nodes in (3, 10):
+        ways = {"forked": UpRuns(), "exec": UpRuns()}
         with tempfile.TemporaryDirectory(prefix="bench-up-") as tmp:
             data = Path(tmp) / "data"
-            fresh, kept = [], []
             for _ in range(repeats):
-                fresh.append(await time_up(nodes, data, fresh=True))
-                kept.append(await time_up(nodes, data, fresh=False))
-        print(
-            f"up to ready, {nodes:2} nodes (warm toolchain): fresh median "
-            f"{statistics.median(fresh):.2f} s {fmt(fresh)}, kept data median "
-            f"{statistics.median(kept):.2f} s {fmt(kept)}"
-        )
+                for way, runs in ways.items():
+                    os.environ[FORK_SERVER_ENV] = "1" if way == "forked" else "0"
+                    await time_up(nodes, data, True, runs)
+                    await time_up(nodes, data, False, runs)
+        os.environ.pop(FORK_SERVER_ENV)
+        for way, runs in ways.items():
+            print(f"up to ready, {nodes:2} nodes, {way:6} (warm toolchain): {runs.line()}")
+        ratio = statistics.median(ways["exec"].fresh) / statistics.median(ways["forked"].fresh)
+        print(f"  fresh up, exec / forked: {ratio:.2f}x")
 
 
 def fmt(values: list[float]) -> str:

@@ -41,7 +41,12 @@ from calimero_devnet.cluster.processes.broker import (
 from calimero_devnet.cluster.processes.broker_watch import death_reason
 from calimero_devnet.cluster.processes.datadir import manager_lock, wipe
 from calimero_devnet.cluster.processes.statefile import remove_state
-from calimero_devnet.cluster.processes.supervisor import STOP_GRACE_S, node_specs, open_supervisor
+from calimero_devnet.cluster.processes.supervisor import (
+    STOP_GRACE_S,
+    Supervisor,
+    node_specs,
+    stopping_nodes,
+)
 from calimero_devnet.cluster.snapshots.take import checked_for, put_back_snapshot
 from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.node.bus.broker_url import shown
@@ -79,17 +84,20 @@ async def open_cluster(
         async with AsyncExitStack() as stack:
             stack.callback(hub.close)
             stack.callback(remove_state, data_dir, os.getpid())
-            await _prepare_data_dir(config, hub)
-            broker, url = await stack.enter_async_context(_open_broker(config, hub))
             cluster: Cluster | None = None
 
             def report(event: Any) -> None:
                 (cluster.on_node_event if cluster is not None else hub.emit)(event)
 
+            supervisor = Supervisor(report)
+            supervisor.warm_up()  # the fork server imports while the broker starts
+            stack.push_async_callback(supervisor.close)
+            await _prepare_data_dir(config, hub)
+            broker, url = await stack.enter_async_context(_open_broker(config, hub))
             # A healthy network to start with: retained rules outlive a cluster on an external
             # broker; and nodes that find rules at once need not wait for them.
             await publish_rules(url, config.cluster.name, HEALTHY)
-            supervisor = await stack.enter_async_context(open_supervisor(report, grace=grace))
+            await stack.enter_async_context(stopping_nodes(supervisor, grace))
             token = _resolve_token(config.security.token)
             cluster = Cluster(config, hub, supervisor, url, broker=broker, grace=grace, token=token)
             if on_handle is not None:

@@ -73,7 +73,11 @@ async def test_the_upstream_client_executes_subscribes_and_reads_errors(
     event = seen["event"]
     assert (event["contextId"], event["type"]) == (to_b58(ctx), "StateMutation")
     (item,) = event["data"]["events"]
-    assert json.loads(bytes(item["data"])) == {"key": "k0", "value": "v0"}
+    # The first set the subscription saw (the client does not wait for it to be taken).
+    data = json.loads(bytes(item["data"]))
+    index = int(data["key"].removeprefix("k"))
+    assert data == {"key": f"k{index}", "value": f"v{index}"}
+    assert index < seen["sets"]
     # Every failed call has a type the client names (it shows others as "Server Error").
     assert client_error(seen["missingMethod"]) == ("FunctionCallError", "FunctionCallError")
     assert client_error(seen["badArgs"]) == ("FunctionCallError", "FunctionCallError")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -84,6 +85,14 @@ def test_a_node_is_recognised_by_its_home_in_the_data_dir(tmp_path: Path) -> Non
     assert orphans.node_of([*node, str(tmp_path / "elsewhere" / "node-2")], tmp_path) is None
     assert orphans.node_of(["vim", "--home", str(tmp_path / "nodes" / "n")], tmp_path) is None
     assert orphans.node_of([*node], tmp_path) is None  # --home without its value
+
+
+def test_a_forked_node_is_recognised_by_its_title(tmp_path: Path) -> None:
+    home = shlex.quote(str(tmp_path / "nodes" / "node 2"))
+    title = f"python -m calimero_devnet.node --home {home} --rpc-port 0"
+    assert orphans.node_of([title], tmp_path) == "node 2"
+    assert orphans.node_of([f"vim --home {home}"], tmp_path) is None
+    assert orphans.node_of([f"python -m calimero_devnet.node --home '{tmp_path}"], tmp_path) is None
 
 
 def test_down_removes_an_unreadable_state_file_it_could_not_read(tmp_path: Path) -> None:

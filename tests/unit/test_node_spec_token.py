@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.cluster.processes.node_process import NodeSpec, _child_env
+from calimero_devnet.cluster.processes.node_process import NodeSpec, child_env
 
 TOKEN = "a-spec-token-0123456789"
 
@@ -14,6 +14,6 @@ TOKEN = "a-spec-token-0123456789"
 def test_the_token_is_in_the_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = NodeSpec("node-1", Path("/tmp/devnet-test/node-1"), token=TOKEN)
     assert TOKEN not in " ".join(spec.argv(0)) + repr(spec)
-    assert _child_env(spec.token)["DEVNET_TOKEN"] == TOKEN
+    assert child_env(spec.token)["DEVNET_TOKEN"] == TOKEN
     monkeypatch.setenv("DEVNET_TOKEN", "the-manager-s-own-token-0123")
-    assert "DEVNET_TOKEN" not in _child_env(None)  # an open cluster's nodes want none
+    assert "DEVNET_TOKEN" not in child_env(None)  # an open cluster's nodes want none

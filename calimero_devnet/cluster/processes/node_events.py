@@ -26,6 +26,7 @@ EXIT_MEANINGS = {
     2: "bad option or RPC port taken",
     5: "store unusable (is another process using this home?)",
     130: "interrupted before it was running",
+    255: "its exit status was lost with the fork server that started it",  # forked.LOST_EXIT
 }
 
 

@@ -12,13 +12,16 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from calimero_devnet.auth import ENV_VAR
+from calimero_devnet.cluster.processes.forked import ForkedChild, ForkServer
 from calimero_devnet.cluster.processes.node_events import (
     RUN_MARKER,
     NodeExited,
@@ -38,6 +41,7 @@ from calimero_devnet.node.bus.broker_url import PASSWORD_ENV, parse_broker_url
 
 log = logging.getLogger(__name__)
 NODE_PROGRAM = (sys.executable, "-m", "calimero_devnet.node")
+NODE_TITLE = ("python", "-m", "calimero_devnet.node")  # a forked node's command line in `ps`
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -74,18 +78,29 @@ def _ignore(_event: object) -> None:
     """The default report: say nothing."""
 
 
+ForkServerOf = Callable[[], Awaitable[ForkServer | None]]  # the server to fork from, if any
+
+
 class NodeProcess:
     """One node's process: ``start``, ``wait_ready``, ``stop``, ``kill``, ``restart``."""
 
-    def __init__(self, spec: NodeSpec, report: Report = _ignore, ready_timeout: float = 30.0):
-        """Describe (not start) the node of ``spec``; ``report`` receives its events."""
+    def __init__(
+        self, spec: NodeSpec, report: Report = _ignore, ready_timeout: float = 30.0,
+        forks: ForkServerOf | None = None,
+    ) -> None:  # fmt: skip
+        """Describe (not start) the node of ``spec``; ``report`` receives its events.
+
+        With ``forks``, a node of the real program is forked from the fork server it gives
+        (``forked.py``); without one (or for another program) it is its own new process.
+        """
         self.spec = spec
+        self._forks = forks if spec.program == NODE_PROGRAM else None
         self.ready: NodeReady | None = None  # of the current run
         self.returncode: int | None = None
         self._port = spec.rpc_port  # once known, kept: a restarted node keeps its URL
         self._report = report
         self._ready_timeout = ready_timeout
-        self._process: asyncio.subprocess.Process | None = None
+        self._process: asyncio.subprocess.Process | ForkedChild | None = None
         self._watcher: asyncio.Task[int] | None = None
         self._first_line: asyncio.Future[bytes] | None = None
         self._stopping = False
@@ -124,19 +139,35 @@ class NodeProcess:
         self._report(NodeStarting(self.name))
         self.ready, self.returncode, self._stopping = None, None, False
         self._started = time.perf_counter()
+        server = await self._forks() if self._forks is not None else None
         with self.stderr_log.open("ab") as stderr:
             stderr.write(f"{RUN_MARKER}{self.name} at {time.ctime()} ---\n".encode())
             stderr.flush()
-            try:
-                self._process = await asyncio.create_subprocess_exec(
-                    *self.spec.argv(self._port), stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE, stderr=stderr,
-                    env=_child_env(self.spec.token, self.spec.broker), start_new_session=True,
-                )  # fmt: skip
-            except OSError as exc:
-                raise ClusterError(f"cannot start {self.name}: {exc}") from exc
+            self._process = await self._launch(stderr.fileno(), server)
         self._first_line = asyncio.get_running_loop().create_future()
         self._watcher = asyncio.create_task(self._watch(self._process), name=f"watch-{self.name}")
+
+    async def _launch(
+        self, stderr: int, server: ForkServer | None
+    ) -> asyncio.subprocess.Process | ForkedChild:
+        """Fork the node from ``server``, or (without one, or once it is gone) exec it."""
+        argv = self.spec.argv(self._port)
+        env = child_env(self.spec.token, self.spec.broker)
+        if server is not None:
+            args = argv[len(NODE_PROGRAM) :]
+            try:
+                return await server.spawn(args, env, stderr, shlex.join([*NODE_TITLE, *args]))
+            except ClusterError as exc:
+                if not server.lost:
+                    raise ClusterError(f"cannot start {self.name}: {exc}") from exc
+                log.warning("%s: %s; starting it as a process of its own", self.name, exc)
+        try:
+            return await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=stderr, env=env, start_new_session=True,
+            )  # fmt: skip
+        except OSError as exc:
+            raise ClusterError(f"cannot start {self.name}: {exc}") from exc
 
     async def wait_ready(self, within: float | None = None) -> NodeReady:
         """Wait up to ``within`` seconds (default: ``ready_timeout``) for the ready line.
@@ -220,7 +251,7 @@ class NodeProcess:
             with contextlib.suppress(ProcessLookupError):
                 self._process.send_signal(sig)
 
-    async def _watch(self, process: asyncio.subprocess.Process) -> int:
+    async def _watch(self, process: asyncio.subprocess.Process | ForkedChild) -> int:
         assert process.stdout is not None
         assert self._first_line is not None
         first = await process.stdout.readline()
@@ -242,7 +273,7 @@ class NodeProcess:
         )
 
 
-def _child_env(token: str | None, broker: str | None = None) -> dict[str, str]:
+def child_env(token: str | None, broker: str | None = None) -> dict[str, str]:
     """Our environment with the node's token (or none) and the broker password of its URL
     (the command line shows the URL without it); run from a checkout, the checkout first on
     the children's path."""

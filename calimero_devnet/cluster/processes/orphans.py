@@ -4,7 +4,8 @@ A manager that dies unasked (SIGKILL, out of memory) cannot stop its children: t
 serve on (holding their stores' locks, so a new ``devnet up`` could not open them) and so
 does the broker. They are found by what proves them ours, never by a pid alone:
 
-- a node runs ``calimero_devnet.node`` with ``--home <data_dir>/nodes/<name>``;
+- a node runs ``calimero_devnet.node`` with ``--home <data_dir>/nodes/<name>`` (a node
+  forked by the fork server shows that command line as one shell-quoted string);
 - the broker runs our embedded broker module or mosquitto, with its output going to
   ``<data_dir>/broker/`` (and mosquitto with the config file there).
 
@@ -16,6 +17,7 @@ outlives the grace period, said in the report.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import time
 from collections.abc import Sequence
@@ -51,6 +53,11 @@ class Stopped:
 
 def node_of(argv: Sequence[str], data_dir: Path) -> str | None:
     """The name of the node of ``data_dir`` that ``argv`` runs, if it runs one."""
+    if len(argv) == 1:  # a forked node's title
+        try:
+            argv = shlex.split(argv[0])
+        except ValueError:
+            return None
     if NODE_MODULE not in argv or "--home" not in argv[:-1]:
         return None
     home = Path(argv[list(argv).index("--home") + 1]).resolve()

@@ -9,11 +9,13 @@ exits. The supervisor never restarts a node on its own: an unexpected exit becom
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from calimero_devnet.cluster.processes.forked import ForkServer
 from calimero_devnet.cluster.processes.node_events import (
     NodeExited,
     NodeReady,
@@ -24,7 +26,7 @@ from calimero_devnet.cluster.processes.node_events import (
     StopEscalated,
     SupervisorEvent,
 )
-from calimero_devnet.cluster.processes.node_process import NodeProcess, NodeSpec
+from calimero_devnet.cluster.processes.node_process import NodeProcess, NodeSpec, child_env
 from calimero_devnet.config.model import DevnetConfig
 from calimero_devnet.errors import ClusterError
 
@@ -42,9 +44,12 @@ __all__ = [
     "node_home",
     "node_specs",
     "open_supervisor",
+    "stopping_nodes",
 ]
 
+log = logging.getLogger(__name__)
 STOP_GRACE_S = 5.0
+FORK_SERVER_ENV = "DEVNET_FORK_SERVER"  # "0": every node its own process (docs/cluster.md)
 
 
 def _ignore(_event: object) -> None:
@@ -98,13 +103,43 @@ class Supervisor:
     """The node processes of one cluster, by name; every event goes to ``report``."""
 
     def __init__(
-        self, report: Report = _ignore, parallel: int | None = None, ready_timeout: float = 30.0
-    ) -> None:
-        """Supervise no node yet; at most ``parallel`` nodes start at the same time."""
+        self, report: Report = _ignore, parallel: int | None = None, ready_timeout: float = 30.0,
+        fork: bool | None = None,
+    ) -> None:  # fmt: skip
+        """Supervise no node yet; at most ``parallel`` nodes start at the same time.
+
+        Nodes fork from one fork server (``forked.py``) unless ``fork`` is false (default:
+        true unless ``$DEVNET_FORK_SERVER`` is ``0``).
+        """
         self._report = report
         self._parallel = asyncio.Semaphore(parallel or default_parallelism())
         self._ready_timeout = ready_timeout
+        self._fork = os.environ.get(FORK_SERVER_ENV, "1") != "0" if fork is None else fork
+        self._forks: asyncio.Future[ForkServer | None] | None = None
         self.nodes: dict[str, NodeProcess] = {}
+
+    def warm_up(self) -> None:
+        """Start the fork server now, so its imports overlap whatever comes before the nodes."""
+        if self._fork and self._forks is None:
+            self._forks = asyncio.ensure_future(_start_fork_server())
+
+    async def fork_server(self) -> ForkServer | None:
+        """The running fork server (started on first use); None without one."""
+        self.warm_up()
+        if self._forks is None:
+            return None
+        server = await asyncio.shield(self._forks)
+        return None if server is None or server.lost else server
+
+    async def close(self) -> None:
+        """Stop the fork server (stop the nodes first: ``stop_all``)."""
+        if self._forks is None:
+            return
+        forks, self._forks = self._forks, None
+        forks.cancel()
+        server = (await asyncio.gather(forks, return_exceptions=True))[0]
+        if isinstance(server, ForkServer):
+            await server.close()
 
     def __getitem__(self, name: str) -> NodeProcess:
         """The node called ``name``; ``ClusterError`` naming the known ones otherwise."""
@@ -122,7 +157,7 @@ class Supervisor:
         """
         if spec.name in self.nodes:
             raise ClusterError(f"a node named {spec.name!r} is already supervised")
-        node = NodeProcess(spec, self._report, self._ready_timeout)
+        node = NodeProcess(spec, self._report, self._ready_timeout, self.fork_server)
         self.nodes[spec.name] = node
         try:
             async with self._parallel:
@@ -176,7 +211,30 @@ async def open_supervisor(
 ) -> AsyncIterator[Supervisor]:
     """A ``Supervisor`` whose nodes are all stopped when the block exits, however it exits."""
     supervisor = Supervisor(report, parallel, ready_timeout)
+    supervisor.warm_up()
+    try:
+        async with stopping_nodes(supervisor, grace):
+            yield supervisor
+    finally:
+        await supervisor.close()
+
+
+@asynccontextmanager
+async def stopping_nodes(
+    supervisor: Supervisor, grace: float = STOP_GRACE_S
+) -> AsyncIterator[Supervisor]:
+    """``supervisor``, its nodes all stopped when the block exits (its fork server is not:
+    ``close`` it after whatever the nodes need while they stop, such as the broker)."""
     try:
         yield supervisor
     finally:
         await supervisor.stop_all(grace)
+
+
+async def _start_fork_server() -> ForkServer | None:
+    """A fork server for this supervisor's nodes, or None (said in the log) if it fails."""
+    try:
+        return await ForkServer.start(child_env(None))
+    except ClusterError as exc:
+        log.warning("%s: every node starts as a process of its own", exc)
+        return None
