@@ -7,6 +7,8 @@ context joined by every node, and measures:
 
 * up: ``open_cluster`` entered → ready (``fresh`` data, warm toolchain and module cache);
 * RSS: the sum of the node processes' VmRSS when ready, and again after the load below;
+  PSS when ready, the fork server's included (``bench/memory.py``: forked nodes share its
+  pages, which RSS counts in every node);
 * write → visible: one ``set`` at a time on a rotating node, until every node's ``/ws``
   pushed its ``ItemSet`` event (p50, p99 in ms);
 * deltas/s: every node writes ``--writes`` sets back to back; the deltas each node absorbed
@@ -40,6 +42,7 @@ from typing import TypeVar
 import aiohttp
 import httpx
 
+from bench.memory import cluster_total_mib, total_mib
 from bench.scale_plot import plot
 from bench.scale_visible import visible, write_many
 from calimero_devnet.cluster.convergence import wait_converged
@@ -60,6 +63,7 @@ class Row:
     nodes: int
     up_s: float | None = None
     rss_ready_mib: float | None = None
+    pss_ready_mib: float | None = None
     rss_loaded_mib: float | None = None
     visible_p50_ms: float | None = None
     visible_p99_ms: float | None = None
@@ -73,24 +77,6 @@ def say(event: ClusterEvent) -> None:
     """Print problems only: the figures are the output."""
     if isinstance(event, Problem):
         print(f"  problem: {event}")
-
-
-def rss_mib(pids: list[int]) -> float:
-    """The summed VmRSS of ``pids``, in MiB.
-
-    Raises:
-        RuntimeError: a node process is gone.
-    """
-    total = 0
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except FileNotFoundError:
-            raise RuntimeError(f"node process {pid} is gone") from None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
 
 
 def why(exc: BaseException) -> str:
@@ -215,20 +201,22 @@ async def take_figures(row: Row, cluster: Cluster, args: argparse.Namespace) -> 
     pids = [ref.pid for ref in refs if ref.pid is not None]
     urls = [ref.url for ref in refs if ref.url is not None]
     ctx, limit = cluster.context_id(), args.converge_timeout
-    row.rss_ready_mib = rss_mib(pids)
+    row.rss_ready_mib, row.pss_ready_mib = cluster_total_mib(pids, os.getpid())
     shown = await phase(row, "write → visible", visible(urls, ctx, args.rounds))
     if shown is not None:
         row.visible_p50_ms, row.visible_p99_ms = shown
     rate = absorbed_per_s(cluster, urls, ctx, args.writes, limit)
     row.deltas_per_s = await phase(row, "deltas/s", rate)
     row.heal_s = await phase(row, "heal", heal_s(cluster, urls, ctx, args.heal, limit))
-    row.rss_loaded_mib = await phase(row, "RSS loaded", asyncio.to_thread(rss_mib, pids))
+    loaded = await phase(row, "RSS loaded", asyncio.to_thread(total_mib, pids))
+    row.rss_loaded_mib = loaded[0] if loaded is not None else None
 
 
 COLUMNS = (
     ("nodes", "nodes", "{:d}"),
     ("up_s", "up s", "{:.2f}"),
     ("rss_ready_mib", "RSS ready MiB", "{:.0f}"),
+    ("pss_ready_mib", "PSS ready MiB", "{:.0f}"),
     ("rss_loaded_mib", "RSS loaded MiB", "{:.0f}"),
     ("visible_p50_ms", "visible p50 ms", "{:.1f}"),
     ("visible_p99_ms", "visible p99 ms", "{:.1f}"),
@@ -255,7 +243,8 @@ def table(rows: list[Row]) -> str:
     body = [table_row(row) for row in rows]
     per_node = [
         f"RSS per node, {row.nodes} nodes: ready {cell(per(row.rss_ready_mib, row), '{:.1f}')}"
-        f" MiB, loaded {cell(per(row.rss_loaded_mib, row), '{:.1f}')} MiB"
+        f" MiB (PSS {cell(per(row.pss_ready_mib, row), '{:.1f}')}), loaded "
+        f"{cell(per(row.rss_loaded_mib, row), '{:.1f}')} MiB"
         for row in rows
     ]
     failed = [f"{row.nodes} nodes, {text}" for row in rows for text in row.failures]

@@ -7,7 +7,8 @@ the manager), not the ``devnet`` CLI; the toolchain cache is expected warm.
 * up: ``open_cluster`` entered → ready, for 3 and 10 nodes of the bundled kv-store
   template, with ``fresh`` (empty data dir) and on the data the previous run kept; nodes
   forked from the fork server and, interleaved, each its own process
-  (``$DEVNET_FORK_SERVER=0``); RSS and PSS per node once ready (``bench/memory.py``);
+  (``$DEVNET_FORK_SERVER=0``); RSS and PSS per node once ready (``bench/memory.py``; a
+  forked node's PSS includes its share of the fork server's);
 * save → redeployed: a copy of ``templates/kv-store`` in a temp dir is a watched app on 5
   nodes; from the write of ``src/index.ts`` until ``AppDeployed`` names all 5 nodes (the
   rollout emits it after every context is switched to the new build; the redeploy's type
@@ -35,7 +36,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.memory import per_node_mib
+from bench.memory import cluster_per_node_mib
 from calimero_devnet.cluster.events import AppDeployed, ClusterEvent, Problem
 from calimero_devnet.cluster.handle import Cluster
 from calimero_devnet.cluster.manager import open_cluster
@@ -76,12 +77,14 @@ class UpRuns:
 
 
 async def time_up(nodes: int, data_dir: Path, fresh: bool, runs: UpRuns) -> None:
-    """Seconds from entering ``open_cluster`` until it hands out the ready cluster."""
+    """Add to ``runs`` the seconds from entering ``open_cluster`` until it hands out the
+    ready cluster, and the memory per node then."""
     config = load_config(None, Overrides(nodes=nodes, data_dir=data_dir, fresh=fresh))
     started = time.perf_counter()
     async with open_cluster(config, say, control=True) as cluster:
         (runs.fresh if fresh else runs.kept).append(time.perf_counter() - started)
-        rss, pss = per_node_mib([ref.pid for ref in cluster.refs() if ref.pid is not None])
+        pids = [ref.pid for ref in cluster.refs() if ref.pid is not None]
+        rss, pss = cluster_per_node_mib(pids, os.getpid())
         runs.rss.append(rss)
         runs.pss.append(pss)
 
@@ -91,6 +94,7 @@ async def bench_up(repeats: int) -> None:
     fork server, and (interleaved, same run) each node its own process."""
     for nodes in (3, 10):
         ways = {"forked": UpRuns(), "exec": UpRuns()}
+        user_setting = os.environ.get(FORK_SERVER_ENV)
         with tempfile.TemporaryDirectory(prefix="bench-up-") as tmp:
             data = Path(tmp) / "data"
             for _ in range(repeats):
@@ -99,6 +103,8 @@ async def bench_up(repeats: int) -> None:
                     await time_up(nodes, data, True, runs)
                     await time_up(nodes, data, False, runs)
         os.environ.pop(FORK_SERVER_ENV)
+        if user_setting is not None:
+            os.environ[FORK_SERVER_ENV] = user_setting
         for way, runs in ways.items():
             print(f"up to ready, {nodes:2} nodes, {way:6} (warm toolchain): {runs.line()}")
         ratio = statistics.median(ways["exec"].fresh) / statistics.median(ways["forked"].fresh)

@@ -30,7 +30,33 @@ def memory_kib(pid: int) -> dict[str, int]:
     return found
 
 
+def total_mib(pids: list[int]) -> tuple[float, float]:
+    """(summed RSS, summed PSS) of ``pids`` in MiB."""
+    samples = [memory_kib(pid) for pid in pids]
+    rss, pss = (sum(sample[name] for sample in samples) / 1024 for name in FIELDS)
+    return rss, pss
+
+
 def per_node_mib(pids: list[int]) -> tuple[float, float]:
     """(mean RSS, mean PSS) of ``pids`` in MiB."""
-    samples = [memory_kib(pid) for pid in pids]
-    return tuple(sum(s[f] for s in samples) / len(samples) / 1024 for f in FIELDS)  # type: ignore[return-value]
+    rss, pss = total_mib(pids)
+    return rss / len(pids), pss / len(pids)
+
+
+def parent_pid(pid: int) -> int:
+    """The parent of ``pid`` (``/proc/<pid>/stat``: the field after the state)."""
+    return int(Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[1])
+
+
+def cluster_total_mib(pids: list[int], manager: int) -> tuple[float, float]:
+    """(summed RSS, summed PSS) of the nodes ``pids``, the PSS with that of the parent they
+    have besides ``manager`` (the fork server, when they are forked)."""
+    rss, pss = total_mib(pids)
+    servers = {parent_pid(pid) for pid in pids} - {manager}
+    return rss, pss + (total_mib(sorted(servers))[1] if servers else 0.0)
+
+
+def cluster_per_node_mib(pids: list[int], manager: int) -> tuple[float, float]:
+    """``cluster_total_mib`` per node."""
+    rss, pss = cluster_total_mib(pids, manager)
+    return rss / len(pids), pss / len(pids)

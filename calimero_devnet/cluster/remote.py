@@ -21,7 +21,7 @@ from calimero_devnet.cluster.access import ClusterAccess
 from calimero_devnet.cluster.events import ClusterEvent, Problem
 from calimero_devnet.cluster.events_json import DROPPED, HEARTBEAT, event_from_json
 from calimero_devnet.cluster.nodeclient import JSON_HEADERS, http_client, json_body
-from calimero_devnet.cluster.processes import orphans, procfs
+from calimero_devnet.cluster.processes import orphans
 from calimero_devnet.cluster.processes.statefile import (
     ClusterState,
     manager_alive,
@@ -128,8 +128,8 @@ class RemoteCluster(ClusterAccess):
         return refs
 
     def _runs(self, name: str, pid: int) -> bool:
-        """Whether ``pid`` is node ``name`` of this cluster (by its command line)."""
-        return orphans.node_of(procfs.cmdline(pid), self.state.data_dir) == name
+        """Whether ``pid`` is node ``name`` of this cluster (``orphans.node_running``)."""
+        return orphans.node_running(pid, self.state.data_dir) == name
 
     def _control_url(self) -> str:
         if self.manager_gone:

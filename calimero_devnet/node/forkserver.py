@@ -6,7 +6,7 @@ imports. Here the imports happen once; each node is a ``fork()`` of this process
 module pages shared copy-on-write (``gc.freeze`` keeps the collector from touching them).
 
 The manager talks to it over a ``SOCK_SEQPACKET`` socket pair (fd number in ``argv[1]``),
-one JSON message per packet (``docs/architecture.md`` "Fork server"):
+one JSON message per packet (``docs/decisions.md``, "Nodes fork from one fork server"):
 
 - ``{"ready": true, "pid": P, "seconds": S}`` once, after the imports (or ``"error"``);
 - ask ``{"id": N, "entry": "module:function", "argv": [...], "env": {...}, "title": T}``
@@ -17,13 +17,13 @@ one JSON message per packet (``docs/architecture.md`` "Fork server"):
 
 The child leaves the server's session, takes the three descriptors as 0/1/2, closes every
 other one, takes the asked environment and runs the entry, whose return is its exit code.
-The server exits when the manager's end closes; its children then serve on (as a node the
-manager started itself would), reparented, and ``orphans.py`` finds them by their stderr.
+A child the manager cannot be told of (its end is gone) is killed. The server exits when
+the manager's end closes; its children then serve on (as a node the manager started itself
+would), reparented, and ``orphans.py`` finds them by their title or their stderr.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib
 import json
@@ -54,7 +54,7 @@ PRELOAD = (
     "calimero_devnet.node.bus.session",
     "calimero_devnet.node.bus.wire",
 )
-MAX_PACKET = 1 << 20
+MAX_PACKET = 1 << 17  # an ask is its argv and environment: a few KiB
 STDIO_FDS = 3
 
 
@@ -83,16 +83,38 @@ def preload(modules: tuple[str, ...] = PRELOAD) -> float:
     return time.perf_counter() - started
 
 
+class BadAsk(ValueError):
+    """An ask that cannot be run (a manager's bug): answered ``failed``, the server serves on."""
+
+    def __init__(self, ask_id: object, why: str) -> None:
+        """The ask ``ask_id`` (None if unreadable) is refused for ``why``."""
+        super().__init__(why)
+        self.ask_id = ask_id
+
+
 def read_ask(sock: socket.socket) -> Ask | None:
-    """The next ask, or None once the manager's end is closed."""
-    data, fds, _flags, _addr = socket.recv_fds(sock, MAX_PACKET, STDIO_FDS)
-    if not data:
+    """The next ask, or None once the manager's end is closed.
+
+    Raises:
+        BadAsk: it is not an ask (its descriptors are closed).
+    """
+    data, fds, flags, _addr = socket.recv_fds(sock, MAX_PACKET, STDIO_FDS, socket.MSG_CMSG_CLOEXEC)
+    if not data and not fds:
         return None
-    body = json.loads(data)
-    if len(fds) != STDIO_FDS:
+    ask_id = None
+    try:
+        body = json.loads(data)
+        ask_id = body.get("id") if isinstance(body, dict) else None
+        if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC) or len(fds) != STDIO_FDS:
+            raise ValueError(f"{len(fds)} descriptors (3 wanted) or a packet cut short")
+        title = body.get("title", "")
+        ask = Ask(
+            int(body["id"]), str(body["entry"]), list(body["argv"]), dict(body["env"]), title, fds
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         _close(fds)
-        raise ValueError(f"ask {body.get('id')} came with {len(fds)} descriptors, not 3")
-    return Ask(body["id"], body["entry"], body["argv"], body["env"], body.get("title", ""), fds)
+        raise BadAsk(ask_id, f"bad ask: {exc}") from exc
+    return ask
 
 
 def serve(sock: socket.socket) -> Ask | None:
@@ -106,8 +128,8 @@ def serve(sock: socket.socket) -> Ask | None:
                 continue
             try:
                 ask = read_ask(sock)
-            except (ValueError, KeyError, TypeError) as exc:  # a manager's bug: say it, serve on
-                send(sock, {"failed": None, "error": f"bad ask: {exc}"})
+            except BadAsk as exc:
+                _tell(sock, {"failed": exc.ask_id, "error": str(exc)})
                 continue
             if ask is None:
                 return None
@@ -118,31 +140,48 @@ def serve(sock: socket.socket) -> Ask | None:
 
 
 def _fork(sock: socket.socket, selector: selectors.BaseSelector, ask: Ask) -> bool:
-    """Fork for ``ask``; True in the child. The parent answers and watches the child."""
+    """Fork for ``ask``; True in the child. The parent answers and watches the child.
+
+    A child the manager cannot be told of is killed: nobody would drive it.
+    """
     sys.stdout.flush()
     sys.stderr.flush()
     try:
         pid = os.fork()
     except OSError as exc:
         _close(ask.fds)
-        send(sock, {"failed": ask.id, "error": f"fork: {exc}"})
+        _tell(sock, {"failed": ask.id, "error": f"fork: {exc}"})
         return False
     if pid == 0:
         return True
     _close(ask.fds)
-    pidfd = os.pidfd_open(pid)
-    selector.register(pidfd, selectors.EVENT_READ, pid)
-    with contextlib.suppress(OSError):  # the manager is gone: the next read says so
-        send(sock, {"started": ask.id, "pid": pid}, [pidfd])
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError as exc:  # out of descriptors: the child cannot be watched, so it goes
+        os.kill(pid, signal.SIGKILL)  # not reaped yet: the pid is still this child's
+        os.waitpid(pid, 0)
+        _tell(sock, {"failed": ask.id, "error": f"pidfd_open: {exc}"})
+        return False
+    selector.register(pidfd, selectors.EVENT_READ, pid)  # reaped when it ends, told or not
+    if not _tell(sock, {"started": ask.id, "pid": pid}, [pidfd]):
+        os.kill(pid, signal.SIGKILL)
     return False
+
+
+def _tell(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> bool:
+    """Send ``message``; False if the manager's end is gone (the next read says so)."""
+    try:
+        send(sock, message, fds)
+    except OSError:
+        return False
+    return True
 
 
 def _reap(sock: socket.socket, selector: selectors.BaseSelector, pidfd: int, pid: int) -> None:
     selector.unregister(pidfd)
     os.close(pidfd)
     _pid, status = os.waitpid(pid, 0)
-    with contextlib.suppress(OSError):  # the manager is gone
-        send(sock, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
+    _tell(sock, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
 def run_child(ask: Ask) -> int:

@@ -3,25 +3,27 @@
 A manager that dies (SIGKILL, out of memory) cannot stop its nodes. They keep serving, on
 their data and their peers (a node never drops either on its own), and say so once in
 their log: whoever reads ``devnet logs`` learns why no manager answers, and what to do.
-The parent pid tells: a node's parent is its manager, or the manager's fork server (which
-exits with it), until the manager dies.
+The manager is known by its pid *and* its start time (``/proc/<pid>/stat``), read when the
+watch starts: a pid the system hands to another program later is not taken for it. (Its
+parent is no proof: a node forked by the fork server has the server as parent, and init
+once the server is gone, with the manager alive.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 
 log = logging.getLogger(__name__)
 CHECK_S = 1.0
 
 
 async def watch_manager(manager_pid: int, name: str, every: float = CHECK_S) -> None:
-    """Return once ``manager_pid`` is no longer this process's parent, after a warning."""
-    # Polled: no event tells a child its parent died (PR_SET_PDEATHSIG only sends a signal,
-    # which would stop the node); a getppid() a second costs nothing.
-    while started_by(manager_pid):  # noqa: ASYNC110
+    """Return once ``manager_pid`` is no longer running, after a warning."""
+    # Polled: no event tells a process another one died (PR_SET_PDEATHSIG only sends a
+    # signal, which would stop the node); one read of /proc a second costs nothing.
+    started = start_time(manager_pid)
+    while started is not None and start_time(manager_pid) == started:  # noqa: ASYNC110
         await asyncio.sleep(every)
     log.warning(
         "its manager (pid %d) is gone; %s serves on, data kept: `devnet up` stops it and "
@@ -30,17 +32,14 @@ async def watch_manager(manager_pid: int, name: str, every: float = CHECK_S) -> 
     )  # fmt: skip
 
 
-def started_by(manager_pid: int) -> bool:
-    """Whether our parent is ``manager_pid`` or a child of it (its fork server)."""
-    parent = os.getppid()
-    return parent == manager_pid or parent_of(parent) == manager_pid
-
-
-def parent_of(pid: int) -> int | None:
-    """The parent pid of ``pid`` (None if it is gone)."""
+def start_time(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot); None if it is gone or a zombie."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             # pid (comm) state ppid ...: comm may hold spaces and parentheses, so from the last ")"
-            return int(stat.read().rpartition(b")")[2].split()[1])
-    except (OSError, IndexError, ValueError):
+            fields = stat.read().rpartition(b")")[2].split()
+    except OSError:
         return None
+    if len(fields) < 20 or fields[0] in (b"Z", b"X"):
+        return None
+    return int(fields[19])  # field 22 of stat(5); fields[0] is field 3

@@ -13,6 +13,7 @@ def report(argv: list[str]) -> int:
     seen = {
         "argv": argv,
         "env": os.environ.get("FORK_TEST"),
+        "server_env": os.environ.get("SERVER_ONLY"),
         "own_session": os.getsid(0) == os.getpid(),
         "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
         "stdin": sys.stdin.read(),

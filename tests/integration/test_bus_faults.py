@@ -109,6 +109,28 @@ async def test_seeded_loss_is_reproducible_and_matches_the_memory_bus(
     assert await receive(b, len(first)) == first  # type: ignore[arg-type]
 
 
+async def test_a_change_of_rules_runs_the_connect_callbacks_of_nodes_still_connected(
+    broker: BrokerHandle,
+) -> None:
+    cluster = new_cluster()
+    async with open_nodes(broker, cluster, "a", "b", "c") as (a, b, c):
+        heard: list[str] = []
+        for node, name in ((a, "a"), (b, "b"), (c, "c")):
+
+            async def on_connect(name: str = name) -> None:
+                heard.append(name)
+
+            node.on_connect.append(on_connect)
+        await apply_rules(broker, cluster, CUT, a, b, c)
+        await wait_until(lambda: sorted(heard) == ["a", "b", "c"])
+        await apply_rules(broker, cluster, NetRules(), a, b, c)  # the heal: heads at once
+        await wait_until(lambda: len(heard) == 6)
+        await apply_rules(broker, cluster, NetRules(), a, b, c)  # the same rules: nothing
+        assert await nothing_arrives(a)
+        assert sorted(heard) == ["a", "a", "b", "b", "c", "c"]
+        assert [node.stats.connects for node in (a, b, c)] == [1, 1, 1]
+
+
 async def test_disconnected_closes_the_session_and_reconnects(broker: BrokerHandle) -> None:
     cluster = new_cluster()
     async with open_nodes(broker, cluster, "a", "b") as (a, b):

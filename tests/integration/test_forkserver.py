@@ -26,7 +26,7 @@ ENTRIES = "tests.integration.fork_entries"
 
 @pytest.fixture
 async def server() -> AsyncIterator[ForkServer]:
-    forks = await ForkServer.start(child_env(None))
+    forks = await ForkServer.start(child_env(None) | {"SERVER_ONLY": "1"})
     try:
         yield forks
     finally:
@@ -53,6 +53,7 @@ async def test_a_child_gets_its_streams_environment_session_and_exit_code(
     assert seen == {
         "argv": ["7", "x y"],
         "env": "given",
+        "server_env": None,  # the child has the asked environment, not the server's
         "own_session": True,
         "fds": [0, 1, 2, 3],  # 3: the listing's own; none of the server's or a sibling's
         "stdin": "",
@@ -95,6 +96,40 @@ async def test_children_outlive_a_dead_server_and_end_with_the_lost_code(
     assert await asyncio.wait_for(child.wait(), 10) == LOST_EXIT
 
 
+def titled(title: str) -> list[int]:
+    """The processes showing ``title`` as their command line."""
+    return [pid for pid in procfs.pids() if procfs.cmdline(pid) == [title]]
+
+
+@pytest.mark.parametrize("yields", [0, 1, 2, 4, 8, 16])
+async def test_a_spawn_cancelled_at_any_point_leaves_no_child_running(
+    server: ForkServer, yields: int
+) -> None:
+    title = f"fork-test cancelled after {yields} yields {os.getpid()}"
+    spawn = asyncio.ensure_future(server.spawn([], {}, 2, title=title, entry=f"{ENTRIES}:hang"))
+    for _ in range(yields):
+        await asyncio.sleep(0)
+    spawn.cancel()
+    try:
+        child = await spawn
+    except asyncio.CancelledError:
+        await until(lambda: not titled(title), "a child of a cancelled spawn runs on")
+    else:  # it was done before the cancel came: an ordinary child, ours to end
+        child.send_signal(signal.SIGKILL)
+        assert await child.wait() == -signal.SIGKILL
+
+
+async def test_closing_with_a_start_in_hand_leaves_no_child_running() -> None:
+    forks = await ForkServer.start(child_env(None))
+    title = f"fork-test closed mid-start {os.getpid()}"
+    spawn = asyncio.ensure_future(forks.spawn([], {}, 2, title=title, entry=f"{ENTRIES}:hang"))
+    await asyncio.sleep(0)
+    await forks.close()
+    with pytest.raises(ClusterError, match="fork server"):
+        await spawn  # never handed out: a child named during the close is killed
+    await until(lambda: not titled(title), "a child asked for before close runs on")
+
+
 async def test_a_supervisor_forks_nodes_and_execs_them_once_its_server_is_gone(
     tmp_path: Path,
 ) -> None:
@@ -105,6 +140,9 @@ async def test_a_supervisor_forks_nodes_and_execs_them_once_its_server_is_gone(
         server = await supervisor.fork_server()
         assert server is not None
         assert procfs.cmdline(forked.pid or 0)[0].startswith("python -m calimero_devnet.node ")
+        assert await forked.stop() == 0  # SIGINT reaches a forked node: a clean stop
+        await forked.start()
+        await forked.wait_ready()
         server.process.kill()
         await until(lambda: server.lost, "the server's end did not close")
         execed = await supervisor.spawn(specs[1])
@@ -112,6 +150,17 @@ async def test_a_supervisor_forks_nodes_and_execs_them_once_its_server_is_gone(
         assert await supervisor.fork_server() is None
         assert await forked.stop() == LOST_EXIT  # it stopped; its code died with the server
         assert await execed.stop() == 0
+    finally:
+        await supervisor.stop_all()
+        await supervisor.close()
+
+
+async def test_without_forking_every_node_is_a_process_of_its_own(tmp_path: Path) -> None:
+    supervisor = Supervisor(fork=False)
+    try:
+        node = await supervisor.spawn(NodeSpec("node-1", node_home(tmp_path, "node-1")))
+        assert procfs.cmdline(node.pid or 0)[1:3] == ["-m", "calimero_devnet.node"]
+        assert await supervisor.fork_server() is None
     finally:
         await supervisor.stop_all()
         await supervisor.close()

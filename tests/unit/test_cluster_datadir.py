@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -85,6 +86,25 @@ def test_a_node_is_recognised_by_its_home_in_the_data_dir(tmp_path: Path) -> Non
     assert orphans.node_of([*node, str(tmp_path / "elsewhere" / "node-2")], tmp_path) is None
     assert orphans.node_of(["vim", "--home", str(tmp_path / "nodes" / "n")], tmp_path) is None
     assert orphans.node_of([*node], tmp_path) is None  # --home without its value
+
+
+def test_a_forked_node_without_its_title_is_recognised_by_its_stderr(tmp_path: Path) -> None:
+    home = tmp_path / "nodes" / "node-3"
+    home.mkdir(parents=True)
+    untitled = [
+        sys.executable,
+        "-c",
+        "import time; time.sleep(30)",
+        "calimero_devnet.node.forkserver",
+    ]
+    for stderr_path, expected in ((home / "stderr.log", "node-3"), (tmp_path / "x.log", None)):
+        with stderr_path.open("ab") as stderr:
+            child = subprocess.Popen(untitled, stderr=stderr)
+        try:
+            assert orphans.node_running(child.pid, tmp_path) == expected
+        finally:
+            child.kill()
+            child.wait()
 
 
 def test_a_forked_node_is_recognised_by_its_title(tmp_path: Path) -> None:

@@ -31,6 +31,12 @@ SERVER_PROGRAM = (sys.executable, "-m", "calimero_devnet.node.forkserver")
 LOST_EXIT = 255  # a child's code when the server that reaps it is gone
 READY_TIMEOUT_S = 60.0  # the imports, on a loaded machine
 CLOSE_TIMEOUT_S = 5.0
+SPAWN_TIMEOUT_S = 30.0  # a fork takes ms: a server this slow is stuck
+
+
+class ForkServerGone(ClusterError):
+    """The fork server cannot take an ask (gone, or stopped answering): start the node
+    another way."""
 
 
 class ForkedChild:
@@ -79,6 +85,8 @@ class ForkServer:
         self._sock = sock
         self._loop = asyncio.get_running_loop()
         self._ready: asyncio.Future[dict[str, Any]] = self._loop.create_future()
+        self._gone: asyncio.Future[None] = self._loop.create_future()  # set once lost
+        self._closing = False
         self._asks: dict[int, tuple[asyncio.Future[ForkedChild], asyncio.StreamReader]] = {}
         self._children: dict[int, ForkedChild] = {}
         self._ids = itertools.count(1)
@@ -125,37 +133,63 @@ class ForkServer:
     ) -> ForkedChild:  # fmt: skip
         """Fork a child running ``entry(argv)`` with ``env``, stderr on the fd ``stderr``.
 
+        A child forked for a spawn that was cancelled or timed out meanwhile is killed as
+        soon as the server names it: no child runs that no one drives.
+
         Raises:
-            ClusterError: the server is gone or could not fork.
+            ForkServerGone: the ask did not reach the server, or it stopped answering.
+            ClusterError: it could not fork, or died with the ask in hand.
         """
         if self.lost:
-            raise ClusterError("the node fork server is gone")
+            raise ForkServerGone("the node fork server is gone")
         ask_id = next(self._ids)
         ask = {"id": ask_id, "entry": entry, "argv": argv, "env": env, "title": title}
         answer: asyncio.Future[ForkedChild] = self._loop.create_future()
         reader = asyncio.StreamReader()
         read_end, write_end = os.pipe()
+        pipe = os.fdopen(read_end, "rb", buffering=0)  # the transport owns it once made
+        try:
+            transport, _protocol = await self._loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), pipe
+            )
+        except BaseException:
+            pipe.close()
+            os.close(write_end)
+            raise
         stdin = os.open(os.devnull, os.O_RDONLY)
         try:
             self._asks[ask_id] = (answer, reader)
             await self._send(ask, [stdin, write_end, stderr])
+            return await asyncio.wait_for(asyncio.shield(answer), SPAWN_TIMEOUT_S)
+        except TimeoutError:
+            self._asks.pop(ask_id, None)
+            answer.cancel()
+            transport.close()
+            self._lose(f"the node fork server did not answer within {SPAWN_TIMEOUT_S:g} s")
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()  # it must not fork later for an ask we gave up on
+            raise ForkServerGone("the node fork server stopped answering") from None
         except BaseException:
             self._asks.pop(ask_id, None)
-            os.close(read_end)
+            answer.cancel()  # a child named later is killed (``_dispatch``)
+            transport.close()
             raise
         finally:
             os.close(write_end)
             os.close(stdin)
-        pipe = os.fdopen(read_end, "rb", buffering=0)  # the transport owns it
-        await self._loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
-        try:
-            return await asyncio.shield(answer)
-        except asyncio.CancelledError:
-            answer.add_done_callback(_kill_unwanted)
-            raise
 
     async def close(self) -> None:
-        """Stop the server (its children serve on; the supervisor stops them first)."""
+        """Stop the server (its children serve on; the supervisor stops them first).
+
+        Our end stops writing, so the server answers what it already has and exits; a
+        child it names meanwhile is killed (nobody asked for it any more).
+        """
+        if not self.lost:
+            self._closing = True
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_WR)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._gone), CLOSE_TIMEOUT_S)
         self._lose("the node fork server was closed")
         self._sock.close()
         try:
@@ -176,7 +210,7 @@ class ForkServer:
                 await self._writable()
             except OSError as exc:
                 self._lose(f"the node fork server is gone ({exc})")
-                raise ClusterError("the node fork server is gone") from exc
+                raise ForkServerGone("the node fork server is gone") from exc
 
     async def _writable(self) -> None:
         done: asyncio.Future[None] = self._loop.create_future()
@@ -189,7 +223,9 @@ class ForkServer:
     def _on_readable(self) -> None:
         while not self.lost:
             try:
-                data, fds, _flags, _addr = socket.recv_fds(self._sock, MAX_PACKET, 1)
+                data, fds, _flags, _addr = socket.recv_fds(
+                    self._sock, MAX_PACKET, 1, socket.MSG_CMSG_CLOEXEC
+                )
             except BlockingIOError:
                 return
             except OSError as exc:
@@ -205,10 +241,12 @@ class ForkServer:
             if not self._ready.done():
                 self._ready.set_result(message)
         elif "started" in message:
-            answer, reader = self._asks.pop(message["started"])
+            answer, reader = self._asks.pop(message["started"], (None, asyncio.StreamReader()))
             child = ForkedChild(message["pid"], fds[0], reader)
-            self._children[child.pid] = child
-            if not answer.done():
+            self._children[child.pid] = child  # its exit is still reported, and reaped
+            if answer is None or answer.done() or self._closing:
+                child.send_signal(signal.SIGKILL)  # nobody waits for it any more
+            else:
                 answer.set_result(child)
         elif "exited" in message:
             ended = self._children.pop(message["exited"], None)
@@ -229,9 +267,10 @@ class ForkServer:
         self._loop.remove_reader(self._sock.fileno())
         if not self._ready.done():
             self._ready.set_result({"ready": False, "error": why})
+        self._gone.set_result(None)
         for answer, _reader in self._asks.values():
-            if not answer.done():
-                answer.set_exception(ClusterError(why))
+            if not answer.done():  # it may have forked: not a reason to start another way
+                answer.set_exception(ClusterError(f"{why}, with the start in hand"))
         self._asks.clear()
         for child in self._children.values():
             child.watch_pidfd()
@@ -247,10 +286,3 @@ class ForkServer:
 def _resolve(done: asyncio.Future[None]) -> None:
     if not done.done():
         done.set_result(None)
-
-
-def _kill_unwanted(answer: asyncio.Future[ForkedChild]) -> None:
-    """A child forked for a spawn that was cancelled meanwhile: nobody drives it, so end it."""
-    if not answer.cancelled() and answer.exception() is None:
-        with contextlib.suppress(ProcessLookupError):
-            answer.result().send_signal(signal.SIGKILL)

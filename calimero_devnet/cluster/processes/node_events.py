@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from calimero_devnet.cluster.processes.forked import LOST_EXIT
 from calimero_devnet.errors import ClusterError
 
 LOG_TAIL_LINES = 20
@@ -26,7 +27,7 @@ EXIT_MEANINGS = {
     2: "bad option or RPC port taken",
     5: "store unusable (is another process using this home?)",
     130: "interrupted before it was running",
-    255: "its exit status was lost with the fork server that started it",  # forked.LOST_EXIT
+    LOST_EXIT: "its exit status was lost with the fork server that started it",
 }
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calimero_devnet.auth import ENV_VAR
-from calimero_devnet.cluster.processes.forked import ForkedChild, ForkServer
+from calimero_devnet.cluster.processes.forked import ForkedChild, ForkServer, ForkServerGone
 from calimero_devnet.cluster.processes.node_events import (
     RUN_MARKER,
     NodeExited,
@@ -157,10 +157,10 @@ class NodeProcess:
             args = argv[len(NODE_PROGRAM) :]
             try:
                 return await server.spawn(args, env, stderr, shlex.join([*NODE_TITLE, *args]))
-            except ClusterError as exc:
-                if not server.lost:
-                    raise ClusterError(f"cannot start {self.name}: {exc}") from exc
+            except ForkServerGone as exc:
                 log.warning("%s: %s; starting it as a process of its own", self.name, exc)
+            except ClusterError as exc:
+                raise ClusterError(f"cannot start {self.name}: {exc}") from exc
         try:
             return await asyncio.create_subprocess_exec(
                 *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,

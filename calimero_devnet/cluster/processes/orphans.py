@@ -5,7 +5,9 @@ serve on (holding their stores' locks, so a new ``devnet up`` could not open the
 does the broker. They are found by what proves them ours, never by a pid alone:
 
 - a node runs ``calimero_devnet.node`` with ``--home <data_dir>/nodes/<name>`` (a node
-  forked by the fork server shows that command line as one shell-quoted string);
+  forked by the fork server shows that command line as one shell-quoted title, or, where
+  the title could not be set in full, a command line naming our package and its stderr
+  open on ``<data_dir>/nodes/<name>/stderr.log``);
 - the broker runs our embedded broker module or mosquitto, with its output going to
   ``<data_dir>/broker/`` (and mosquitto with the config file there).
 
@@ -64,6 +66,24 @@ def node_of(argv: Sequence[str], data_dir: Path) -> str | None:
     return home.name if home.parent == (data_dir / "nodes").resolve() else None
 
 
+def node_running(pid: int, data_dir: Path) -> str | None:
+    """The name of the node of ``data_dir`` that ``pid`` is, if it is one."""
+    argv = procfs.cmdline(pid)
+    name = node_of(argv, data_dir)
+    if name is not None or not any(NODE_MODULE in part for part in argv):
+        return name
+    target = procfs.fd_target(pid, 2)  # a forked node whose title is missing or cut short
+    if target is None:
+        return None
+    stderr = Path(target)
+    nodes = (data_dir / "nodes").resolve()
+    return (
+        stderr.parent.name
+        if stderr.name == "stderr.log" and stderr.parent.parent == nodes
+        else None
+    )
+
+
 def is_broker_of(pid: int, argv: Sequence[str], data_dir: Path) -> bool:
     """Whether ``pid`` (running ``argv``) is a broker a manager of ``data_dir`` started."""
     workdir = (data_dir / "broker").resolve()
@@ -77,11 +97,10 @@ def find(data_dir: Path) -> list[Leftover]:
     for pid in procfs.pids():
         if pid == os.getpid() or not manager_alive(pid):
             continue  # ourselves, or a zombie
-        argv = procfs.cmdline(pid)
-        name = node_of(argv, data_dir)
+        name = node_running(pid, data_dir)
         if name is not None:
             nodes.append(Leftover(pid, f"{name} (pid {pid})", is_node=True))
-        elif is_broker_of(pid, argv, data_dir):
+        elif is_broker_of(pid, procfs.cmdline(pid), data_dir):
             brokers.append(Leftover(pid, f"broker (pid {pid})", is_node=False))
     return sorted(nodes, key=lambda n: n.what) + brokers
 

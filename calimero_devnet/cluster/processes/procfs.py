@@ -40,3 +40,11 @@ def open_files(pid: int) -> set[str]:
             with contextlib.suppress(OSError):  # closed while we looked
                 found.add(os.readlink(fd))
     return found
+
+
+def fd_target(pid: int, fd: int) -> str | None:
+    """What descriptor ``fd`` of ``pid`` points at (None if gone or not ours to look at)."""
+    try:
+        return os.readlink(PROC / str(pid) / "fd" / str(fd))
+    except OSError:
+        return None

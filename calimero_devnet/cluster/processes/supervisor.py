@@ -116,23 +116,33 @@ class Supervisor:
         self._ready_timeout = ready_timeout
         self._fork = os.environ.get(FORK_SERVER_ENV, "1") != "0" if fork is None else fork
         self._forks: asyncio.Future[ForkServer | None] | None = None
+        self._closed = False
         self.nodes: dict[str, NodeProcess] = {}
 
     def warm_up(self) -> None:
         """Start the fork server now, so its imports overlap whatever comes before the nodes."""
-        if self._fork and self._forks is None:
+        if self._fork and self._forks is None and not self._closed:
             self._forks = asyncio.ensure_future(_start_fork_server())
 
     async def fork_server(self) -> ForkServer | None:
-        """The running fork server (started on first use); None without one."""
+        """The running fork server (started on first use); None without one or once closed."""
         self.warm_up()
-        if self._forks is None:
+        forks = self._forks
+        if forks is None or self._closed:
             return None
-        server = await asyncio.shield(self._forks)
+        try:
+            server = await asyncio.shield(forks)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if forks.cancelled() and task is not None and not task.cancelling():
+                return None  # ``close`` gave up on its start, not our caller on us
+            raise
         return None if server is None or server.lost else server
 
     async def close(self) -> None:
-        """Stop the fork server (stop the nodes first: ``stop_all``)."""
+        """Stop the fork server for good (stop the nodes first: ``stop_all``); nodes
+        started later are processes of their own."""
+        self._closed = True
         if self._forks is None:
             return
         forks, self._forks = self._forks, None

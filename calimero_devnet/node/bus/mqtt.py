@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 from calimero_devnet.errors import ConfigError, ParseError
@@ -201,6 +201,9 @@ class MqttTransport:
 
     async def _on_data_connect(self) -> None:
         self.stats.connects += 1
+        await self._run_on_connect()
+
+    async def _run_on_connect(self) -> None:
         for callback in list(self.on_connect):
             try:
                 await callback()
@@ -215,11 +218,20 @@ class MqttTransport:
         except ConfigError as exc:
             log.warning("%s: ignoring invalid network rules: %s", self.node, exc)
             return
-        self.rules = rules
+        previous, self.rules = self.rules, rules
         self.inbox.set_rules(rules)
         self._rules_seen.set()
         if self._ready:
             self._data.set_enabled(self.node not in rules.disconnected)
+            stays = self.node not in rules.disconnected and self._data.connected.is_set()
+            if rules != previous and stays:
+                # Peers cut off may be back (a heal): say our heads now, not a period later.
+                self._later(self._run_on_connect())
+
+    def _later(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
 
     async def _on_control_connect(self) -> None:
         if self._status is not None:

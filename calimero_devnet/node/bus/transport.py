@@ -16,7 +16,9 @@ Contract:
     * ``publish_feed``, ``publish_status`` and ``publish_presence`` are the control plane:
       never cut by rules.
     * ``on_connect`` callbacks run after every connection, the first one included when
-      they are registered before it completes (register them right after opening).
+      they are registered before it completes (register them right after opening), and
+      (MQTT) after every change of the network rules while connected: a heal reconnects
+      peers as surely as a reconnect does.
     * ``link()`` says where the connection stands (``link.LinkState``); every change is
       told to the ``on_link`` listeners, synchronously, in the event loop.
 """

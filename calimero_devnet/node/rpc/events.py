@@ -99,17 +99,21 @@ class EventHub:
         self._closing: set[asyncio.Task[None]] = set()
 
     def publish_nowait(self, notice: CommitNotice) -> None:
-        """Queue a commit for fan-out; call on the event loop."""
-        self._inbox.put_nowait(notice)
+        """Queue a commit for fan-out; call on the event loop. Without a client connected,
+        nothing is queued: no one subscribed before this commit could be owed it."""
+        if self._subscribers:
+            self._inbox.put_nowait(notice)
 
     async def run(self) -> None:
         """Fan out queued commits forever (a main-loop task)."""
         while True:
             notice = await self._inbox.get()
+            wanting = [sub for sub in self._subscribers if notice.context_id in sub.contexts]
+            if not wanting:
+                continue  # the message is built only for someone (a heal commits thousands)
             message = state_mutation(notice)
-            for sub in list(self._subscribers):
-                if notice.context_id in sub.contexts:
-                    self._offer(sub, message)
+            for sub in wanting:
+                self._offer(sub, message)
 
     def _offer(self, sub: _Subscriber, message: Message) -> None:
         try:

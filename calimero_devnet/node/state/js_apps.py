@@ -141,19 +141,23 @@ def merge_host_actions(state: ReadableStore, delta: CausalDelta) -> Merged:
     Raises:
         ParseError: the payload is malformed or forged (see the module docstring).
     """
-    where = (
-        f"host-actions delta {to_b58(delta.id)} of context {to_b58(delta.context_id)} "
-        f"from {to_b58(delta.author)}"
-    )
     overlay = Overlay(state)
     try:
         applied = merge_delta(CollectionState(overlay), delta.payload, author=delta.author)
     except CollectionError as exc:
-        raise ParseError(f"{where} is refused, nothing was written: {exc}") from exc
+        raise ParseError(f"{_where(delta)} is refused, nothing was written: {exc}") from exc
     if applied.max_stamp is not None and applied.max_stamp.time > delta.hlc.time:
         raise ParseError(
-            f"{where} is refused, nothing was written: an action is stamped "
+            f"{_where(delta)} is refused, nothing was written: an action is stamped "
             f"{applied.max_stamp.time}, after the delta's own HLC {delta.hlc.time}"
         )
     root_hash = fold_writes(overlay)  # before copying the writes: it adds the accumulator
     return Merged(dict(overlay.writes), root_hash)
+
+
+def _where(delta: CausalDelta) -> str:
+    """Which delta a refusal is about (built only for one: a heal merges thousands)."""
+    return (
+        f"host-actions delta {to_b58(delta.id)} of context {to_b58(delta.context_id)} "
+        f"from {to_b58(delta.author)}"
+    )
