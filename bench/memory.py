@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from calimero_devnet.procstat import stat_fields
+
 FIELDS = ("Rss", "Pss")
 
 
@@ -45,7 +47,7 @@ def per_node_mib(pids: list[int]) -> tuple[float, float]:
 
 def parent_pid(pid: int) -> int:
     """The parent of ``pid`` (``/proc/<pid>/stat``: the field after the state)."""
-    return int(Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[1])
+    return int(stat_fields(pid)[1])
 
 
 def cluster_total_mib(pids: list[int], manager: int) -> tuple[float, float]:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from calimero_devnet import procstat
+from calimero_devnet.procstat import is_zombie, stat_fields
+
 log = logging.getLogger(__name__)
 CHECK_S = 1.0
 
@@ -34,12 +37,5 @@ async def watch_manager(manager_pid: int, name: str, every: float = CHECK_S) -> 
 
 def start_time(pid: int) -> int | None:
     """When ``pid`` started (clock ticks since boot); None if it is gone or a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            # pid (comm) state ppid ...: comm may hold spaces and parentheses, so from the last ")"
-            fields = stat.read().rpartition(b")")[2].split()
-    except OSError:
-        return None
-    if len(fields) < 20 or fields[0] in (b"Z", b"X"):
-        return None
-    return int(fields[19])  # field 22 of stat(5); fields[0] is field 3
+    fields = stat_fields(pid)
+    return None if is_zombie(fields) else procstat.start_time(fields)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from calimero_devnet.cluster.processes import orphans, procfs
-from calimero_devnet.cluster.processes.forked import LOST_EXIT, ForkServer
+from calimero_devnet.cluster.processes.forked import ForkServer
+from calimero_devnet.cluster.processes.node_events import LOST_EXIT
 from calimero_devnet.cluster.processes.node_process import child_env
 from calimero_devnet.cluster.processes.supervisor import NodeSpec, Supervisor, node_home
 from calimero_devnet.errors import ClusterError

@@ -14,6 +14,7 @@ from calimero_devnet.node.replication.outbox import Cast, Outgoing, Send
 from calimero_devnet.node.replication.snapshot import export_snapshot
 from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.node.state.identity import NodeIdentity
+from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.store import NodeStore
 from calimero_devnet.node.sync.dag import SECOND
 from calimero_devnet.node.sync.membership import MembersUpdate, create_members_update
@@ -73,6 +74,13 @@ def member(tmp_path: Path) -> Iterator[tuple[NodeCore, bytes, ReplicaEngine, lis
         yield core, ctx, engine, sent
 
 
+def stored(core: NodeCore, ctx: bytes) -> ContextRecord:
+    """The context's record as the store has it now."""
+    record = core.store.context(ctx)
+    assert record is not None
+    return record
+
+
 def casts_of(sent: list[Outgoing], kind: type) -> list[object]:
     return [
         item.message for item in sent if isinstance(item, Cast) and isinstance(item.message, kind)
@@ -83,8 +91,7 @@ def test_a_new_peer_with_our_heads_gets_no_announcement_back_and_one_without_doe
     member: tuple[NodeCore, bytes, ReplicaEngine, list[Outgoing]],
 ) -> None:
     core, ctx, engine, sent = member
-    record = core.store.context(ctx)
-    assert record is not None
+    record = stored(core, ctx)
     heads = tuple(record.heads)
     now = time.time_ns()
     engine.handle([HeadsAnnouncement("j1", ctx, heads)], now)  # a joiner, just installed
@@ -106,8 +113,7 @@ def test_a_peer_back_after_a_silence_gets_our_heads_and_member_list(
     assert len(casts_of(sent, HeadsAnnouncement)) == 1
     (shared,) = casts_of(sent, MembersUpdate)
     assert isinstance(shared, MembersUpdate)
-    record = core.store.context(ctx)
-    assert record is not None
+    record = stored(core, ctx)
     assert set(shared.members) == set(record.members)
 
 
@@ -116,8 +122,7 @@ def test_a_peer_back_with_our_very_heads_still_gets_the_member_list(
 ) -> None:
     core, ctx, engine, sent = member
     engine.members.grant(ctx, NodeIdentity.generate().public_key)
-    record = core.store.context(ctx)
-    assert record is not None
+    record = stored(core, ctx)
     now = time.time_ns()
     engine.handle([HeadsAnnouncement("p", ctx, tuple(record.heads))], now)
     sent.clear()
@@ -130,8 +135,7 @@ def test_with_twenty_peers_heard_a_member_announces_every_two_periods(
     member: tuple[NodeCore, bytes, ReplicaEngine, list[Outgoing]],
 ) -> None:
     core, ctx, engine, sent = member
-    record = core.store.context(ctx)
-    assert record is not None
+    record = stored(core, ctx)
     now = time.time_ns()
     engine.handle([HeadsAnnouncement(f"p{n}", ctx, tuple(record.heads)) for n in range(20)], now)
     engine.tick(now)

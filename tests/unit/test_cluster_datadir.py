@@ -6,12 +6,13 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from calimero_devnet.cluster.commands.down import DownReport, stop_cluster
-from calimero_devnet.cluster.processes import orphans
+from calimero_devnet.cluster.processes import orphans, procfs
 from calimero_devnet.cluster.processes.datadir import (
     LOCK_FILE,
     MANAGER_LOG,
@@ -101,6 +102,10 @@ def test_a_forked_node_without_its_title_is_recognised_by_its_stderr(tmp_path: P
         with stderr_path.open("ab") as stderr:
             child = subprocess.Popen(untitled, stderr=stderr)
         try:
+            deadline = time.monotonic() + 10
+            while procfs.cmdline(child.pid) != untitled:  # exec'd: not the parent's argv still
+                assert time.monotonic() < deadline, "the child never showed its command line"
+                time.sleep(0.01)
             assert orphans.node_running(child.pid, tmp_path) == expected
         finally:
             child.kill()

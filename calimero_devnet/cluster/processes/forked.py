@@ -23,12 +23,12 @@ import socket
 import sys
 from typing import Any
 
+from calimero_devnet.cluster.processes.node_events import LOST_EXIT
 from calimero_devnet.errors import ClusterError
 from calimero_devnet.node.forkserver import MAX_PACKET, NODE_ENTRY
 
 log = logging.getLogger(__name__)
 SERVER_PROGRAM = (sys.executable, "-m", "calimero_devnet.node.forkserver")
-LOST_EXIT = 255  # a child's code when the server that reaps it is gone
 READY_TIMEOUT_S = 60.0  # the imports, on a loaded machine
 CLOSE_TIMEOUT_S = 5.0
 SPAWN_TIMEOUT_S = 30.0  # a fork takes ms: a server this slow is stuck

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from calimero_devnet.cluster.processes.forked import LOST_EXIT
 from calimero_devnet.errors import ClusterError
 
 LOG_TAIL_LINES = 20
 TAIL_BYTES = 64 * 1024
 RUN_MARKER = "--- devnet: starting "  # written to stderr.log before each start
+
+LOST_EXIT = 255  # a forked node's code once the fork server that reaps it is gone
 
 # What the node's exit codes mean (docs/rpc.md "Exit codes").
 EXIT_MEANINGS = {

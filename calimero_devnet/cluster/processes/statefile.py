@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from calimero_devnet.errors import ClusterError
+from calimero_devnet.procstat import is_zombie, start_time, stat_fields
 
 STATE_FILE = "cluster.json"
 FORMAT = 1  # bump on incompatible changes; readers refuse newer formats
@@ -214,19 +215,9 @@ def _unreadable(path: Path, why: str) -> ClusterError:
     )
 
 
-def _proc_stat(pid: int) -> list[str]:
-    """The fields of ``/proc/<pid>/stat`` after ``pid (comm)`` (empty off Linux)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return []
-    return stat.rsplit(")", 1)[-1].split()
-
-
 def process_started(pid: int) -> int | None:
     """When process ``pid`` started (clock ticks since boot), or None if unknown."""
-    fields = _proc_stat(pid)
-    return int(fields[19]) if len(fields) > 19 and fields[19].isdigit() else None  # field 22
+    return start_time(stat_fields(pid))
 
 
 def manager_alive(pid: int, started: int | None = None) -> bool:
@@ -239,8 +230,8 @@ def manager_alive(pid: int, started: int | None = None) -> bool:
         return False
     except PermissionError:
         pass  # alive, owned by another user
-    fields = _proc_stat(pid)
-    if fields[:1] == ["Z"]:
+    fields = stat_fields(pid)
+    if is_zombie(fields):
         return False  # exited, not yet reaped by its parent
-    now = process_started(pid)
+    now = start_time(fields)
     return started is None or now is None or now == started
