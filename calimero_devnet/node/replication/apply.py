@@ -9,8 +9,9 @@ author's commit listener never sees remote commits.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from calimero_devnet.errors import NodeError
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 FIRST_BACKOFF = 1 * SECOND
 MAX_BACKOFF = 60 * SECOND
 MAX_TRACKED_FAILURES = 10_000
+RUN_LIMIT = 256  # peer deltas written in one store batch
 
 
 class Backoff:
@@ -70,37 +72,74 @@ class DeltaApplier:
         self.remote = False  # True while the core commits a peer's delta
 
     def apply(self, context: bytes, deltas: tuple[CausalDelta, ...], sender: str, now: int) -> None:
-        """Apply ``deltas`` in order; skip those abandoned after an earlier failure."""
+        """Apply ``deltas`` in order; skip those abandoned after an earlier failure.
+
+        Each ``RUN_LIMIT`` of them is written as one store batch (a catch-up's reply is a
+        few writes, not hundreds); a delta is confirmed to the DAG, fed and has its
+        handlers run only once its batch is written.
+        """
+        for start in range(0, len(deltas), RUN_LIMIT):
+            done = self._apply_run(context, deltas[start : start + RUN_LIMIT], now)
+            self._confirm(context, done, sender)
+
+    def _apply_run(
+        self, context: bytes, deltas: tuple[CausalDelta, ...], now: int
+    ) -> list[CausalDelta]:
+        """Stage ``deltas`` into one batch and write it; return those now durable.
+
+        A delta that fails is failed at once (the DAG abandons those built on it, which
+        are then skipped); if the write is refused, every staged delta fails.
+        """
         dag = self._sync.dag(context)
-        done: list[bytes] = []
-        handlers: list[tuple[CausalDelta, Event]] = []
+        try:
+            run = self._core.remote_run(context)
+        except NodeError as exc:
+            for delta in deltas:
+                if dag.is_applying(delta.id):
+                    self._failed(context, delta, str(exc), now)
+            return []
+        staged: list[CausalDelta] = []
         for delta in deltas:
             if not dag.is_applying(delta.id):
                 continue
-            problem = self._apply_one(delta)
-            if problem is not None:
+            problem = self._guarded(functools.partial(run.apply, delta), delta)
+            if problem is None:
+                staged.append(delta)
+            else:
                 self._failed(context, delta, problem, now)
-                continue
+        problem = self._guarded(run.commit, None) if staged else None
+        if problem is None:
+            return staged
+        for delta in staged:
+            if dag.is_applying(delta.id):
+                self._failed(context, delta, problem, now)
+        return []
+
+    def _confirm(self, context: bytes, done: list[CausalDelta], sender: str) -> None:
+        """Tell the DAG and the feed about durable deltas, then run their handlers."""
+        handlers: list[tuple[CausalDelta, Event]] = []
+        for delta in done:
             self._sync.applied(context, delta)
             self.backoff.clear(delta.id)
-            done.append(delta.id)
             for event in delta.events:
                 self._out.feed(app_event(delta, event, "remote"))
                 if event.handler:
                     handlers.append((delta, event))
         if done:
-            self._out.feed(applied(context, sender, done))
+            self._out.feed(applied(context, sender, [delta.id for delta in done]))
         for delta, event in handlers:
             self._run_handler(delta, event)
 
-    def _apply_one(self, delta: CausalDelta) -> str | None:
+    def _guarded(self, step: Callable[[], object], delta: CausalDelta | None) -> str | None:
+        """Run one step of a run as a peer's commit; return why it failed, or None."""
         try:
             with self._as_remote():
-                self._core.apply_delta(delta)
+                step()
         except (NodeError, ValueError) as exc:
             return str(exc)
         except Exception as exc:  # a bug or a broken store: keep replicating other deltas
-            log.exception("applying delta %r crashed", delta)
+            what = "writing applied deltas" if delta is None else f"applying delta {delta!r}"
+            log.exception("%s crashed", what)
             return f"internal error: {type(exc).__name__}: {exc} (see node.log)"
         return None
 

@@ -14,6 +14,7 @@ from calimero_devnet.node.runtime.std_blobs import EXTENSION as BLOBS
 from calimero_devnet.node.runtime.types import CallEnv, CallOutcome, Limits
 from calimero_devnet.node.state.clock import NodeClock
 from calimero_devnet.node.state.js_apps import CallCollections
+from calimero_devnet.node.state.staged import StagedStore
 from calimero_devnet.node.state.store import NodeStore, StoreBatch
 from calimero_devnet.node.state.store_views import PrivateOverlay
 
@@ -64,7 +65,7 @@ class CallSeat:
     """Who runs calls on this node, and with what clock and store."""
 
     runtime: RuntimeLike[Any]
-    store: NodeStore
+    store: NodeStore | StagedStore  # staged: a run of peer deltas written as one batch
     clock: NodeClock
     executor_id: bytes
     blobs: object | None = None

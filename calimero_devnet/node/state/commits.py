@@ -8,14 +8,16 @@ delta, context record, clock) so a crash leaves nothing half-done:
   and the heads collapse to that delta.
 - ``applied``: a local ``__calimero_sync_next`` call; its writes and root are kept, but its
   artifact never becomes a delta (HOST-ABI §5.7).
-- ``remote``: a peer's delta replayed through ``__calimero_sync_next`` (``wasm-artifact``)
-  or merged by the host (``host-actions``), and filed in the DAG.
+- ``RemoteRun``: peers' deltas replayed through ``__calimero_sync_next``
+  (``wasm-artifact``) or merged by the host (``host-actions``), and filed in the DAG; a
+  run of them (a catch-up's batch) is one store batch.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from calimero_devnet.errors import FunctionCallError
@@ -26,7 +28,9 @@ from calimero_devnet.node.state.identity import NodeIdentity
 from calimero_devnet.node.state.js_apps import commit_of, merge_host_actions
 from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import CommitNotice
-from calimero_devnet.node.state.store import StoreBatch
+from calimero_devnet.node.state.staged import StagedStore
+from calimero_devnet.node.state.store import NodeStore
+from calimero_devnet.node.state.store_batch import StoreBatch
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +78,7 @@ class CommitWriter:
             batch.put_delta(record.id, delta.id, encode(delta))
         if delta is not None or new:
             batch.put_context(record)
-        self._write(batch)
+        self.write(batch)
         if delta is not None:
             self.notify(CommitNotice(record.id, record.root_hash, delta.events, delta))
         return record, delta
@@ -87,42 +91,10 @@ class CommitWriter:
         if out.committed:
             record = record.model_copy(update={"root_hash": out.root_hash, "initialized": True})
             batch.put_context(record)
-        self._write(batch)
+        self.write(batch)
         if out.committed:
             self.notify(CommitNotice(record.id, record.root_hash, tuple(out.events), None))
         return record
-
-    def remote(self, record: ContextRecord, app: Any, delta: CausalDelta) -> CommitNotice | None:
-        """Apply and file a peer's delta; None if it is already known.
-
-        Raises:
-            ValueError: a parent of the delta has not been applied (the caller keeps it
-                pending until its parents arrive).
-            FunctionCallError: the app cannot apply it (nothing is stored).
-            ParseError: a ``host-actions`` payload is malformed or forged (nothing is stored).
-        """
-        store, ctx = self.seat.store, record.id
-        if store.has_applied(ctx, delta.id):
-            return None
-        missing = [p for p in delta.parents if not store.has_applied(ctx, p)]
-        if missing:
-            raise ValueError(
-                f"delta {to_b58(delta.id)} of context {to_b58(ctx)} has unapplied parents "
-                f"{[to_b58(p) for p in missing]}: apply those first"
-            )
-        batch = store.batch()
-        update: dict[str, Any] = {
-            "heads": sorted({h for h in record.heads if h not in delta.parents} | {delta.id}),
-            "delta_count": record.delta_count + 1,
-        }
-        update |= self._apply_payload(record, app, delta, batch)
-        record = record.model_copy(update=update)
-        batch.put_delta(ctx, delta.id, encode(delta))
-        batch.put_context(record)
-        self._write(batch)
-        notice = CommitNotice(ctx, record.root_hash, delta.events, delta)
-        self.notify(notice)
-        return notice
 
     def notify(self, notice: CommitNotice) -> None:
         """Tell every listener; a failing listener is logged and never breaks the node."""
@@ -132,18 +104,92 @@ class CommitWriter:
             except Exception:
                 log.exception("commit listener %r failed", listener)
 
-    def _apply_payload(
-        self, record: ContextRecord, app: Any, delta: CausalDelta, batch: StoreBatch
-    ) -> dict[str, Any]:
+    def write(self, batch: StoreBatch) -> None:
+        """Write ``batch`` with the clock's last value (nothing if it is empty)."""
+        if len(batch) == 0:
+            return
+        batch.put_clock(self.seat.clock.last)
+        self.seat.store.write(batch)
+
+
+class RemoteRun:
+    """Peer deltas of one context applied one after another and written as one batch.
+
+    Each delta is replayed through ``__calimero_sync_next`` (``wasm-artifact``) or merged in
+    the host (``host-actions``, see ``js_apps``) over the state the ones before it staged;
+    ``commit`` writes their writes, the deltas and the new heads in one atomic batch, then
+    tells the listeners, in order. Event handlers are not run here: that is the sync
+    layer's decision.
+    """
+
+    def __init__(
+        self, writer: CommitWriter, store: NodeStore, record: ContextRecord, app: Any
+    ) -> None:
+        """Apply over ``record``'s context in ``store``, with its loaded ``app``."""
+        self._writer = writer
+        self._staged = StagedStore(store)
+        self._seat = replace(writer.seat, store=self._staged)
+        self._record = record
+        self._app = app
+        self.notices: list[CommitNotice] = []
+
+    def __len__(self) -> int:
+        """Deltas staged so far."""
+        return len(self.notices)
+
+    def apply(self, delta: CausalDelta) -> bool:
+        """Stage a verified delta whose parents are applied; False if it is already known.
+
+        Raises:
+            ValueError: a parent of the delta has not been applied (the caller keeps it
+                pending until its parents arrive).
+            FunctionCallError: the app cannot apply it (nothing of it is staged).
+            ParseError: a ``host-actions`` payload is malformed or forged (nothing staged).
+        """
+        store, record = self._staged, self._record
+        if store.has_applied(record.id, delta.id):
+            return False
+        missing = [p for p in delta.parents if not store.has_applied(record.id, p)]
+        if missing:
+            raise ValueError(
+                f"delta {to_b58(delta.id)} of context {to_b58(record.id)} has unapplied parents "
+                f"{[to_b58(p) for p in missing]}: apply those first"
+            )
+        batch = store.batch()
+        update: dict[str, Any] = {
+            "heads": sorted({h for h in record.heads if h not in delta.parents} | {delta.id}),
+            "delta_count": record.delta_count + 1,
+        }
+        update |= self._stage_payload(delta, batch)
+        self._record = record = record.model_copy(update=update)
+        batch.put_delta(record.id, delta.id, encode(delta))
+        batch.put_context(record)
+        store.write(batch)
+        self.notices.append(CommitNotice(record.id, record.root_hash, delta.events, delta))
+        return True
+
+    def commit(self) -> list[CommitNotice]:
+        """Write the staged deltas in one batch, then notify; return their notices.
+
+        Raises:
+            StoreUnavailable: the store refused the batch (none of the deltas is stored).
+        """
+        if self.notices:
+            self._writer.write(self._staged.staged)
+            for notice in self.notices:
+                self._writer.notify(notice)
+        return self.notices
+
+    def _stage_payload(self, delta: CausalDelta, batch: StoreBatch) -> dict[str, Any]:
         """Stage the state changes of a peer's delta; return the context record's updates."""
-        clock = self.seat.clock
+        clock, record = self._seat.clock, self._record
         if delta.kind is DeltaKind.HOST_ACTIONS:
-            merged = merge_host_actions(self.seat.store.state_reader(record.id), delta)
+            merged = merge_host_actions(self._staged.state_reader(record.id), delta)
             clock.observe(max(delta.hlc.time, delta.max_time_now))  # only once it is accepted
             merged.stage(batch, record.id)
             return {"root_hash": merged.root_hash, "initialized": True}
         clock.observe(max(delta.hlc.time, delta.max_time_now))
-        ran = self._replay(record, app, delta)
+        ran = self._replay(delta)
         if ran is None:
             return {}
         stage_call(batch, record.id, ran)
@@ -151,18 +197,12 @@ class CommitWriter:
             return {}
         return {"root_hash": ran.outcome.root_hash, "initialized": True}
 
-    def _replay(self, record: ContextRecord, app: Any, delta: CausalDelta) -> RanCall | None:
+    def _replay(self, delta: CausalDelta) -> RanCall | None:
         if not delta.payload:
             return None  # an empty artifact applies nothing (HOST-ABI §5.7)
-        if not app.has_sync_next:
+        if not self._app.has_sync_next:
             raise FunctionCallError(
-                f"cannot apply delta {to_b58(delta.id)} to context {to_b58(record.id)}: "
+                f"cannot apply delta {to_b58(delta.id)} to context {to_b58(self._record.id)}: "
                 f"its app exports no {SYNC_NEXT}"
             )
-        return run_call(self.seat, app, record.id, SYNC_NEXT, delta.payload)
-
-    def _write(self, batch: StoreBatch) -> None:
-        if len(batch) == 0:
-            return
-        batch.put_clock(self.seat.clock.last)
-        self.seat.store.write(batch)
+        return run_call(self._seat, self._app, self._record.id, SYNC_NEXT, delta.payload)

@@ -1,8 +1,8 @@
 """Provides NodeCore: a node's applications, contexts, calls and commits, synchronously.
 
 No asyncio, HTTP or MQTT here: the RPC and sync layers call ``NodeCore`` from one worker
-thread. Every commit (a local call or an applied peer delta) is persisted in one store
-batch, then announced to subscribers as a ``CommitNotice``.
+thread. Every commit (a local call, or a run of applied peer deltas) is persisted in one
+store batch, then announced to subscribers as a ``CommitNotice``.
 
 A seeded context id is the Ed25519 public key whose private seed is ``sha256(seed)``, so
 every node given the same seed derives the same id; without a seed the private seed is
@@ -45,7 +45,7 @@ from calimero_devnet.node.state.calls import (
     run_call,
 )
 from calimero_devnet.node.state.clock import NodeClock, WallClock, index_from_public_key
-from calimero_devnet.node.state.commits import CommitWriter, Listener
+from calimero_devnet.node.state.commits import CommitWriter, Listener, RemoteRun
 from calimero_devnet.node.state.consistency import check_context
 from calimero_devnet.node.state.delta import CausalDelta
 from calimero_devnet.node.state.deltalog import DeltaDetail, RecentDeltas
@@ -334,15 +334,16 @@ class NodeCore(Inviting):
         return self._result(ran, delta, after.root_hash, xcalls)
 
     def apply_delta(self, delta: CausalDelta) -> CommitNotice | None:
-        """Apply a peer's delta that the sync layer verified and whose parents are applied.
+        """Apply one peer delta in its own batch (see ``remote_run``); None if already known."""
+        (run := self.remote_run(delta.context_id)).apply(delta)
+        return next(iter(run.commit()), None)
 
-        Runs ``__calimero_sync_next`` with the author's payload, or merges ``host-actions``
-        in the host (``js_apps``; ``ParseError`` if forged), then persists its writes, the
-        delta and the new heads in one batch. Returns None if the delta is already
-        known. Event handlers are not run here: that is the sync layer's decision.
-        """
-        record = self._context_record(delta.context_id)
-        return self._commits.remote(record, self._apps.loaded(record.application_id), delta)
+    def remote_run(self, ctx_id: bytes) -> RemoteRun:
+        """Start applying peer deltas of a context that the sync layer verified, parents
+        first, into one store batch (``RemoteRun``: its ``commit`` makes them durable)."""
+        record = self._context_record(ctx_id)
+        app = self._apps.loaded(record.application_id)
+        return RemoteRun(self._commits, self.store, record, app)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` after each persisted commit; return the unsubscribe function."""

@@ -35,92 +35,25 @@ from typing import cast
 from rocksdict import BlockBasedOptions, Cache, Checkpoint, ColumnFamily, Options, Rdict, WriteBatch
 
 from calimero_devnet.errors import StoreError, StoreUnavailable
-from calimero_devnet.node.collections.kv import prefix_end
 from calimero_devnet.node.state.records import (
     AppRecord,
     ContextRecord,
     decode_app,
     decode_context,
-    encode_context,
+)
+from calimero_devnet.node.state.store_batch import (
+    GROUP_PREFIX,
+    HELD_PREFIX,
+    KEY_CLOCK,
+    KEY_IDENTITY,
+    StoreBatch,
+    ctx_prefix,
 )
 from calimero_devnet.node.state.store_views import ContextState
 
+__all__ = ["NodeStore", "StoreBatch"]
+
 CF_NAMES = ("apps", "app_blobs", "contexts", "state", "deltas", "node", "private", "applied")
-KEY_IDENTITY = b"identity.ed25519"
-KEY_CLOCK = b"clock.last"
-HELD_PREFIX = b"identity.held/"
-GROUP_PREFIX = b"group/"
-CTX_LEN = 32
-
-
-class StoreBatch:
-    """Writes collected for one atomic ``NodeStore.write``."""
-
-    def __init__(self, handles: dict[str, ColumnFamily]) -> None:
-        """Start an empty batch over the store's column-family handles."""
-        self._batch = WriteBatch(raw_mode=True)
-        self._cf = handles
-
-    def _put(self, cf: str, key: bytes, value: bytes | None) -> None:
-        if value is None:
-            self._batch.delete(key, self._cf[cf])
-        else:
-            self._batch.put(key, value, self._cf[cf])
-
-    def put_identity_seed(self, seed: bytes) -> None:
-        """Record the node's private Ed25519 seed."""
-        self._put("node", KEY_IDENTITY, seed)
-
-    def put_held_identity(self, public_key: bytes, seed: bytes) -> None:
-        """Record the private seed of an identity created on this node (node-private)."""
-        self._put("node", HELD_PREFIX + public_key, seed)
-
-    def put_group(self, group_id: bytes, record: bytes) -> None:
-        """Record a namespace or group of this node (node-private, JSON)."""
-        self._put("node", GROUP_PREFIX + group_id, record)
-
-    def put_clock(self, last: int) -> None:
-        """Record the clock's last issued or observed value."""
-        self._put("node", KEY_CLOCK, last.to_bytes(8, "little"))
-
-    def put_app(self, record: AppRecord, wasm: bytes) -> None:
-        """Record an installed application and its WASM bytes."""
-        self._put("apps", record.id, record.to_borsh())
-        self._put("app_blobs", record.id, wasm)
-
-    def put_context(self, record: ContextRecord) -> None:
-        """Record (create or replace) a context record."""
-        self._put("contexts", record.id, encode_context(record))
-
-    def put_state(self, ctx: bytes, key: bytes, value: bytes | None) -> None:
-        """Set (or, with None, remove) one key of a context's replicated state."""
-        self._put("state", _ctx_prefix(ctx) + key, value)
-
-    def put_delta(self, ctx: bytes, delta_id: bytes, wire: bytes) -> None:
-        """Record a delta of a context by id."""
-        self._put("deltas", _ctx_prefix(ctx) + delta_id, wire)
-
-    def put_private(self, ctx: bytes, key: bytes, value: bytes | None) -> None:
-        """Set (or remove) one key of a context's node-private storage."""
-        self._put("private", _ctx_prefix(ctx) + key, value)
-
-    def put_applied_marker(self, ctx: bytes, delta_id: bytes) -> None:
-        """Record that a delta is part of the state although its body is not stored here."""
-        self._put("applied", _ctx_prefix(ctx) + delta_id, b"")
-
-    def delete_context(self, ctx: bytes) -> None:
-        """Remove a context: its record, state, deltas, applied markers and private data."""
-        self._put("contexts", ctx, None)
-        end = prefix_end(_ctx_prefix(ctx))
-        if end is None:  # an all-0xff id: no key follows its range
-            raise StoreError(f"cannot delete context {ctx.hex()}: no key bounds its range")
-        for cf in ("state", "deltas", "private", "applied"):
-            self._batch.delete_range(_ctx_prefix(ctx), end, self._cf[cf])
-
-    def __len__(self) -> int:
-        """Number of operations collected."""
-        return len(self._batch)
-
 
 log = logging.getLogger(__name__)
 DECODED_CONTEXTS = 256  # decoded context records kept (records are frozen)
@@ -180,7 +113,7 @@ class NodeStore:
         reopen the database if the disk has room again)."""
         if self.write_failure is not None:
             self._reopen_if_room()
-        return StoreBatch(self._handles)
+        return StoreBatch()
 
     def write(self, batch: StoreBatch) -> None:
         """Apply ``batch`` atomically, or not at all.
@@ -192,15 +125,17 @@ class NodeStore:
             free = shutil.disk_usage(self.path).free
             raise StoreUnavailable(_refusal(self.path, self.write_failure, free))
         try:
-            self._db.write(batch._batch)
+            self._db.write(_rocksdb_batch(batch, self._handles))
         except Exception as exc:  # rocksdict raises bare Exception for every failure
             self.write_failure = str(exc)
             log.warning("the store refused a write; it is read-only until space is freed: %s", exc)
             raise StoreUnavailable(_refusal(self.path, str(exc))) from None
+        for ctx, (raw, record) in batch.contexts.items():
+            self._remember(ctx, raw, record)  # the next commit's read decodes nothing
 
     def _reopen_if_room(self) -> None:
         """RocksDB stays read-only after a refused write until it is opened again: do so
-        once the disk has room. The column-family ids stay, so batches built meanwhile hold."""
+        once the disk has room. Batches name column families, so those built meanwhile hold."""
         free = shutil.disk_usage(self.path).free
         if free < MIN_FREE_TO_REOPEN:
             return
@@ -281,10 +216,13 @@ class NodeStore:
         if known is not None and known[0] == raw:
             return known[1]
         record = decode_context(raw)
+        self._remember(ctx, raw, record)
+        return record
+
+    def _remember(self, ctx: bytes, raw: bytes, record: ContextRecord) -> None:
         if len(self._decoded) >= DECODED_CONTEXTS:
             self._decoded.clear()
         self._decoded[ctx] = (raw, record)
-        return record
 
     def contexts(self) -> list[ContextRecord]:
         """Every context of this node, by id."""
@@ -293,14 +231,14 @@ class NodeStore:
     # replicated state
     def state_get(self, ctx: bytes, key: bytes) -> bytes | None:
         """One value of a context's state, or None."""
-        return self._get("state", _ctx_prefix(ctx) + key)
+        return self._get("state", ctx_prefix(ctx) + key)
 
     def state_items(self, ctx: bytes, prefix: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
         """Every (key, value) of a context's state under ``prefix``, in key order.
 
         Keys are whole (prefix included); the default prefix gives a snapshot's content.
         """
-        items = self._scan("state", _ctx_prefix(ctx) + prefix)
+        items = self._scan("state", ctx_prefix(ctx) + prefix)
         return items if not prefix else ((prefix + key, value) for key, value in items)
 
     def state_reader(self, ctx: bytes) -> ContextState:
@@ -310,19 +248,19 @@ class NodeStore:
     # deltas
     def delta(self, ctx: bytes, delta_id: bytes) -> bytes | None:
         """A stored delta's wire bytes, or None."""
-        return self._get("deltas", _ctx_prefix(ctx) + delta_id)
+        return self._get("deltas", ctx_prefix(ctx) + delta_id)
 
     def deltas(self, ctx: bytes) -> Iterator[tuple[bytes, bytes]]:
         """Every (delta id, wire bytes) stored for a context, by id."""
-        return self._scan("deltas", _ctx_prefix(ctx))
+        return self._scan("deltas", ctx_prefix(ctx))
 
     def applied_markers(self, ctx: bytes) -> Iterator[bytes]:
         """Ids of applied deltas whose bodies this node never held (a snapshot's history)."""
-        return (delta_id for delta_id, _ in self._scan("applied", _ctx_prefix(ctx)))
+        return (delta_id for delta_id, _ in self._scan("applied", ctx_prefix(ctx)))
 
     def has_applied(self, ctx: bytes, delta_id: bytes) -> bool:
         """True if the delta is part of the context's state: stored, or marked applied."""
-        key = _ctx_prefix(ctx) + delta_id
+        key = ctx_prefix(ctx) + delta_id
         return self._get("deltas", key) is not None or self._get("applied", key) is not None
 
     def applied_ids(self, ctx: bytes) -> list[bytes]:
@@ -332,13 +270,20 @@ class NodeStore:
     # node-private app storage
     def private_get(self, ctx: bytes, key: bytes) -> bytes | None:
         """One value of a context's node-private storage, or None."""
-        return self._get("private", _ctx_prefix(ctx) + key)
+        return self._get("private", ctx_prefix(ctx) + key)
 
 
-def _ctx_prefix(ctx: bytes) -> bytes:
-    if len(ctx) != CTX_LEN:
-        raise ValueError(f"a context id is {CTX_LEN} bytes, got {len(ctx)}")
-    return ctx
+def _rocksdb_batch(batch: StoreBatch, handles: dict[str, ColumnFamily]) -> WriteBatch:
+    rocks = WriteBatch(raw_mode=True)
+    put, delete = rocks.put, rocks.delete
+    for cf, key, value, end in batch:
+        if end is not None:
+            rocks.delete_range(key, end, handles[cf])
+        elif value is None:
+            delete(key, handles[cf])
+        else:
+            put(key, value, handles[cf])
+    return rocks
 
 
 # A devnet node holds little data: RocksDB's defaults (a 64 MiB memtable and a block cache
