@@ -53,9 +53,12 @@ def in_runs(node: NodeCore, ctx: bytes, deltas: list[CausalDelta]) -> None:
         run.commit()
 
 
-def prepare(tmp: Path, runtime: Runtime, wasm: bytes, sets: int) -> tuple[bytes, list[CausalDelta]]:
-    """Node a's context and the deltas of its ``sets`` sets; ``tmp/b-genesis`` is node b
-    holding that context as it was before them (a member, as a snapshot leaves it)."""
+def prepare(
+    tmp: Path, runtime: Runtime, wasm: bytes, sets: int
+) -> tuple[bytes, list[CausalDelta], bytes | None]:
+    """Node a's context, the deltas of its ``sets`` sets and its root after them;
+    ``tmp/b-genesis`` is node b holding that context as it was before them (a member, as a
+    snapshot leaves it)."""
     with NodeCore.open(tmp / "a", index=1, runtime=runtime) as a:
         ctx = a.create_context(a.install_application(wasm, source="bench")).id
         with NodeCore.open(tmp / "b-genesis", index=2, runtime=runtime) as b:
@@ -66,7 +69,7 @@ def prepare(tmp: Path, runtime: Runtime, wasm: bytes, sets: int) -> tuple[bytes,
             delta = a.execute(ctx, "set", args).delta
             assert delta is not None
             deltas.append(delta)
-        return ctx, deltas
+        return ctx, deltas, a.context(ctx).root_hash
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Setup:
     runtime: Runtime
     ctx: bytes
     deltas: list[CausalDelta]
+    root: bytes | None
 
 
 def timed(applier: Applier, setup: Setup, name: str) -> tuple[float, float]:
@@ -87,7 +91,8 @@ def timed(applier: Applier, setup: Setup, name: str) -> tuple[float, float]:
         cpu, wall = time.process_time(), time.perf_counter()
         applier(node, ctx, deltas)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        assert node.store.has_applied(ctx, deltas[-1].id)
+        after = node.context(ctx)
+        assert (after.heads, after.root_hash) == ((deltas[-1].id,), setup.root)
     shutil.rmtree(tmp / name)
     return cpu, wall
 

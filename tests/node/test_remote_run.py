@@ -8,23 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from calimero_devnet.errors import ParseError, StoreUnavailable
+from calimero_devnet.errors import ParseError, StoreError, StoreUnavailable
 from calimero_devnet.ids import to_b58
 from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
 from calimero_devnet.node.replication import apply
 from calimero_devnet.node.replication.engine import ReplicaEngine
 from calimero_devnet.node.replication.outbox import Feed, Outgoing
 from calimero_devnet.node.runtime import Runtime
+from calimero_devnet.node.state.commits import RemoteRun
 from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.node.state.delta import CausalDelta
-from calimero_devnet.node.state.results import CommitNotice
+from calimero_devnet.node.state.results import CommitNotice, ExecuteResult
 from calimero_devnet.node.state.staged import StagedStore
 from calimero_devnet.node.state.store import NodeStore, StoreBatch
 from calimero_devnet.node.sync.dag import SECOND
 from calimero_devnet.node.sync.messages import DeltaBroadcast
 from calimero_devnet.testing.fake_clock import FakeClock
+from calimero_devnet.testing.fake_runtime import fake_wasm
 from tests.fixtures import load_wat
-from tests.node.core_helpers import join
+from tests.node.core_helpers import SEED as FAKE_SEED
+from tests.node.core_helpers import join, open_node
 from tests.node.js_helpers import FORGERIES, converged, entries, forged_delta, put, stored
 
 SEED = b"run-seed"
@@ -81,10 +84,13 @@ def test_a_run_is_one_write_and_ends_where_one_by_one_ends(
         c.apply_delta(delta)
     written = count_writes(b.store, monkeypatch)
     notices: list[CommitNotice] = []
+    durable: list[bool] = []
     b.subscribe(notices.append)
+    b.subscribe(lambda notice: durable.append(b.store.has_applied(ctx, chain[-1].id)))
     assert apply_run(b, ctx, chain) == len(chain)
     assert len(written) == 1
-    assert [notice.delta for notice in notices] == chain  # told after the write, in order
+    assert [notice.delta for notice in notices] == chain  # in order
+    assert durable == [True] * len(chain)  # each told once the whole run was written
     converged(a, b, ctx)
     assert stored(b, ctx)[1:] == stored(c, ctx)[1:]  # state and deltas (members differ)
     assert b.context(ctx).delta_count == c.context(ctx).delta_count == a.context(ctx).delta_count
@@ -147,6 +153,39 @@ def test_a_refused_write_stores_none_of_the_run(
     converged(a, b, ctx)
 
 
+def test_a_wasm_artifact_run_replays_each_delta_over_the_ones_before(
+    tmp_path: Path, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def node(name: str, index: int) -> NodeCore:
+        return NodeCore.open(tmp_path / name, index=index, runtime=runtime, wall_clock=FakeClock())
+
+    with node("a", 1) as a, node("b", 2) as b, node("c", 3) as c:
+        ctx = a.create_context(
+            a.install_application(load_wat("kv_store"), source="t"), seed=SEED
+        ).id
+        join(a, b, ctx)
+        join(a, c, ctx)
+        calls = [("set", f'{{"key":"k{n % 3}","value":"{n}"}}') for n in range(7)]
+        chain = [a.execute(ctx, method, args.encode()).delta for method, args in calls]
+        chain.append(a.execute(ctx, "remove", b'{"key":"k1"}').delta)
+        deltas = [delta for delta in chain if delta is not None]
+        assert len(deltas) == len(chain)
+        for delta in deltas:
+            c.apply_delta(delta)
+        written = count_writes(b.store, monkeypatch)
+        assert apply_run(b, ctx, deltas) == len(deltas)
+        assert len(written) == 1
+        for peer in (b, c):
+            assert list(peer.store.state_items(ctx)) == list(a.store.state_items(ctx))
+            assert peer.context(ctx).root_hash == a.context(ctx).root_hash
+            assert peer.context(ctx).heads == a.context(ctx).heads
+            assert peer.check_consistency(ctx) == []
+        assert (
+            b.execute(ctx, "get", b'{"key":"k1"}').output
+            == c.execute(ctx, "get", b'{"key":"k1"}').output
+        )
+
+
 # StagedStore over a real store
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[NodeStore]:
@@ -177,8 +216,8 @@ def test_staged_reads_see_the_run_and_the_store_sees_nothing(store: NodeStore) -
         batch.put_private(CTX, b"p", None)
         batch.put_delta(CTX, b"d2", b"wire")
 
-    staged.write(staged_batch(first))
-    staged.write(staged_batch(lambda batch: batch.put_state(CTX, b"e", b"staged-e")))
+    staged.stage(staged_batch(first))
+    staged.stage(staged_batch(lambda batch: batch.put_state(CTX, b"e", b"staged-e")))
     assert list(staged.state_items(CTX)) == [
         (b"a", b"stored-a"), (b"b", b"staged-b"), (b"e", b"staged-e"),
     ]  # fmt: skip
@@ -196,7 +235,7 @@ def test_staged_reads_see_the_run_and_the_store_sees_nothing(store: NodeStore) -
 
 def test_a_staged_run_refuses_a_range_removal(store: NodeStore) -> None:
     with pytest.raises(ValueError, match="range"):
-        StagedStore(store).write(staged_batch(lambda batch: batch.delete_context(CTX)))
+        StagedStore(store).stage(staged_batch(lambda batch: batch.delete_context(CTX)))
 
 
 # the replication engine applying a released run
@@ -252,3 +291,53 @@ def test_a_refused_run_is_failed_whole_and_applies_when_sent_again(
     assert not any(dag.is_known(delta.id) for delta in chain)
     engine.handle(broadcasts(ctx, chain), now + 2 * SECOND)  # after the back-off
     converged(a, b, ctx)
+
+
+def test_a_run_that_cannot_start_fails_its_deltas_and_they_apply_when_sent_again(
+    trio: Trio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, _, ctx = trio
+    delta = put(a, ctx, "k", '"1"')
+    sent: list[Outgoing] = []
+    engine = ReplicaEngine(b, sent.extend)
+
+    def broken(ctx_id: bytes) -> RemoteRun:
+        raise StoreError("the context record does not decode")
+
+    monkeypatch.setattr(b, "remote_run", broken)
+    now = time.time_ns()
+    engine.handle(broadcasts(ctx, [delta]), now)
+    monkeypatch.undo()
+    assert [event["delta"] for event in feed(sent, "failed")] == [to_b58(delta.id)]
+    assert not engine.sync.dag(ctx).is_known(delta.id)  # not stuck as "applying"
+    engine.handle(broadcasts(ctx, [delta]), now + 2 * SECOND)
+    converged(a, b, ctx)
+
+
+def test_handlers_run_once_every_run_of_the_release_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_node(tmp_path / "a", 1) as a, open_node(tmp_path / "b", 2) as b:
+        ctx = a.create_context(a.install_application(fake_wasm(), source="t"), seed=FAKE_SEED).id
+        join(a, b, ctx)
+        chain = [
+            a.execute(ctx, "set", b'{"key":"k","value":"1"}').delta,
+            a.execute(ctx, "remove", b'{"key":"k"}').delta,  # emits ItemRemoved -> on_removed
+            a.execute(ctx, "set", b'{"key":"j","value":"2"}').delta,
+        ]
+        deltas = [delta for delta in chain if delta is not None]
+        sent: list[Outgoing] = []
+        engine = ReplicaEngine(b, sent.extend)
+        monkeypatch.setattr(apply, "RUN_LIMIT", 1)
+        ran: list[tuple[str, bool]] = []
+        real = b.execute
+
+        def execute(
+            ctx_id: bytes, method: str, args: bytes, executor: bytes | None = None
+        ) -> ExecuteResult:
+            ran.append((method, b.store.has_applied(ctx, deltas[-1].id)))
+            return real(ctx_id, method, args, executor)
+
+        monkeypatch.setattr(b, "execute", execute)
+        engine.handle(broadcasts(ctx, deltas), time.time_ns())
+        assert ran == [("on_removed", True)]  # after the last run, not after its own

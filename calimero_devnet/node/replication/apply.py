@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TypeVar
 
 from calimero_devnet.errors import NodeError
 from calimero_devnet.node.replication.feed import app_event, applied, failed, handler_ran
@@ -30,6 +32,14 @@ FIRST_BACKOFF = 1 * SECOND
 MAX_BACKOFF = 60 * SECOND
 MAX_TRACKED_FAILURES = 10_000
 RUN_LIMIT = 256  # peer deltas written in one store batch
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Why a step of a run failed (the node goes on)."""
+
+    reason: str
 
 
 class Backoff:
@@ -75,48 +85,59 @@ class DeltaApplier:
         """Apply ``deltas`` in order; skip those abandoned after an earlier failure.
 
         Each ``RUN_LIMIT`` of them is written as one store batch (a catch-up's reply is a
-        few writes, not hundreds); a delta is confirmed to the DAG, fed and has its
-        handlers run only once its batch is written.
+        few writes, not hundreds); a delta is confirmed to the DAG and fed only once its
+        batch is written, and the handlers of its events run after every delta of
+        ``deltas`` was, as they did when each delta was its own batch.
         """
+        handlers: list[tuple[CausalDelta, Event]] = []
         for start in range(0, len(deltas), RUN_LIMIT):
             done = self._apply_run(context, deltas[start : start + RUN_LIMIT], now)
-            self._confirm(context, done, sender)
+            handlers += self._confirm(context, done, sender)
+        for delta, event in handlers:
+            self._run_handler(delta, event)
 
     def _apply_run(
         self, context: bytes, deltas: tuple[CausalDelta, ...], now: int
     ) -> list[CausalDelta]:
-        """Stage ``deltas`` into one batch and write it; return those now durable.
+        """Stage ``deltas`` into one batch and write it; return those now part of the state.
 
         A delta that fails is failed at once (the DAG abandons those built on it, which
-        are then skipped); if the write is refused, every staged delta fails.
+        are then skipped). If the run cannot start or its write is refused, the deltas it
+        would have written fail (the first of a chain; the DAG drops the rest with it).
         """
-        dag = self._sync.dag(context)
-        try:
-            run = self._core.remote_run(context)
-        except NodeError as exc:
-            for delta in deltas:
-                if dag.is_applying(delta.id):
-                    self._failed(context, delta, str(exc), now)
+        run = self._attempt(lambda: self._core.remote_run(context), "starting a run")
+        if isinstance(run, Refused):
+            self._fail_all(context, deltas, run.reason, now)
             return []
-        staged: list[CausalDelta] = []
+        dag = self._sync.dag(context)
+        known: set[bytes] = set()  # applied before: nothing of them to write
+        staged: set[bytes] = set()
         for delta in deltas:
             if not dag.is_applying(delta.id):
                 continue
-            problem = self._guarded(functools.partial(run.apply, delta), delta)
-            if problem is None:
-                staged.append(delta)
+            fresh = self._attempt(functools.partial(run.apply, delta), "applying delta %r", delta)
+            if isinstance(fresh, Refused):
+                self._failed(context, delta, fresh.reason, now)
             else:
-                self._failed(context, delta, problem, now)
-        problem = self._guarded(run.commit, None) if staged else None
-        if problem is None:
-            return staged
-        for delta in staged:
+                (staged if fresh else known).add(delta.id)
+        written = self._attempt(run.commit, "writing applied deltas") if staged else None
+        if isinstance(written, Refused):
+            self._fail_all(context, (d for d in deltas if d.id in staged), written.reason, now)
+            staged.clear()
+        return [delta for delta in deltas if delta.id in known or delta.id in staged]
+
+    def _fail_all(
+        self, context: bytes, deltas: Iterable[CausalDelta], problem: str, now: int
+    ) -> None:
+        dag = self._sync.dag(context)
+        for delta in deltas:
             if dag.is_applying(delta.id):
                 self._failed(context, delta, problem, now)
-        return []
 
-    def _confirm(self, context: bytes, done: list[CausalDelta], sender: str) -> None:
-        """Tell the DAG and the feed about durable deltas, then run their handlers."""
+    def _confirm(
+        self, context: bytes, done: list[CausalDelta], sender: str
+    ) -> list[tuple[CausalDelta, Event]]:
+        """Tell the DAG and the feed about applied deltas; return the handlers to run."""
         handlers: list[tuple[CausalDelta, Event]] = []
         for delta in done:
             self._sync.applied(context, delta)
@@ -127,21 +148,21 @@ class DeltaApplier:
                     handlers.append((delta, event))
         if done:
             self._out.feed(applied(context, sender, [delta.id for delta in done]))
-        for delta, event in handlers:
-            self._run_handler(delta, event)
+        return handlers
 
-    def _guarded(self, step: Callable[[], object], delta: CausalDelta | None) -> str | None:
-        """Run one step of a run as a peer's commit; return why it failed, or None."""
+    def _attempt(self, step: Callable[[], T], what: str, *args: object) -> T | Refused:
+        """Run one step of a run as a peer's commit: its result, or why it failed.
+
+        ``what % args`` names the step in the log if it crashes (formatted only then).
+        """
         try:
             with self._as_remote():
-                step()
+                return step()
         except (NodeError, ValueError) as exc:
-            return str(exc)
+            return Refused(str(exc))
         except Exception as exc:  # a bug or a broken store: keep replicating other deltas
-            what = "writing applied deltas" if delta is None else f"applying delta {delta!r}"
-            log.exception("%s crashed", what)
-            return f"internal error: {type(exc).__name__}: {exc} (see node.log)"
-        return None
+            log.exception(f"{what} crashed", *args)
+            return Refused(f"internal error: {type(exc).__name__}: {exc} (see node.log)")
 
     def _failed(self, context: bytes, delta: CausalDelta, reason: str, now: int) -> None:
         for effect in self._sync.apply_failed(context, delta.id, reason):

@@ -40,9 +40,10 @@ Listener = Callable[[CommitNotice], None]
 class CommitWriter:
     """Persists commits for one node and tells its listeners about them."""
 
-    def __init__(self, seat: CallSeat, identity: NodeIdentity) -> None:
-        """Write through ``seat.store``; sign deltas as ``identity``."""
+    def __init__(self, seat: CallSeat, identity: NodeIdentity, store: NodeStore) -> None:
+        """Write into ``store`` (the one ``seat`` reads); sign deltas as ``identity``."""
         self.seat = seat
+        self.store = store
         self.identity = identity
         self.listeners: list[Listener] = []
 
@@ -60,7 +61,7 @@ class CommitWriter:
         ``signer`` authors the delta (default: the node's identity).
         """
         out = ran.outcome
-        batch = self.seat.store.batch()
+        batch = self.store.batch()
         stage_call(batch, record.id, ran)
         ran.collections.stage(batch, record.id)
         commit = commit_of(out, ran.collections)
@@ -86,7 +87,7 @@ class CommitWriter:
     def applied(self, record: ContextRecord, ran: RanCall) -> ContextRecord:
         """Persist a local ``__calimero_sync_next`` call: writes and root, no delta."""
         out = ran.outcome
-        batch = self.seat.store.batch()
+        batch = self.store.batch()
         stage_call(batch, record.id, ran)
         if out.committed:
             record = record.model_copy(update={"root_hash": out.root_hash, "initialized": True})
@@ -109,7 +110,7 @@ class CommitWriter:
         if len(batch) == 0:
             return
         batch.put_clock(self.seat.clock.last)
-        self.seat.store.write(batch)
+        self.store.write(batch)
 
 
 class RemoteRun:
@@ -117,25 +118,21 @@ class RemoteRun:
 
     Each delta is replayed through ``__calimero_sync_next`` (``wasm-artifact``) or merged in
     the host (``host-actions``, see ``js_apps``) over the state the ones before it staged;
-    ``commit`` writes their writes, the deltas and the new heads in one atomic batch, then
-    tells the listeners, in order. Event handlers are not run here: that is the sync
-    layer's decision.
+    ``commit`` writes their writes, the deltas and the context record after the last of them
+    (heads, root, count) in one atomic batch, then tells the listeners, in order. Event
+    handlers are not run here: that is the sync layer's decision. A wasm-artifact delta
+    whose replay fails stages nothing, but the clock has observed its HLC (as it has for
+    one applied alone): the replay may read ``time_now``.
     """
 
-    def __init__(
-        self, writer: CommitWriter, store: NodeStore, record: ContextRecord, app: Any
-    ) -> None:
-        """Apply over ``record``'s context in ``store``, with its loaded ``app``."""
+    def __init__(self, writer: CommitWriter, record: ContextRecord, app: Any) -> None:
+        """Apply over ``record``'s context in ``writer``'s store, with its loaded ``app``."""
         self._writer = writer
-        self._staged = StagedStore(store)
+        self._staged = StagedStore(writer.store)
         self._seat = replace(writer.seat, store=self._staged)
         self._record = record
         self._app = app
         self.notices: list[CommitNotice] = []
-
-    def __len__(self) -> int:
-        """Deltas staged so far."""
-        return len(self.notices)
 
     def apply(self, delta: CausalDelta) -> bool:
         """Stage a verified delta whose parents are applied; False if it is already known.
@@ -161,10 +158,10 @@ class RemoteRun:
             "delta_count": record.delta_count + 1,
         }
         update |= self._stage_payload(delta, batch)
-        self._record = record = record.model_copy(update=update)
+        record = record.model_copy(update=update)
         batch.put_delta(record.id, delta.id, encode(delta))
-        batch.put_context(record)
-        store.write(batch)
+        store.stage(batch)
+        self._record = record  # only now: a delta that failed leaves the run's record as it was
         self.notices.append(CommitNotice(record.id, record.root_hash, delta.events, delta))
         return True
 
@@ -175,7 +172,9 @@ class RemoteRun:
             StoreUnavailable: the store refused the batch (none of the deltas is stored).
         """
         if self.notices:
-            self._writer.write(self._staged.staged)
+            batch = self._staged.staged
+            batch.put_context(self._record)  # once for the run: the heads after its last delta
+            self._writer.write(batch)
             for notice in self.notices:
                 self._writer.notify(notice)
         return self.notices

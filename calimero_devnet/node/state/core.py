@@ -107,7 +107,7 @@ class NodeCore(Inviting):
         self._seat = seat
         self.blobs = seat.blobs if isinstance(seat.blobs, NodeBlobHost) else None
         """The node's blobs (store and network), shared with the event loop: thread-safe."""
-        self._commits = CommitWriter(seat, identity)
+        self._commits = CommitWriter(seat, identity, store)
         self._apps = AppRegistry(store, seat.runtime, name)
         self._names = deltalog.CollectionNames()
         self.identities = HeldIdentities(store, identity, name)
@@ -335,15 +335,15 @@ class NodeCore(Inviting):
 
     def apply_delta(self, delta: CausalDelta) -> CommitNotice | None:
         """Apply one peer delta in its own batch (see ``remote_run``); None if already known."""
-        (run := self.remote_run(delta.context_id)).apply(delta)
+        run = self.remote_run(delta.context_id)
+        run.apply(delta)
         return next(iter(run.commit()), None)
 
     def remote_run(self, ctx_id: bytes) -> RemoteRun:
         """Start applying peer deltas of a context that the sync layer verified, parents
         first, into one store batch (``RemoteRun``: its ``commit`` makes them durable)."""
         record = self._context_record(ctx_id)
-        app = self._apps.loaded(record.application_id)
-        return RemoteRun(self._commits, self.store, record, app)
+        return RemoteRun(self._commits, record, self._apps.loaded(record.application_id))
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` after each persisted commit; return the unsubscribe function."""

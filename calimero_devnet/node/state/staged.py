@@ -1,11 +1,11 @@
 """Provides ``StagedStore``: a run of commits staged over the store and written as one batch.
 
 Applying a catch-up's deltas one batch each costs a RocksDB write (and a record round
-trip) per delta. Staged, each delta's batch is taken in by ``write`` instead: the reads of
-the next delta see it (state, private storage, deltas, the context record), and
-``staged``, every batch taken in, in order, is written once, atomically, by the caller
-(``commits.RemoteRun``). A delta that fails stages nothing, as it would write nothing;
-nothing is durable before that one write, so nothing may be acknowledged before it.
+trip) per delta. Staged, each delta's batch is taken in by ``stage`` instead: the reads of
+the next delta see it (state, private storage, deltas), and ``staged``, every batch taken
+in, in order, is written once, atomically, by the caller (``commits.RemoteRun``). A delta
+that fails stages nothing, as it would write nothing; nothing is durable before that one
+write, so nothing may be acknowledged before it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from calimero_devnet.node.state.store_batch import CTX_LEN, StoreBatch
 from calimero_devnet.node.state.store_views import ContextState
 
 _APPLIED_CFS = ("deltas", "applied")
+_KEPT_CFS = ("private", *_APPLIED_CFS)  # rows the reads below look at, besides state
 
 
 class StagedStore:
@@ -29,31 +30,33 @@ class StagedStore:
         self.store = store
         self.staged = StoreBatch()
         self._state: dict[bytes, Overlay] = {}  # context -> its staged state over the store
-        self._rows: dict[tuple[str, bytes], bytes | None] = {}  # private, deltas, applied
+        self._rows: dict[tuple[str, bytes], bytes | None] = {}  # of the _KEPT_CFS
 
     # the commit writer's side
     def batch(self) -> StoreBatch:
-        """An empty batch for one commit of the run."""
+        """An empty batch for one commit of the run (through the store: after a refused
+        write, that is where the store reopens once the disk has room)."""
         return self.store.batch()
 
-    def write(self, batch: StoreBatch) -> None:
+    def stage(self, batch: StoreBatch) -> None:
         """Take in one commit's batch: later reads see it; it joins ``staged``."""
-        for cf, key, value, end in batch:
-            if end is not None:
-                raise ValueError("a staged run cannot remove a range")
+        if any(op.end is not None for op in batch):
+            raise ValueError("a staged run cannot remove a range")
+        for cf, key, value, _ in batch:
             if cf == "state":
                 overlay = self._state_of(key[:CTX_LEN])
                 if value is None:
                     overlay.delete(key[CTX_LEN:])
                 else:
                     overlay.put(key[CTX_LEN:], value)
-            else:
+            elif cf in _KEPT_CFS:
                 self._rows[cf, key] = value
         self.staged.extend(batch)
 
     # reads, the staged writes first
     def context(self, ctx: bytes) -> ContextRecord | None:
-        """The context record as the run left it."""
+        """The last context record staged, else the stored one (a ``RemoteRun`` stages its
+        record at the end: a call it replays reads only the members, which it never changes)."""
         staged = self.staged.contexts.get(ctx)
         return staged[1] if staged is not None else self.store.context(ctx)
 

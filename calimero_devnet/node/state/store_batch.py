@@ -98,6 +98,9 @@ class StoreBatch:
     def extend(self, other: StoreBatch) -> None:
         """Append ``other``'s writes after these (written together, ``other``'s last)."""
         self.ops.extend(other.ops)
+        for op in other.ops:
+            if op.cf == "contexts" and op.value is None:
+                self.contexts.pop(op.key, None)
         self.contexts.update(other.contexts)
 
     def __len__(self) -> int:
