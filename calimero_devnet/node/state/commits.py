@@ -131,6 +131,8 @@ class RemoteRun:
         self._staged = StagedStore(writer.store)
         self._seat = replace(writer.seat, store=self._staged)
         self._record = record
+        self._after: dict[str, Any] = {}  # the record's updates by the staged deltas
+        self._heads = set(record.heads)
         self._app = app
         self.notices: list[CommitNotice] = []
 
@@ -143,26 +145,25 @@ class RemoteRun:
             FunctionCallError: the app cannot apply it (nothing of it is staged).
             ParseError: a ``host-actions`` payload is malformed or forged (nothing staged).
         """
-        store, record = self._staged, self._record
-        if store.has_applied(record.id, delta.id):
+        store, ctx = self._staged, self._record.id
+        if store.has_applied(ctx, delta.id):
             return False
-        missing = [p for p in delta.parents if not store.has_applied(record.id, p)]
+        missing = [p for p in delta.parents if not store.has_applied(ctx, p)]
         if missing:
             raise ValueError(
-                f"delta {to_b58(delta.id)} of context {to_b58(record.id)} has unapplied parents "
+                f"delta {to_b58(delta.id)} of context {to_b58(ctx)} has unapplied parents "
                 f"{[to_b58(p) for p in missing]}: apply those first"
             )
         batch = store.batch()
-        update: dict[str, Any] = {
-            "heads": sorted({h for h in record.heads if h not in delta.parents} | {delta.id}),
-            "delta_count": record.delta_count + 1,
-        }
-        update |= self._stage_payload(delta, batch)
-        record = record.model_copy(update=update)
-        batch.put_delta(record.id, delta.id, encode(delta))
+        update = self._stage_payload(delta, batch)
+        batch.put_delta(ctx, delta.id, encode(delta))
         store.stage(batch)
-        self._record = record  # only now: a delta that failed leaves the run's record as it was
-        self.notices.append(CommitNotice(record.id, record.root_hash, delta.events, delta))
+        # Only now: a delta that failed leaves the run's record as it was.
+        self._heads.difference_update(delta.parents)
+        self._heads.add(delta.id)
+        self._after |= update
+        root = self._after.get("root_hash", self._record.root_hash)
+        self.notices.append(CommitNotice(ctx, root, delta.events, delta))
         return True
 
     def commit(self) -> list[CommitNotice]:
@@ -173,7 +174,9 @@ class RemoteRun:
         """
         if self.notices:
             batch = self._staged.staged
-            batch.put_context(self._record)  # once for the run: the heads after its last delta
+            count = self._record.delta_count + len(self.notices)
+            update = self._after | {"heads": sorted(self._heads), "delta_count": count}
+            batch.put_context(self._record.model_copy(update=update))  # once, after the last
             self._writer.write(batch)
             for notice in self.notices:
                 self._writer.notify(notice)
@@ -181,17 +184,17 @@ class RemoteRun:
 
     def _stage_payload(self, delta: CausalDelta, batch: StoreBatch) -> dict[str, Any]:
         """Stage the state changes of a peer's delta; return the context record's updates."""
-        clock, record = self._seat.clock, self._record
+        clock, ctx = self._seat.clock, self._record.id
         if delta.kind is DeltaKind.HOST_ACTIONS:
-            merged = merge_host_actions(self._staged.state_reader(record.id), delta)
+            merged = merge_host_actions(self._staged.state_reader(ctx), delta)
             clock.observe(max(delta.hlc.time, delta.max_time_now))  # only once it is accepted
-            merged.stage(batch, record.id)
+            merged.stage(batch, ctx)
             return {"root_hash": merged.root_hash, "initialized": True}
         clock.observe(max(delta.hlc.time, delta.max_time_now))
         ran = self._replay(delta)
         if ran is None:
             return {}
-        stage_call(batch, record.id, ran)
+        stage_call(batch, ctx, ran)
         if not ran.outcome.committed:
             return {}
         return {"root_hash": ran.outcome.root_hash, "initialized": True}
