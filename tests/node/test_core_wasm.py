@@ -18,12 +18,6 @@ from tests.node.core_helpers import join
 SEED = b"wasm-seed"
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
-    # One runtime for the module: compiling the app once keeps these tests fast.
-    return Runtime(tmp_path_factory.mktemp("wasm-cache"))
-
-
 def open_wasm_node(home: Path, index: int, runtime: Runtime) -> NodeCore:
     return NodeCore.open(home, name=home.name, index=index, runtime=runtime, wall_clock=FakeClock())
 

@@ -14,7 +14,6 @@ from calimero_devnet.errors import FunctionCallError, ParseError
 from calimero_devnet.node.collections import actions as act
 from calimero_devnet.node.collections import layout as lay
 from calimero_devnet.node.collections.digest import recompute_digest
-from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
 from calimero_devnet.node.runtime import Runtime
 from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.node.state.delta import DeltaKind, decode
@@ -36,11 +35,6 @@ SEED = b"js-seed"
 LAG_NS = 10_000_000_000
 Pair = tuple[NodeCore, NodeCore, bytes]
 Walls = tuple[FakeClock, FakeClock]
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
-    return Runtime(tmp_path_factory.mktemp("wasm-cache"), extra_imports=COLLECTION_IMPORTS)
 
 
 @pytest.fixture

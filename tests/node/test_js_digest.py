@@ -10,7 +10,6 @@ import pytest
 from calimero_devnet.node.collections import digest
 from calimero_devnet.node.collections import layout as lay
 from calimero_devnet.node.collections.digest import DIGEST_KEY, recompute_digest
-from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
 from calimero_devnet.node.replication.snapshot import (
     export_snapshot,
     install_snapshot,
@@ -24,11 +23,6 @@ from tests.node.core_helpers import join
 from tests.node.js_helpers import entries, put
 
 Trio = tuple[NodeCore, NodeCore, NodeCore, bytes]
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
-    return Runtime(tmp_path_factory.mktemp("wasm-cache"), extra_imports=COLLECTION_IMPORTS)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 
 from calimero_devnet.errors import ParseError, StoreError, StoreUnavailable
 from calimero_devnet.ids import to_b58
-from calimero_devnet.node.collections.imports import COLLECTION_IMPORTS
 from calimero_devnet.node.replication import apply
 from calimero_devnet.node.replication.engine import ReplicaEngine
 from calimero_devnet.node.replication.outbox import Feed, Outgoing
@@ -33,11 +32,6 @@ from tests.node.js_helpers import FORGERIES, converged, entries, forged_delta, p
 SEED = b"run-seed"
 CTX = bytes(range(32))
 Trio = tuple[NodeCore, NodeCore, NodeCore, bytes]
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
-    return Runtime(tmp_path_factory.mktemp("wasm-cache"), extra_imports=COLLECTION_IMPORTS)
 
 
 @pytest.fixture
@@ -248,6 +242,12 @@ def feed(sent: list[Outgoing], name: str) -> list[dict[str, object]]:
     return [item.event for item in sent if isinstance(item, Feed) and item.event["event"] == name]
 
 
+def engine_of(node: NodeCore) -> tuple[ReplicaEngine, list[Outgoing]]:
+    """A replication engine on ``node`` and the list its outgoing actions go to."""
+    sent: list[Outgoing] = []
+    return ReplicaEngine(node, sent.extend), sent
+
+
 def delta_writes(written: list[StoreBatch]) -> int:
     return sum(any(op.cf == "deltas" for op in batch) for batch in written)
 
@@ -257,8 +257,7 @@ def test_a_released_chain_is_written_in_runs_of_the_limit(
 ) -> None:
     a, b, _, ctx = trio
     chain = [put(a, ctx, f"k{n}", '"v"') for n in range(5)]
-    sent: list[Outgoing] = []
-    engine = ReplicaEngine(b, sent.extend)
+    engine, sent = engine_of(b)
     monkeypatch.setattr(apply, "RUN_LIMIT", 2)
     written = count_writes(b.store, monkeypatch)
     engine.handle(broadcasts(ctx, chain), time.time_ns())
@@ -272,8 +271,7 @@ def test_a_refused_run_is_failed_whole_and_applies_when_sent_again(
 ) -> None:
     a, b, _, ctx = trio
     chain = [put(a, ctx, f"k{n}", '"v"') for n in range(3)]
-    sent: list[Outgoing] = []
-    engine = ReplicaEngine(b, sent.extend)
+    engine, sent = engine_of(b)
     before = stored(b, ctx)
 
     def refuse(batch: StoreBatch) -> None:
@@ -298,8 +296,7 @@ def test_a_run_that_cannot_start_fails_its_deltas_and_they_apply_when_sent_again
 ) -> None:
     a, b, _, ctx = trio
     delta = put(a, ctx, "k", '"1"')
-    sent: list[Outgoing] = []
-    engine = ReplicaEngine(b, sent.extend)
+    engine, sent = engine_of(b)
 
     def broken(ctx_id: bytes) -> RemoteRun:
         raise StoreError("the context record does not decode")
@@ -326,8 +323,7 @@ def test_handlers_run_once_every_run_of_the_release_is_written(
             a.execute(ctx, "set", b'{"key":"j","value":"2"}').delta,
         ]
         deltas = [delta for delta in chain if delta is not None]
-        sent: list[Outgoing] = []
-        engine = ReplicaEngine(b, sent.extend)
+        engine, _ = engine_of(b)
         monkeypatch.setattr(apply, "RUN_LIMIT", 1)
         ran: list[tuple[str, bool]] = []
         real = b.execute

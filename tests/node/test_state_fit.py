@@ -15,7 +15,7 @@ from calimero_devnet.node.rpc.admin_switch import switch_application
 from calimero_devnet.node.runtime import Runtime
 from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.toolchain import BuildResult, build_app
-from tests.toolchain.sdk_helpers import TEMPLATES, build_copy, call, js_runtime, open_core, start
+from tests.toolchain.sdk_helpers import TEMPLATES, build_copy, call, open_core, start
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -54,11 +54,6 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuildResult]:
     root = tmp_path_factory.mktemp("state-fit")
     built = {name: build_edited(root, name) for name in EDITS}
     return {"original": build_copy(TEMPLATES / "kv-store", root / "original")} | built
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
-    return js_runtime(tmp_path_factory.mktemp("wasm-cache"))
 
 
 @pytest.fixture

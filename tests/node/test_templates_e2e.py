@@ -23,7 +23,6 @@ from tests.toolchain.sdk_helpers import (
     build_copy,
     call,
     execute,
-    js_runtime,
     open_core,
     start,
 )
@@ -37,11 +36,6 @@ Pair = tuple[NodeCore, NodeCore, bytes]
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuildResult]:
     root = tmp_path_factory.mktemp("templates")
     return {name: build_copy(TEMPLATES / name, root) for name in ("kv-store", "counter")}
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
-    return js_runtime(tmp_path_factory.mktemp("wasm-cache"))
 
 
 def pair_of(tmp_path: Path, runtime: Runtime, build: BuildResult) -> Iterator[Pair]:
