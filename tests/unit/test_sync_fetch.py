@@ -38,18 +38,18 @@ def test_a_slow_round_trip_holds_back_the_first_retry() -> None:
     assert asked(plan, NOW + 40 * SECOND) == ["q"]
 
 
-def test_only_ids_asked_once_are_round_trip_samples() -> None:
+def test_an_answer_to_a_retried_id_is_timed_from_its_last_request() -> None:
     plan = FetchPlan(retry_after=2 * SECOND)
     plan.want(WANTED, "p", NOW)
     plan.want(WANTED, "q", NOW)
     plan.due(NOW)
     plan.due(NOW + 2 * SECOND)  # asked again: the answer may be to either request
-    plan.got(WANTED, NOW + 3 * SECOND)
-    assert plan.round_trip.samples == 0
+    plan.got(WANTED, NOW + 5 * SECOND)
+    assert (plan.round_trip.samples, plan.round_trip.smoothed) == (1, 3 * SECOND)
     unasked = fake_id("broadcast")
     plan.want(unasked, "p", NOW)
-    plan.got(unasked, NOW + 3 * SECOND)  # arrived before it was asked for
-    assert plan.round_trip.samples == 0
+    plan.got(unasked, NOW + 6 * SECOND)  # arrived before it was asked for: no sample
+    assert plan.round_trip.samples == 1
 
 
 def test_a_slow_bus_does_not_ask_every_peer_for_the_same_ids() -> None:

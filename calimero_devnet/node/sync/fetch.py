@@ -31,8 +31,10 @@ DEFAULT_MAX_IDS_PER_REQUEST = 256
 class RoundTrip:
     """The smoothed round trip of answered requests and its retransmission timeout.
 
-    The estimator of TCP (RFC 6298): samples only from ids asked once (an answer to a retried
-    id may answer any of its requests), timeout = smoothed + 4 * variation.
+    The estimator of TCP (RFC 6298), timeout = smoothed + 4 * variation. An answer to an id
+    asked more than once is timed from its last request: it may answer an earlier one, so
+    that is a lower bound, and without it a bus slower than the first retry would never be
+    measured (every first answer would follow a retry).
     """
 
     def __init__(self) -> None:
@@ -102,8 +104,7 @@ class FetchPlan:
         """Stop wanting ``delta_id``: it arrived at ``now`` (a round trip sample), or is no
         longer needed (``now`` None)."""
         entry = self._wants.pop(delta_id, None)
-        if now is not None and entry is not None and entry.sends == 1:
-            assert entry.sent_at is not None
+        if now is not None and entry is not None and entry.sent_at is not None:
             self.round_trip.sample(max(0, now - entry.sent_at))
 
     def retry_delay(self, sends: int) -> int:
