@@ -100,6 +100,18 @@ def test_a_new_peer_with_our_heads_gets_no_announcement_back_and_one_without_doe
     assert len(casts_of(sent, HeadsAnnouncement)) == 1
 
 
+def test_a_peer_heard_lately_with_heads_we_lack_is_answered_at_most_once_a_period(
+    member: tuple[NodeCore, bytes, ReplicaEngine, list[Outgoing]],
+) -> None:
+    _, ctx, engine, sent = member
+    now = time.time_ns()
+    engine.handle([HeadsAnnouncement("p", ctx, (b"\x05" * 32,))], now)  # new: answered
+    engine.handle([HeadsAnnouncement("p", ctx, (b"\x06" * 32,))], now + SECOND // 2)
+    assert len(casts_of(sent, HeadsAnnouncement)) == 1  # a write on its way, not news
+    engine.handle([HeadsAnnouncement("p", ctx, (b"\x07" * 32,))], now + SECOND)
+    assert len(casts_of(sent, HeadsAnnouncement)) == 2
+
+
 def test_a_peer_back_after_a_silence_gets_our_heads_and_member_list(
     member: tuple[NodeCore, bytes, ReplicaEngine, list[Outgoing]],
 ) -> None:

@@ -152,8 +152,8 @@ def test_the_same_missing_id_is_not_requested_again_before_the_retry_delay() -> 
     assert fetches(node.hear(sibling, sender="a", now=NOW + SECOND)) == []  # a.id asked 1 s ago
     assert fetches(node.sync.tick(NOW + SECOND)) == []
     assert fetches(node.sync.tick(NOW + 2 * SECOND)) == [("a", (a.id,))]  # next peer in turn
-    assert fetches(node.sync.tick(NOW + 3 * SECOND)) == []
-    assert fetches(node.sync.tick(NOW + 4 * SECOND)) == [("b", (a.id,))]
+    assert fetches(node.sync.tick(NOW + 5 * SECOND)) == []  # the second retry waits 4 s
+    assert fetches(node.sync.tick(NOW + 6 * SECOND)) == [("b", (a.id,))]
 
 
 def test_not_found_moves_on_to_the_next_peer_at_once() -> None:

@@ -116,7 +116,7 @@ class ContextSync(Generic[D]):
             if problem is not None:
                 effects.append(Log(WARNING, f"dropped delta from {sender}: {problem}"))
                 continue
-            self.fetch.got(delta.id)
+            self.fetch.got(delta.id, now)
             if self.joining is not None:
                 self.joining.keep(sender, delta)
                 continue
