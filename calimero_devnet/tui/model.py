@@ -150,6 +150,7 @@ class TuiModel:
     timeline: deque[tuple[int, int, bool]] = field(default_factory=deque)  # (second, n, conv)
     versions: dict[str, int] = field(default_factory=dict)
     dropped: int = 0
+    heads_seen: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in self.node_names:
@@ -215,6 +216,10 @@ class TuiModel:
         if verdict.converged != converged:
             verdict.converged, verdict.since = converged, now
         verdict.differences = tuple(differences)
+        for view in views:
+            if view.error is None and self.heads_seen.get((view.node, context)) != view.heads:
+                self.heads_seen[view.node, context] = view.heads
+                _mark_ancestors(view.node, view.heads, self.delta_index)
         verdict.lacking = _lacking(views, self.deltas.get(context, ()))
 
     def say(self, now: float, node: str | None, text: str, level: str = "info") -> None:
@@ -274,6 +279,23 @@ class TuiModel:
     def _authored_in(self, start: float, end: float) -> Iterable[float]:
         for node in self.nodes.values():
             yield from (t for t in node.authored if start <= t < end)
+
+
+def _mark_ancestors(node: str, heads: Iterable[str], index: Mapping[str, DeltaRecord]) -> None:
+    """``node`` holds its heads and all their ancestors: mark the ones the feeds know of.
+
+    A node's ``applied`` feed event names at most 16 of the deltas it applied together (a
+    catch-up applies hundreds), so the polled heads are what vouches for the rest.
+    """
+    stack, seen = list(heads), set()
+    while stack:
+        delta = stack.pop()
+        record = index.get(delta)
+        if record is None or delta in seen:
+            continue
+        seen.add(delta)
+        record.applied_on.add(node)
+        stack.extend(record.parents)
 
 
 def _lacking(views: list[ContextView], known: Iterable[DeltaRecord]) -> dict[str, int]:

@@ -123,6 +123,23 @@ def test_verdict_turns_and_names_the_lacking_node() -> None:
     assert verdict.lacking == {"node-3": 1}
 
 
+def test_polled_heads_vouch_for_the_ancestors_a_capped_applied_event_did_not_name() -> None:
+    model = fresh()
+    model.apply_status(status({n: ("h0",) for n in NODES}), 1.0)
+    chain = [f"d{i}" for i in range(40)]
+    for parent, delta in zip(["h0", *chain], chain, strict=False):
+        fold(model, authored("node-3", delta, (parent,)), 2.0)
+    fold(model, applied("node-1", *chain[:16]), 2.0)  # a node names at most 16 of a run
+    model.apply_status(
+        status({"node-1": (chain[-1],), "node-2": ("h0",), "node-3": (chain[-1],)}), 3.0
+    )
+    verdict = model.verdict()
+    assert verdict is not None
+    assert verdict.lacking == {"node-2": 40}  # node-1's heads hold the 24 it did not name
+    model.apply_status(status({n: (chain[-1],) for n in NODES}), 4.0)
+    assert model.verdict().lacking == {}  # type: ignore[union-attr]
+
+
 def test_a_crash_and_a_kill_are_told_apart() -> None:
     model = fresh()
     fold(model, NodeExited("node-2", -9, "SIGKILL", ("boom",)), 1.0)
