@@ -17,6 +17,7 @@ from calimero_devnet.node.runtime import Runtime
 from calimero_devnet.node.state.commits import RemoteRun
 from calimero_devnet.node.state.core import NodeCore
 from calimero_devnet.node.state.delta import CausalDelta
+from calimero_devnet.node.state.records import ContextRecord
 from calimero_devnet.node.state.results import CommitNotice, ExecuteResult
 from calimero_devnet.node.state.staged import StagedStore
 from calimero_devnet.node.state.store import NodeStore, StoreBatch
@@ -227,9 +228,13 @@ def test_staged_reads_see_the_run_and_the_store_sees_nothing(store: NodeStore) -
     assert store.private_get(CTX, b"p") is None
 
 
-def test_a_staged_run_refuses_a_range_removal(store: NodeStore) -> None:
+def test_a_staged_run_refuses_a_range_removal_and_a_context_record(store: NodeStore) -> None:
     with pytest.raises(ValueError, match="range"):
         StagedStore(store).stage(staged_batch(lambda batch: batch.delete_context(CTX)))
+    record = ContextRecord(id=CTX, application_id=CTX, root_hash=None, heads=[], members=[],
+                           initialized=True, delta_count=0)  # fmt: skip
+    with pytest.raises(ValueError, match="context record"):
+        StagedStore(store).stage(staged_batch(lambda batch: batch.put_context(record)))
 
 
 # the replication engine applying a released run

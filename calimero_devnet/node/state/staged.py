@@ -40,8 +40,8 @@ class StagedStore:
 
     def stage(self, batch: StoreBatch) -> None:
         """Take in one commit's batch: later reads see it; it joins ``staged``."""
-        if any(op.end is not None for op in batch):
-            raise ValueError("a staged run cannot remove a range")
+        if any(op.end is not None or op.cf == "contexts" for op in batch):
+            raise ValueError("a staged run neither removes ranges nor stages a context record")
         for cf, key, value, _ in batch:
             if cf == "state":
                 overlay = self._state_of(key[:CTX_LEN])
@@ -55,10 +55,9 @@ class StagedStore:
 
     # reads, the staged writes first
     def context(self, ctx: bytes) -> ContextRecord | None:
-        """The last context record staged, else the stored one (a ``RemoteRun`` stages its
-        record at the end: a call it replays reads only the members, which it never changes)."""
-        staged = self.staged.contexts.get(ctx)
-        return staged[1] if staged is not None else self.store.context(ctx)
+        """The stored context record: a run stages none (``stage`` refuses it), and a call it
+        replays reads only the members, which applying deltas never changes."""
+        return self.store.context(ctx)
 
     def state_get(self, ctx: bytes, key: bytes) -> bytes | None:
         """One value of a context's state, or None."""

@@ -96,11 +96,11 @@ class StoreBatch:
             self.ops.append(Op(cf, ctx, None, end))
 
     def extend(self, other: StoreBatch) -> None:
-        """Append ``other``'s writes after these (written together, ``other``'s last)."""
+        """Append ``other``'s writes after these (written together, ``other``'s last).
+
+        A record ``other`` removes may stay in ``contexts``: the store keeps records keyed
+        on their bytes, so one no longer stored is never read back."""
         self.ops.extend(other.ops)
-        for op in other.ops:
-            if op.cf == "contexts" and op.value is None:
-                self.contexts.pop(op.key, None)
         self.contexts.update(other.contexts)
 
     def __len__(self) -> int:
